@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package deltatunnel needs to build, test and run. Idempotent: a machine
+# that has them all returns at once. Used by the README's quick start, .ci/run and docker/Dockerfile.
+#
+#   scripts/install-deps.sh           build + test dependencies
+#   scripts/install-deps.sh --runtime only the shared libraries the server and tool need at run time
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  libboost-dev librocksdb-dev libprotobuf-dev protobuf-compiler
+  libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libtoml11-dev
+  libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libssl-dev
+  catch2 clang-format clang libclang-rt-14-dev python3
+)
+runtime_pkgs=(
+  librocksdb7.8 libprotobuf32 libfmt9 libspdlog1.10 libzstd1 liblz4-1 libsnappy1v5 zlib1g
+  libssl3 ca-certificates curl
+)
+
+pkgs=("${build_pkgs[@]}")
+[[ "${1:-}" == "--runtime" ]] && pkgs=("${runtime_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

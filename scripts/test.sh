@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The README's test command: installs what it needs, builds, and runs the default test suite
+# (unit and integration tests; stress cases are `scripts/test.sh --stress`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)"
+if [[ "${1:-}" == "--stress" ]]; then
+  ctest --test-dir "$BUILD_DIR" -L stress --output-on-failure
+else
+  ctest --test-dir "$BUILD_DIR" -LE stress --output-on-failure ${CTEST_ARGS:-}
+fi

@@ -1,0 +1,113 @@
+// The Delta table storage engine: the public surface of storage/.
+//
+// Tables are primary-key tables, optionally partitioned; each partition is hashed by key into
+// `write.bucket.num` buckets. Writes come through sessions: a session belongs to one partition,
+// takes appends (RowBatches) bucket by bucket, and commits; at commit everything it wrote becomes
+// visible at once under a new table version. Reads are snapshot reads at a version.
+//
+// The promises (../shared/design/architecture.md), which every method below keeps:
+//  1. Append returns after its rows are durable against a process kill; Commit returns after the
+//  commit
+//     is synced to disk.
+//  2. A commit is visible whole or not at all; nothing uncommitted is ever visible.
+//  3. A read sees exactly the commits up to its version, whatever runs beside it.
+//  4. One row per key per partition: the last write by commit order, then by arrival within a
+//  session.
+//  5. Any version inside the table's retention reads as it did then.
+//  6. Compaction changes no read.
+//  7. After a crash, Open brings back every committed row and every open session, nothing
+//  half-applied.
+//  8. Memory is bounded by configured budgets, not by table, session or partition count.
+//
+// All methods are thread-safe. Commits of different sessions, partitions and tables run
+// concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "deltatunnel/proto/row_batch.h"
+#include "deltatunnel/proto/schema.h"
+#include "deltatunnel/proto/status.h"
+#include "deltatunnel/storage/types.h"
+
+namespace deltatunnel::storage {
+
+class Engine {
+ public:
+  // Opens (creating if absent) the engine in options.data_dir, recovering after a crash.
+  static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options);
+  virtual ~Engine() = default;
+
+  // ---- Catalog
+  // --------------------------------------------------------------------------------------
+  // Validates the definition (schema, properties with their ranges) and creates the table at
+  // version 0. TableAlreadyExists if the name is taken (any case), InvalidArgument with the reason
+  // otherwise.
+  virtual Result<TableInfo> CreateTable(const TableDef& def) = 0;
+  // Drops the table, its sessions and all its data. NoSuchTable if absent.
+  virtual Status DropTable(const std::string& project, const std::string& table) = 0;
+  virtual Result<TableInfo> DescribeTable(const std::string& project, const std::string& table) = 0;
+  // NoSuchProject when the project has no tables.
+  virtual Result<std::vector<TableInfo>> ListTables(const std::string& project) = 0;
+  virtual Result<std::vector<PartitionInfo>> ListPartitions(const std::string& project,
+                                                            const std::string& table) = 0;
+
+  // ---- Sessions
+  // ------------------------------------------------------------------------------------- Opens a
+  // session on one partition (parsed with proto::ParsePartitionSpec; the partition comes into being
+  // with its first commit). lifetime_hours is 1..24.
+  virtual Result<SessionInfo> OpenSession(const SessionOptions& options) = 0;
+  // The session by id, in any state, while it is within its lifetime. UpsertSessionNotFound
+  // otherwise.
+  virtual Result<SessionInfo> GetSession(const std::string& session_id) = 0;
+  virtual Result<std::vector<SessionInfo>> ListSessions(const std::string& project,
+                                                        const std::string& table) = 0;
+  // Appends rows (built with the table's schema, hasher and bucket count) to the session. Durable
+  // when it returns. StatusConflict unless the session is `normal`. An empty batch is a no-op.
+  virtual Status Append(const std::string& session_id, const proto::RowBatch& rows) = 0;
+  // Commits: all the session's rows become visible under one new table version, synced before it
+  // returns. Repeating the commit of a committed session answers its info and applies nothing.
+  // StatusConflict for an aborted or expired session.
+  virtual Result<SessionInfo> Commit(const std::string& session_id) = 0;
+  // Aborts: the session's rows are dropped. StatusConflict for a committed session; repeating the
+  // abort of an aborted session is ok.
+  virtual Result<SessionInfo> Abort(const std::string& session_id) = 0;
+
+  // ---- Reads
+  // ---------------------------------------------------------------------------------------- A
+  // snapshot scan, streaming with bounded memory. The iterator pins its version until destroyed.
+  virtual Result<std::unique_ptr<RowIterator>> Scan(const ScanOptions& options) = 0;
+  // The rows of those keys (key columns filled in `keys`) that exist at the version.
+  virtual Result<LookupResult> Lookup(const LookupOptions& options) = 0;
+  // Net changes per key over versions (from, to].
+  virtual Result<std::unique_ptr<ChangeIterator>> Changes(const ChangesOptions& options) = 0;
+  // The commit log, newest first, at most `limit` entries.
+  virtual Result<std::vector<CommitInfo>> Versions(const std::string& project,
+                                                   const std::string& table, size_t limit) = 0;
+
+  // ---- Idempotent one-shot loads
+  // ---------------------------------------------------------------------- The stored result of a
+  // load committed under `key`, if any (kept for options.idempotency_ttl_hours).
+  virtual std::optional<std::string> FindIdempotencyKey(const std::string& project,
+                                                        const std::string& table,
+                                                        const std::string& key) = 0;
+  // Commits `session_id` and records `key` -> `result_json` in the same atomic, synced step.
+  virtual Result<SessionInfo> CommitWithIdempotencyKey(const std::string& session_id,
+                                                       const std::string& key,
+                                                       const std::string& result_json) = 0;
+
+  // ---- Operations
+  // -----------------------------------------------------------------------------------
+  virtual EngineStats Stats() = 0;
+  // Expires sessions past their lifetime and reclaims aborted/expired data. Called periodically by
+  // the engine's own maintenance thread; public for tests.
+  virtual void ExpireSessions() = 0;
+};
+
+}  // namespace deltatunnel::storage

@@ -1,0 +1,178 @@
+// The value types of the storage engine's public surface (engine.h).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "deltatunnel/proto/bucket_hash.h"
+#include "deltatunnel/proto/row_batch.h"
+#include "deltatunnel/proto/schema.h"
+#include "deltatunnel/proto/status.h"
+#include "deltatunnel/proto/value.h"
+
+namespace deltatunnel::storage {
+
+struct EngineOptions {
+  std::string data_dir = "./data";
+  // Sync the commit to disk before Commit returns (architecture promise 1). Tests may turn it off.
+  bool sync_commits = true;
+  // Server-wide default of compaction.major.commit-threshold when a table does not set it.
+  uint32_t default_commit_threshold = 20;
+  // How long one-shot load idempotency keys are kept.
+  uint32_t idempotency_ttl_hours = 168;
+  // RocksDB block cache, bytes.
+  uint64_t block_cache_bytes = 256ull << 20;
+  // Milliseconds since the epoch; tests inject a clock to move time (retention, expiry).
+  std::function<int64_t()> clock_ms;
+};
+
+// What a caller gives to create a table. Property values are strings as in the API; absent ones
+// take their defaults: write.bucket.num 16 (1..4096), acid.data.retain.hours 24 (0..168),
+// compaction.major.commit-threshold (server default; 1..100000), acid.partial.fields.update.enable
+// "false", transactional "true". Unknown keys are kept as given.
+struct TableDef {
+  std::string project;
+  std::string name;
+  proto::TableSchema schema;
+  std::map<std::string, std::string> properties;
+};
+
+struct TableInfo {
+  std::string project;
+  std::string name;
+  proto::TableSchema schema;
+  std::map<std::string, std::string> properties;  // every property, defaults filled in
+  uint32_t bucket_num = 16;
+  uint32_t retain_hours = 24;
+  uint32_t commit_threshold = 20;
+  bool partial_update = false;
+  proto::Hasher hasher = proto::Hasher::kDefault;
+  uint64_t version = 0;
+  int64_t created_at_ms = 0;
+  uint64_t partitions = 0;
+  uint64_t rows = 0;                 // estimate
+  uint64_t bytes = 0;                // estimate
+  uint64_t commits_since_major = 0;  // the most of any partition
+};
+
+struct PartitionInfo {
+  std::string partition;  // canonical spec, "" for a non-partitioned table
+  uint64_t rows = 0;      // estimate
+  uint64_t bytes = 0;     // estimate
+  uint64_t version = 0;   // the table version of the partition's last commit
+  uint64_t commits_since_major = 0;
+};
+
+enum class SessionStatus { kNormal, kCommitting, kCommitted, kExpired, kCritical, kAborted };
+std::string_view SessionStatusName(SessionStatus s);  // "normal", ...
+
+struct SessionOptions {
+  std::string project;
+  std::string table;
+  std::string partition;  // a spec; "" for a non-partitioned table
+  uint32_t lifetime_hours = 24;
+  std::string quota_name;
+};
+
+struct SessionInfo {
+  std::string id;
+  std::string project;
+  std::string table;
+  std::string partition;  // canonical
+  SessionStatus status = SessionStatus::kNormal;
+  std::string quota_name;
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;
+  uint64_t commit_version = 0;  // once committed
+  uint64_t rows = 0;            // appended so far
+  uint64_t upserts = 0;
+  uint64_t deletes = 0;
+  uint64_t bytes = 0;
+  std::vector<uint32_t> buckets_written;
+};
+
+struct CommitInfo {
+  uint64_t version = 0;
+  int64_t committed_at_ms = 0;
+  std::string partition;
+  std::string session;
+  uint64_t rows = 0;
+  uint64_t upserts = 0;
+  uint64_t deletes = 0;
+};
+
+// Which version a read sees.
+struct VersionSpec {
+  std::optional<uint64_t> version;      // exactly this version
+  std::optional<int64_t> timestamp_ms;  // the last version committed at or before this time
+  // Neither: the latest.
+};
+
+struct ScanOptions {
+  std::string project;
+  std::string table;
+  std::optional<std::string> partition;  // a spec; absent: every partition
+  VersionSpec at;
+};
+
+// Rows of a snapshot, one per key, partition by partition. Valid() false at the end or on error.
+class RowIterator {
+ public:
+  virtual ~RowIterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual const proto::Row& row() const = 0;  // the data columns
+  virtual const proto::PartitionSpec& partition() const = 0;
+  virtual Status status() const = 0;     // check once Valid() is false
+  virtual uint64_t version() const = 0;  // the version read at
+};
+
+struct LookupOptions {
+  std::string project;
+  std::string table;
+  std::string partition;         // a spec
+  std::vector<proto::Row> keys;  // rows with the key columns set
+  VersionSpec at;
+};
+
+struct LookupResult {
+  uint64_t version = 0;
+  std::vector<proto::Row> rows;
+};
+
+struct ChangesOptions {
+  std::string project;
+  std::string table;
+  std::optional<std::string> partition;
+  uint64_t from_version = 0;
+  std::optional<uint64_t> to_version;  // default: latest; past the latest is InvalidArgument
+};
+
+// Net changes: each key written in (from, to], once, as it stands at `to`.
+class ChangeIterator {
+ public:
+  virtual ~ChangeIterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual proto::RowOp op() const = 0;  // kUpsert: row() is the row; kDelete: key only
+  virtual const proto::Row& row() const = 0;
+  virtual uint64_t last_version() const = 0;  // the key's last write at or before `to`
+  virtual const proto::PartitionSpec& partition() const = 0;
+  virtual Status status() const = 0;
+  virtual uint64_t version() const = 0;  // `to`
+};
+
+struct EngineStats {
+  uint64_t tables = 0;
+  uint64_t open_sessions = 0;
+  uint64_t rows_appended = 0;
+  uint64_t bytes_appended = 0;
+  uint64_t commits = 0;
+  uint64_t storage_bytes = 0;  // live data on disk, estimate
+};
+
+}  // namespace deltatunnel::storage
