@@ -35,6 +35,9 @@ class RowBatch {
   // Normalises, checks, encodes and buckets `row`. `update_columns` (data column indices) makes the
   // upsert partial; nullptr or empty is a full upsert. Refused rows leave the batch unchanged.
   Status Add(Row row, RowOp op, const std::vector<int>* update_columns = nullptr);
+  // The same, normalising `*row` in place and leaving it to the caller: a hot path that decodes
+  // into one Row again and again keeps its buffers (and allocates nothing per row).
+  Status AddInPlace(Row* row, RowOp op, const std::vector<int>* update_columns = nullptr);
 
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
@@ -44,6 +47,8 @@ class RowBatch {
   size_t upserts() const { return upserts_; }
   size_t deletes() const { return entries_.size() - upserts_; }
   void Clear();
+  // Makes room for about `rows` more rows of `bytes` encoded bytes, to spare reallocations.
+  void Reserve(size_t rows, size_t bytes);
 
   const TableSchema& schema() const { return *schema_; }
   uint32_t bucket_count() const { return bucket_count_; }

@@ -33,7 +33,13 @@ Status NormalizeValue(const Type& type, Value* value);
 // key columns are required and the rest must be null). Messages name the column: "column 'amount':
 // ...".
 Status NormalizeRow(const TableSchema& schema, bool is_delete, Row* row);
+// The same for a partial upsert: the columns not in `update_columns` (data column indices; key
+// columns are always updated) are set to null and not checked.
+Status NormalizePartialRow(const TableSchema& schema, const std::vector<int>& update_columns,
+                           Row* row);
 
+// Encoders append to `out`; they take normalised rows. Decoders answer InternalServerError for
+// bytes that are not an encoding of this schema (stored data is never the client's fault).
 void EncodeRow(const TableSchema& schema, const Row& row, std::string* out);
 Status DecodeRow(const TableSchema& schema, std::string_view bytes, Row* row);
 

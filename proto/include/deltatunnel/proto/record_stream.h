@@ -1,0 +1,78 @@
+// The Tunnel record stream (wire-format.md section 3): the body of a bucket write.
+//
+//   stream        := record* META_COUNT META_CHECKSUM
+//   record        := field* END_RECORD
+//   field         := tag(column_index + 1, wire_type) value   -- non-null columns only
+//   END_RECORD    := tag(33553408, varint) uint32(record_crc)
+//   META_COUNT    := tag(33554430, varint) sint64(record_count)
+//   META_CHECKSUM := tag(33554431, varint) uint32(crc_of_record_crcs)
+//
+// Field numbers count the data columns, then the hidden __version, __app_version, __operation,
+// __key_cols, __value_cols. Composite values carry no length prefix, so reading follows the schema.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "deltatunnel/proto/bucket_hash.h"
+#include "deltatunnel/proto/row_batch.h"
+#include "deltatunnel/proto/schema.h"
+#include "deltatunnel/proto/status.h"
+#include "deltatunnel/proto/value.h"
+
+namespace google::protobuf::io {
+class CodedOutputStream;
+}
+
+namespace deltatunnel::proto {
+
+struct RecordStreamOptions {
+  // The request's record_count; the stream must hold exactly this many records. nullopt: unchecked.
+  std::optional<uint64_t> expected_records;
+  // Whether a non-empty __value_cols (a partial update) is accepted: the table's
+  // acid.partial.fields.update.enable.
+  bool allow_partial_update = false;
+};
+
+// Decodes a whole stream into a batch of `schema`'s rows, re-bucketed by `hasher` over
+// `bucket_count` buckets, whatever bucket the client meant. All or nothing: on any error no batch.
+//   CorruptedDataStream: bad framing (truncation, unknown or repeated field numbers, wrong wire
+//     types, malformed values), a record CRC, META_COUNT, META_CHECKSUM or record_count mismatch.
+//   InvalidArgument: a well-formed record whose row is refused (a key column missing, a value out
+//     of its type's range, a partial update where not allowed, an unknown __operation).
+// Messages name the record ("record 3: ...", 1-based). The batch refers to `schema`, which must
+// outlive it.
+Result<RowBatch> DecodeRecordStream(const TableSchema& schema, Hasher hasher, uint32_t bucket_count,
+                                    std::string_view body, const RecordStreamOptions& options = {});
+
+// Builds a stream, record by record (the C++ client and the tests).
+class RecordStreamWriter {
+ public:
+  explicit RecordStreamWriter(const TableSchema& schema);  // `schema` must outlive the writer
+
+  // Appends one record. The row is normalised first (a refused row appends nothing); a delete
+  // writes its key columns only. `update_columns` (data column indices) makes an upsert partial.
+  Status Write(Row row, RowOp op, const std::vector<int>* update_columns = nullptr);
+
+  uint64_t records() const { return records_; }
+  size_t bytes() const { return out_.size(); }
+
+  // Appends the trailer and hands over the stream; the writer starts a new, empty stream.
+  std::string Finish();
+
+ private:
+  void WriteRecord(const Row& row, RowOp op, const std::vector<int>* update_columns,
+                   google::protobuf::io::CodedOutputStream* out);
+
+  const TableSchema* schema_;
+  std::string out_;
+  std::string record_;     // reused: the current record's bytes
+  std::string crc_input_;  // reused: the current record's CRC input
+  uint64_t records_ = 0;
+  uint32_t crc_of_crcs_ = 0;
+};
+
+}  // namespace deltatunnel::proto

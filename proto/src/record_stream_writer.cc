@@ -1,0 +1,194 @@
+// RecordStreamWriter (record_stream.h has the grammar), on protobuf's CodedOutputStream: the tags,
+// varints and zigzags are protobuf's own, as the Java and Python writers use them. The record CRC
+// is computed over the bytes that wire-format.md section 3 names, gathered per record.
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include <cstring>
+
+#include "deltatunnel/proto/crc32c.h"
+#include "deltatunnel/proto/record_stream.h"
+#include "deltatunnel/proto/row_codec.h"
+#include "record_stream_format.h"
+#include "varint.h"
+
+namespace deltatunnel::proto {
+namespace {
+
+using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedOutputStream;
+using namespace record_stream;
+
+void WriteTag(CodedOutputStream* out, uint32_t field, WireType wt) {
+  out->WriteTag(field << 3 | wt);
+}
+
+void WriteValue(const Type& type, const Value& value, CodedOutputStream* out, std::string* crc);
+
+void WriteArray(const Type& element, const List& list, size_t first, size_t step,
+                CodedOutputStream* out, std::string* crc) {
+  const size_t count = (list.size() - first + step - 1) / step;
+  out->WriteVarint32(static_cast<uint32_t>(count));
+  for (size_t i = 0; i < count; ++i) {
+    const Value& e = list[first + i * step];
+    out->WriteVarint32(e.is_null() ? 1 : 0);
+    if (!e.is_null()) WriteValue(element, e, out, crc);
+  }
+}
+
+void WriteValue(const Type& type, const Value& value, CodedOutputStream* out, std::string* crc) {
+  switch (type.kind) {
+    case TypeKind::kBoolean:
+      out->WriteVarint32(value.as_bool() ? 1 : 0);
+      crc->push_back(value.as_bool() ? 1 : 0);
+      return;
+    case TypeKind::kTinyint:
+    case TypeKind::kSmallint:
+    case TypeKind::kInt:
+    case TypeKind::kBigint:
+    case TypeKind::kDate:
+    case TypeKind::kDatetime:
+      out->WriteVarint64(WireFormatLite::ZigZagEncode64(value.as_int()));
+      PutFixed64(crc, static_cast<uint64_t>(value.as_int()));
+      return;
+    case TypeKind::kFloat: {
+      const uint32_t bits = WireFormatLite::EncodeFloat(value.as_float());
+      out->WriteLittleEndian32(bits);
+      PutFixed32(crc, bits);
+      return;
+    }
+    case TypeKind::kDouble: {
+      const uint64_t bits = WireFormatLite::EncodeDouble(value.as_double());
+      out->WriteLittleEndian64(bits);
+      PutFixed64(crc, bits);
+      return;
+    }
+    case TypeKind::kDecimal:
+    case TypeKind::kString:
+    case TypeKind::kVarchar:
+    case TypeKind::kChar:
+    case TypeKind::kBinary:
+    case TypeKind::kJson: {
+      const std::string& s = value.as_string();
+      out->WriteVarint32(static_cast<uint32_t>(s.size()));
+      out->WriteRaw(s.data(), static_cast<int>(s.size()));
+      crc->append(s);
+      return;
+    }
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampNtz: {
+      const Timestamp& ts = value.as_timestamp();
+      out->WriteVarint64(WireFormatLite::ZigZagEncode64(ts.seconds));
+      out->WriteVarint32(WireFormatLite::ZigZagEncode32(ts.nanos));
+      PutFixed64(crc, static_cast<uint64_t>(ts.seconds));
+      PutFixed32(crc, static_cast<uint32_t>(ts.nanos));
+      return;
+    }
+    case TypeKind::kArray:
+      WriteArray(type.children[0], value.as_list(), 0, 1, out, crc);
+      return;
+    case TypeKind::kMap:
+      WriteArray(type.children[0], value.as_list(), 0, 2, out, crc);
+      WriteArray(type.children[1], value.as_list(), 1, 2, out, crc);
+      return;
+    case TypeKind::kStruct: {
+      const List& fields = value.as_list();
+      for (size_t i = 0; i < fields.size(); ++i) {
+        out->WriteVarint32(fields[i].is_null() ? 1 : 0);
+        if (!fields[i].is_null()) WriteValue(type.children[i], fields[i], out, crc);
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+RecordStreamWriter::RecordStreamWriter(const TableSchema& schema) : schema_(&schema) {}
+
+Status RecordStreamWriter::Write(Row row, RowOp op, const std::vector<int>* update_columns) {
+  const bool partial =
+      op == RowOp::kUpsert && update_columns != nullptr && !update_columns->empty();
+  if (op == RowOp::kDelete && row.size() == schema_->columns.size()) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (!schema_->IsKeyColumn(static_cast<int>(i))) row[i] = Value();
+    }
+  }
+  if (partial) {
+    DT_RETURN_IF_ERROR(NormalizePartialRow(*schema_, *update_columns, &row));
+  } else {
+    DT_RETURN_IF_ERROR(NormalizeRow(*schema_, op == RowOp::kDelete, &row));
+  }
+  crc_input_.clear();
+  // Into a small reused buffer, then appended: StringOutputStream zero-fills its string up to the
+  // capacity whenever it grows, which over the whole stream would cost quadratic time.
+  record_.clear();
+  {
+    google::protobuf::io::StringOutputStream sink(&record_);
+    CodedOutputStream out(&sink);
+    WriteRecord(row, op, partial ? update_columns : nullptr, &out);
+  }
+  out_.append(record_);
+  ++records_;
+  return Status::Ok();
+}
+
+void RecordStreamWriter::WriteRecord(const Row& row, RowOp op,
+                                     const std::vector<int>* update_columns,
+                                     google::protobuf::io::CodedOutputStream* out_ptr) {
+  CodedOutputStream& out = *out_ptr;
+  const bool partial = update_columns != nullptr;
+  const auto ncols = static_cast<uint32_t>(schema_->columns.size());
+  for (uint32_t i = 0; i < ncols; ++i) {
+    if (row[i].is_null()) continue;
+    const Type& type = schema_->columns[i].type;
+    WriteTag(&out, i + 1, WireTypeOf(type.kind));
+    PutFixed32(&crc_input_, i + 1);
+    WriteValue(type, row[i], &out, &crc_input_);
+  }
+  const int64_t code = op == RowOp::kDelete ? kOpDelete : kOpUpsert;
+  WriteTag(&out, ncols + kOperation, kVarint);
+  out.WriteVarint64(WireFormatLite::ZigZagEncode64(code));
+  PutFixed32(&crc_input_, ncols + kOperation);
+  PutFixed64(&crc_input_, static_cast<uint64_t>(code));
+  // __value_cols: the column_ids (1-based) of a partial update, else empty (= all columns).
+  WriteTag(&out, ncols + kValueCols, kLengthDelimited);
+  PutFixed32(&crc_input_, ncols + kValueCols);
+  if (partial) {
+    out.WriteVarint32(static_cast<uint32_t>(update_columns->size()));
+    for (int c : *update_columns) {
+      out.WriteVarint32(0);
+      out.WriteVarint64(WireFormatLite::ZigZagEncode64(c + 1));
+      PutFixed64(&crc_input_, static_cast<uint64_t>(c + 1));
+    }
+  } else {
+    out.WriteVarint32(0);
+  }
+  const uint32_t crc = Crc32c(crc_input_);
+  WriteTag(&out, kEndRecord, kVarint);
+  out.WriteVarint32(crc);
+  char le[4];
+  for (int i = 0; i < 4; ++i) le[i] = static_cast<char>(crc >> (8 * i));
+  crc_of_crcs_ = Crc32cExtend(crc_of_crcs_, le, 4);
+}
+
+std::string RecordStreamWriter::Finish() {
+  record_.clear();
+  {
+    google::protobuf::io::StringOutputStream sink(&record_);
+    CodedOutputStream out(&sink);
+    WriteTag(&out, kMetaCount, kVarint);
+    out.WriteVarint64(WireFormatLite::ZigZagEncode64(static_cast<int64_t>(records_)));
+    WriteTag(&out, kMetaChecksum, kVarint);
+    out.WriteVarint32(crc_of_crcs_);
+  }
+  out_.append(record_);
+  std::string stream = std::move(out_);
+  out_.clear();
+  records_ = 0;
+  crc_of_crcs_ = 0;
+  return stream;
+}
+
+}  // namespace deltatunnel::proto
