@@ -45,7 +45,6 @@ class Engine {
   virtual ~Engine() = default;
 
   // ---- Catalog
-  // --------------------------------------------------------------------------------------
   // Validates the definition (schema, properties with their ranges) and creates the table at
   // version 0. TableAlreadyExists if the name is taken (any case), InvalidArgument with the reason
   // otherwise.
@@ -59,9 +58,8 @@ class Engine {
                                                             const std::string& table) = 0;
 
   // ---- Sessions
-  // ------------------------------------------------------------------------------------- Opens a
-  // session on one partition (parsed with proto::ParsePartitionSpec; the partition comes into being
-  // with its first commit). lifetime_hours is 1..24.
+  // Opens a session on one partition (parsed with proto::ParsePartitionSpec; the partition comes
+  // into being with its first commit). lifetime_hours is 1..24.
   virtual Result<SessionInfo> OpenSession(const SessionOptions& options) = 0;
   // The session by id, in any state, while it is within its lifetime. UpsertSessionNotFound
   // otherwise.
@@ -80,8 +78,8 @@ class Engine {
   virtual Result<SessionInfo> Abort(const std::string& session_id) = 0;
 
   // ---- Reads
-  // ---------------------------------------------------------------------------------------- A
-  // snapshot scan, streaming with bounded memory. The iterator pins its version until destroyed.
+  // A snapshot scan, streaming with bounded memory. The iterator pins its version until destroyed,
+  // and must be destroyed before the engine.
   virtual Result<std::unique_ptr<RowIterator>> Scan(const ScanOptions& options) = 0;
   // The rows of those keys (key columns filled in `keys`) that exist at the version.
   virtual Result<LookupResult> Lookup(const LookupOptions& options) = 0;
@@ -92,18 +90,16 @@ class Engine {
                                                    const std::string& table, size_t limit) = 0;
 
   // ---- Idempotent one-shot loads
-  // ---------------------------------------------------------------------- The stored result of a
-  // load committed under `key`, if any (kept for options.idempotency_ttl_hours).
-  virtual std::optional<std::string> FindIdempotencyKey(const std::string& project,
-                                                        const std::string& table,
-                                                        const std::string& key) = 0;
+  // The load committed under `key`, if any (kept for options.idempotency_ttl_hours).
+  virtual std::optional<IdempotentLoad> FindIdempotencyKey(const std::string& project,
+                                                           const std::string& table,
+                                                           const std::string& key) = 0;
   // Commits `session_id` and records `key` -> `result_json` in the same atomic, synced step.
   virtual Result<SessionInfo> CommitWithIdempotencyKey(const std::string& session_id,
                                                        const std::string& key,
                                                        const std::string& result_json) = 0;
 
   // ---- Operations
-  // -----------------------------------------------------------------------------------
   virtual EngineStats Stats() = 0;
   // Expires sessions past their lifetime and reclaims aborted/expired data. Called periodically by
   // the engine's own maintenance thread; public for tests.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "deltatunnel/proto/bucket_hash.h"
+#include "deltatunnel/proto/partition_spec.h"
 #include "deltatunnel/proto/row_batch.h"
 #include "deltatunnel/proto/schema.h"
 #include "deltatunnel/proto/status.h"
@@ -76,6 +77,7 @@ struct SessionOptions {
   std::string partition;  // a spec; "" for a non-partitioned table
   uint32_t lifetime_hours = 24;
   std::string quota_name;
+  uint32_t slot_num = 1;  // the Tunnel session's slot count, kept for reloads
 };
 
 struct SessionInfo {
@@ -85,6 +87,7 @@ struct SessionInfo {
   std::string partition;  // canonical
   SessionStatus status = SessionStatus::kNormal;
   std::string quota_name;
+  uint32_t slot_num = 1;
   int64_t created_at_ms = 0;
   int64_t expires_at_ms = 0;
   uint64_t commit_version = 0;  // once committed
@@ -164,6 +167,13 @@ class ChangeIterator {
   virtual const proto::PartitionSpec& partition() const = 0;
   virtual Status status() const = 0;
   virtual uint64_t version() const = 0;  // `to`
+};
+
+// A one-shot load committed under an idempotency key.
+struct IdempotentLoad {
+  uint64_t version = 0;     // the version its commit made
+  std::string result_json;  // what the caller stored with it
+  friend bool operator==(const IdempotentLoad&, const IdempotentLoad&) = default;
 };
 
 struct EngineStats {

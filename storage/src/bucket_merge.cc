@@ -1,0 +1,121 @@
+#include "bucket_merge.h"
+
+#include <rocksdb/db.h>
+#include <algorithm>
+
+#include "keys.h"
+#include "run_format.h"
+
+namespace deltatunnel::storage {
+
+RunCursor::RunCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                     const rocksdb::Snapshot* snapshot, uint64_t run_id)
+    : run_id_(run_id), upper_(keys::RunStart(run_id + 1)) {
+  rocksdb::ReadOptions opts;
+  opts.snapshot = snapshot;
+  bound_ = rocksdb::Slice(upper_);
+  opts.iterate_upper_bound = &bound_;
+  opts.prefix_same_as_start = true;
+  it_.reset(db->NewIterator(opts, cf));
+}
+
+RunCursor::~RunCursor() = default;
+
+Status RunCursor::SeekToFirst() {
+  it_->Seek(keys::RunStart(run_id_));
+  return LoadChunk();
+}
+
+Status RunCursor::LoadChunk() {
+  valid_ = false;
+  if (!it_->Valid()) {
+    if (!it_->status().ok()) return Internal("reading run: " + it_->status().ToString());
+    return Status::Ok();
+  }
+  rest_ = std::string_view(it_->value().data(), it_->value().size());
+  return Next();
+}
+
+Status RunCursor::Next() {
+  while (rest_.empty()) {
+    it_->Next();
+    if (!it_->Valid()) {
+      valid_ = false;
+      if (!it_->status().ok()) return Internal("reading run: " + it_->status().ToString());
+      return Status::Ok();
+    }
+    rest_ = std::string_view(it_->value().data(), it_->value().size());
+  }
+  if (!NextEntry(&rest_, &entry_)) {
+    valid_ = false;
+    return Internal("corrupt chunk in run " + std::to_string(run_id_));
+  }
+  valid_ = true;
+  return Status::Ok();
+}
+
+BucketMerge::BucketMerge(const proto::TableSchema& schema, rocksdb::DB* db,
+                         rocksdb::ColumnFamilyHandle* cf, const rocksdb::Snapshot* snapshot,
+                         std::vector<RunRef> runs)
+    : schema_(&schema), runs_(std::move(runs)), fold_(schema) {
+  cursors_.reserve(runs_.size());
+  for (const RunRef& r : runs_) {
+    cursors_.push_back(std::make_unique<RunCursor>(db, cf, snapshot, r.run_id));
+  }
+}
+
+Status BucketMerge::Init() {
+  for (size_t i = 0; i < cursors_.size(); ++i) {
+    DT_RETURN_IF_ERROR(cursors_[i]->SeekToFirst());
+    if (cursors_[i]->Valid()) Push(i);
+  }
+  return Status::Ok();
+}
+
+// Cursor index i is newer than j when i < j (runs_ is newest first).
+bool BucketMerge::Less(size_t a, size_t b) const {
+  const std::string_view ka = cursors_[a]->entry().key;
+  const std::string_view kb = cursors_[b]->entry().key;
+  const int c = ka.compare(kb);
+  if (c != 0) return c > 0;
+  return a > b;
+}
+
+void BucketMerge::Push(size_t i) {
+  heap_.push_back(i);
+  std::push_heap(heap_.begin(), heap_.end(), [this](size_t a, size_t b) { return Less(a, b); });
+}
+
+size_t BucketMerge::Pop() {
+  std::pop_heap(heap_.begin(), heap_.end(), [this](size_t a, size_t b) { return Less(a, b); });
+  const size_t i = heap_.back();
+  heap_.pop_back();
+  return i;
+}
+
+Result<bool> BucketMerge::Next(MergedKey* out, uint64_t min_version) {
+  while (!heap_.empty()) {
+    size_t top = Pop();
+    RunCursor& newest = *cursors_[top];
+    out->key.assign(newest.entry().key);
+    out->version = runs_[top].version;
+    const bool wanted = out->version > min_version;
+    if (wanted) DT_RETURN_IF_ERROR(fold_.Start(newest.entry(), /*decode=*/true));
+    // Every older write of the same key: fold it while the state is open, then step past it.
+    for (;;) {
+      DT_RETURN_IF_ERROR(cursors_[top]->Next());
+      if (cursors_[top]->Valid()) Push(top);
+      if (heap_.empty() || cursors_[heap_.front()]->entry().key != out->key) break;
+      top = Pop();
+      if (wanted && !fold_.complete()) DT_RETURN_IF_ERROR(fold_.Older(cursors_[top]->entry()));
+    }
+    if (!wanted) continue;
+    fold_.Finish();
+    out->op = fold_.op();
+    if (out->op == proto::RowOp::kUpsert) DT_RETURN_IF_ERROR(fold_.TakeRow(&out->row));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace deltatunnel::storage

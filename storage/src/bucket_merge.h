@@ -1,0 +1,74 @@
+// Reading one bucket of one partition at a version: a k-way merge (binary heap) over the visible
+// runs, each streamed chunk by chunk through its own RocksDB iterator (memory: one chunk per run).
+// Runs are ranked newest first by (version desc, run_id desc): for each key the writes come out
+// newest first and are folded (key_fold.h) until the key's state is decided.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rocksdb/db.h>
+
+#include "deltatunnel/proto/row_batch.h"
+#include "deltatunnel/proto/schema.h"
+#include "deltatunnel/proto/status.h"
+#include "key_fold.h"
+#include "manifest.h"
+
+namespace deltatunnel::storage {
+
+// Streams the entries of one run in key order.
+class RunCursor {
+ public:
+  RunCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::Snapshot* snapshot,
+            uint64_t run_id);
+  ~RunCursor();
+  RunCursor(const RunCursor&) = delete;
+  RunCursor& operator=(const RunCursor&) = delete;
+
+  Status SeekToFirst();
+  bool Valid() const { return valid_; }
+  const KeyWrite& entry() const { return entry_; }
+  Status Next();
+
+ private:
+  Status LoadChunk();
+  uint64_t run_id_;
+  std::string upper_;     // outlives the iterator that points at it
+  rocksdb::Slice bound_;  // over upper_
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::string_view rest_;  // the unread part of the current chunk (owned by it_)
+  KeyWrite entry_;
+  bool valid_ = false;
+};
+
+struct MergedKey {
+  std::string key;
+  proto::RowOp op = proto::RowOp::kUpsert;
+  proto::Row row;        // data columns, for an upsert
+  uint64_t version = 0;  // of the newest write of the key
+};
+
+class BucketMerge {
+ public:
+  // `runs` newest first (VisibleRuns).
+  BucketMerge(const proto::TableSchema& schema, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+              const rocksdb::Snapshot* snapshot, std::vector<RunRef> runs);
+  Status Init();
+  // The next key's state; false at the end. With `min_version`, keys whose newest write is at or
+  // below it are skipped without decoding (changes).
+  Result<bool> Next(MergedKey* out, uint64_t min_version = 0);
+
+ private:
+  bool Less(size_t a, size_t b) const;  // heap order: a comes out after b
+  void Push(size_t i);
+  size_t Pop();
+  const proto::TableSchema* schema_;
+  std::vector<RunRef> runs_;
+  std::vector<std::unique_ptr<RunCursor>> cursors_;
+  std::vector<size_t> heap_;
+  KeyFold fold_;
+};
+
+}  // namespace deltatunnel::storage

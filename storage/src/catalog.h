@@ -1,0 +1,25 @@
+// The catalog's pure part: checking a table definition, filling in property defaults, and turning
+// a definition into its persisted TableRecord and back. The engine keeps the catalog itself (names
+// to tables) in memory, mirrored by the T/V/N records of keys.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "deltatunnel/messages/storage_meta.pb.h"
+#include "deltatunnel/proto/schema.h"
+#include "deltatunnel/proto/status.h"
+#include "deltatunnel/storage/types.h"
+
+namespace deltatunnel::storage {
+
+// Checks names, the schema (TableSchema::Validate) and the properties with their ranges, and
+// answers the record to persist (without id and creation time). InvalidArgument with the reason.
+Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t default_threshold);
+
+Result<proto::TableSchema> SchemaFromRecord(const messages::TableRecord& rec);
+
+// The static part of a TableInfo (version and partition figures are the caller's).
+TableInfo TableInfoFromRecord(const messages::TableRecord& rec, const proto::TableSchema& schema);
+
+}  // namespace deltatunnel::storage

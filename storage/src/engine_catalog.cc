@@ -1,0 +1,174 @@
+// The catalog: tables per project under case-insensitive names (N records hold the lower-cased
+// name, T records the spelling given at creation). Table ids come from a persisted counter and are
+// never reused, so nothing of a dropped table can be mistaken for a new one's.
+#include <fmt/format.h>
+
+#include "catalog.h"
+#include "engine_impl.h"
+#include "keys.h"
+
+namespace deltatunnel::storage {
+
+std::shared_ptr<TableState> EngineImpl::FindTable(const std::string& project,
+                                                  const std::string& table) {
+  std::shared_lock lock(catalog_mu_);
+  auto it = tables_by_name_.find(keys::Name(project, table));
+  return it == tables_by_name_.end() ? nullptr : it->second;
+}
+
+Result<std::shared_ptr<TableState>> EngineImpl::GetTable(const std::string& project,
+                                                         const std::string& table) {
+  auto t = FindTable(project, table);
+  if (!t) {
+    return Status(ErrorCode::kNoSuchTable,
+                  fmt::format("table '{}.{}' does not exist", project, table));
+  }
+  return t;
+}
+
+std::shared_ptr<TableState> EngineImpl::FindTableById(uint64_t id) {
+  std::shared_lock lock(catalog_mu_);
+  auto it = tables_by_id_.find(id);
+  return it == tables_by_id_.end() ? nullptr : it->second;
+}
+
+TableInfo EngineImpl::DescribeLocked(const TableState& t) {
+  TableInfo info = TableInfoFromRecord(t.record, *t.schema);
+  std::lock_guard lock(t.state_mu);
+  info.version = t.version;
+  info.partitions = t.partitions.size();
+  for (const auto& [name, m] : t.partitions) {
+    info.rows += m->rows;
+    info.bytes += m->bytes;
+    info.commits_since_major = std::max(info.commits_since_major, m->commits_since_major);
+  }
+  return info;
+}
+
+Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
+  DT_ASSIGN_OR_RETURN(messages::TableRecord rec,
+                      BuildTableRecord(def, options_.default_commit_threshold));
+  DT_ASSIGN_OR_RETURN(proto::TableSchema schema, SchemaFromRecord(rec));
+  if (!(schema == def.schema)) {
+    return Internal("the schema does not survive its own encoding: " + def.name);
+  }
+  std::unique_lock lock(catalog_mu_);
+  const std::string name_key = keys::Name(def.project, def.name);
+  if (tables_by_name_.count(name_key) != 0) {
+    return Status(ErrorCode::kTableAlreadyExists,
+                  fmt::format("table '{}.{}' already exists", def.project, def.name));
+  }
+  auto t = std::make_shared<TableState>();
+  t->id = next_table_id_;
+  rec.set_id(t->id);
+  rec.set_created_at_ms(Now());
+  t->record = std::move(rec);
+  t->schema = std::make_shared<const proto::TableSchema>(std::move(schema));
+
+  rocksdb::WriteBatch wb;
+  wb.Put(meta_cf_, keys::Table(t->id), t->record.SerializeAsString());
+  wb.Put(meta_cf_, keys::TableVersion(t->id), keys::Fixed64(0));
+  wb.Put(meta_cf_, name_key, keys::Fixed64(t->id));
+  wb.Put(meta_cf_, keys::kNextTableId, keys::Fixed64(t->id + 1));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_commits;
+  rocksdb::Status s = db_->Write(wo, &wb);
+  if (!s.ok()) return Internal("creating table: " + s.ToString());
+  next_table_id_ = t->id + 1;
+  tables_by_name_[name_key] = t;
+  tables_by_id_[t->id] = t;
+  return DescribeLocked(*t);
+}
+
+Status EngineImpl::DropTable(const std::string& project, const std::string& table) {
+  std::unique_lock lock(catalog_mu_);
+  const std::string name_key = keys::Name(project, table);
+  auto found = tables_by_name_.find(name_key);
+  if (found == tables_by_name_.end()) {
+    return {ErrorCode::kNoSuchTable, fmt::format("table '{}.{}' does not exist", project, table)};
+  }
+  std::shared_ptr<TableState> t = found->second;
+  std::lock_guard commit_lock(t->commit_mu);
+
+  // Open sessions of the table: taken out of service under their locks, so no Append can add a
+  // run after the batch below has deleted the session's runs.
+  std::vector<std::shared_ptr<SessionState>> open;
+  {
+    std::lock_guard slock(sessions_mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->second->table == t) {
+        open.push_back(it->second);
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  rocksdb::WriteBatch wb;
+  for (auto& s : open) {
+    std::lock_guard session_lock(s->mu);
+    s->gone = true;
+    DeleteRuns(s->record, s->runs, &wb);
+    wb.Delete(meta_cf_, keys::Session(s->record.id()));
+  }
+  {
+    std::lock_guard state_lock(t->state_mu);
+    for (const auto& [canonical, m] : t->partitions) {
+      for (const auto& bucket : m->buckets) {
+        for (const RunRef& r : bucket) {
+          wb.DeleteRange(data_cf_, keys::RunStart(r.run_id), keys::RunStart(r.run_id + 1));
+        }
+      }
+    }
+  }
+  wb.Delete(meta_cf_, keys::Table(t->id));
+  wb.Delete(meta_cf_, keys::TableVersion(t->id));
+  wb.Delete(meta_cf_, name_key);
+  for (char tag : {'P', 'C', 'I'}) {
+    wb.DeleteRange(meta_cf_, keys::TablePrefix(tag, t->id), keys::TablePrefix(tag, t->id + 1));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_commits;
+  rocksdb::Status st = db_->Write(wo, &wb);
+  if (!st.ok()) return Internal("dropping table: " + st.ToString());
+  t->dropped = true;
+  tables_by_name_.erase(name_key);
+  tables_by_id_.erase(t->id);
+  return Status::Ok();
+}
+
+Result<TableInfo> EngineImpl::DescribeTable(const std::string& project, const std::string& table) {
+  DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
+  return DescribeLocked(*t);
+}
+
+Result<std::vector<TableInfo>> EngineImpl::ListTables(const std::string& project) {
+  std::vector<std::shared_ptr<TableState>> tables;
+  {
+    std::shared_lock lock(catalog_mu_);
+    const std::string prefix = keys::NamePrefix(project);
+    for (auto it = tables_by_name_.lower_bound(prefix);
+         it != tables_by_name_.end() && it->first.starts_with(prefix); ++it) {
+      tables.push_back(it->second);
+    }
+  }
+  if (tables.empty()) {
+    return Status(ErrorCode::kNoSuchProject, fmt::format("project '{}' has no tables", project));
+  }
+  std::vector<TableInfo> out;
+  for (const auto& t : tables) out.push_back(DescribeLocked(*t));
+  return out;
+}
+
+Result<std::vector<PartitionInfo>> EngineImpl::ListPartitions(const std::string& project,
+                                                              const std::string& table) {
+  DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
+  std::vector<PartitionInfo> out;
+  std::lock_guard lock(t->state_mu);
+  for (const auto& [canonical, m] : t->partitions) {
+    out.push_back({canonical, m->rows, m->bytes, m->version, m->commits_since_major});
+  }
+  return out;
+}
+
+}  // namespace deltatunnel::storage

@@ -1,0 +1,155 @@
+// Commit: a small metadata step, O(number of runs) whatever the rows in them (the rows were written
+// by Append already).
+//
+// Under the table's commit_mu (so versions are assigned in order) and the session's lock:
+//   1. version = table version + 1.
+//   2. One WriteBatch, synced when options.sync_commits (promise 1):
+//        S session_id         -> status committed, commit_version, final counts
+//        R session_id run_id  -> deleted (the runs now belong to the commit record)
+//        C table_id version   -> CommitRecord: time, partition, session, counts, runs
+//        V table_id           -> version
+//        P table_id partition -> last version, commits_since_major + 1, row/byte estimates
+//        I table_id key       -> the idempotency record, for CommitWithIdempotencyKey
+//   3. Publish in memory under state_mu: the partition's manifest is replaced by a copy holding the
+//      session's runs tagged with the version, and the table version advances, in one step; a
+//      reader takes (version, manifests) under the same lock, so it sees whole commits only
+//      (promise 2). Commit times never go backwards, so "the last commit at or before T" is a
+//      binary search.
+#include <fmt/format.h>
+
+#include "engine_impl.h"
+#include "keys.h"
+
+namespace deltatunnel::storage {
+
+Result<SessionInfo> EngineImpl::Commit(const std::string& session_id) {
+  return CommitImpl(session_id, nullptr, nullptr);
+}
+
+Result<SessionInfo> EngineImpl::CommitWithIdempotencyKey(const std::string& session_id,
+                                                         const std::string& key,
+                                                         const std::string& result_json) {
+  return CommitImpl(session_id, &key, &result_json);
+}
+
+Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
+                                           const std::string* idem_key,
+                                           const std::string* result_json) {
+  auto s = FindSession(session_id);
+  if (!s) {
+    DT_ASSIGN_OR_RETURN(SessionInfo info, GetSession(session_id));
+    if (info.status == SessionStatus::kCommitted) return info;
+    return Status(ErrorCode::kStatusConflict, fmt::format("upsert session '{}' is {}", session_id,
+                                                          SessionStatusName(info.status)));
+  }
+  TableState& t = *s->table;
+  std::lock_guard commit_lock(t.commit_mu);
+  std::lock_guard session_lock(s->mu);
+  if (s->gone || t.dropped) {
+    return Status(ErrorCode::kUpsertSessionNotFound,
+                  fmt::format("upsert session '{}' not found", session_id));
+  }
+  const int64_t now = Now();
+  if (s->record.status() == messages::SESSION_NORMAL && now >= s->record.expires_at_ms()) {
+    DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
+  }
+  if (s->record.status() == messages::SESSION_COMMITTED) return ToInfo(t, s->record);
+  if (s->record.status() != messages::SESSION_NORMAL) {
+    return Status(ErrorCode::kStatusConflict,
+                  fmt::format("upsert session '{}' is {}", session_id,
+                              SessionStatusName(static_cast<SessionStatus>(s->record.status()))));
+  }
+
+  uint64_t version = 0;
+  int64_t committed_at = now;
+  ManifestPtr old;
+  const std::string& canonical = s->record.partition();
+  {
+    std::lock_guard state_lock(t.state_mu);
+    version = t.version + 1;
+    if (!t.commit_times.empty()) committed_at = std::max(committed_at, t.commit_times.back());
+    auto it = t.partitions.find(canonical);
+    if (it != t.partitions.end()) old = it->second;
+  }
+
+  // The new manifest is built before the write so that nothing after the write can fail.
+  auto next = std::make_shared<PartitionManifest>();
+  if (old) {
+    *next = *old;
+  } else {
+    DT_ASSIGN_OR_RETURN(next->spec, proto::ParsePartitionSpec(*t.schema, canonical));
+    next->buckets.resize(t.record.bucket_num());
+  }
+  messages::SessionRecord rec = s->record;
+  rec.set_status(messages::SESSION_COMMITTED);
+  rec.set_commit_version(version);
+  messages::CommitRecord c;
+  c.set_version(version);
+  c.set_committed_at_ms(committed_at);
+  c.set_partition(canonical);
+  c.set_session_id(session_id);
+  c.set_rows(rec.rows());
+  c.set_upserts(rec.upserts());
+  c.set_deletes(rec.deletes());
+  rocksdb::WriteBatch wb;
+  for (const auto& r : s->runs) {
+    *c.add_runs() = r;
+    next->buckets[r.bucket()].push_back(
+        MakeRunRef(r.run_id(), version, r.rows(), r.bytes(), r.key_filter()));
+    next->rows += r.rows();
+    next->bytes += r.bytes();
+    wb.Delete(meta_cf_, keys::SessionRun(session_id, r.run_id()));
+  }
+  next->version = version;
+  next->commits_since_major += 1;
+  messages::PartitionRecord p;
+  p.set_partition(canonical);
+  p.set_version(version);
+  p.set_commits_since_major(next->commits_since_major);
+  p.set_rows(next->rows);
+  p.set_bytes(next->bytes);
+
+  wb.Put(meta_cf_, keys::Session(session_id), rec.SerializeAsString());
+  wb.Put(meta_cf_, keys::Commit(t.id, version), c.SerializeAsString());
+  wb.Put(meta_cf_, keys::TableVersion(t.id), keys::Fixed64(version));
+  wb.Put(meta_cf_, keys::Partition(t.id, canonical), p.SerializeAsString());
+  if (idem_key != nullptr) {
+    messages::IdempotencyRecord idem;
+    idem.set_result_json(*result_json);
+    idem.set_created_at_ms(committed_at);
+    idem.set_version(version);
+    wb.Put(meta_cf_, keys::Idempotency(t.id, *idem_key), idem.SerializeAsString());
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_commits;
+  rocksdb::Status st = db_->Write(wo, &wb);
+  if (!st.ok()) return Internal("committing: " + st.ToString());
+
+  {
+    std::lock_guard state_lock(t.state_mu);
+    t.partitions[canonical] = std::move(next);
+    t.version = version;
+    t.commit_times.push_back(committed_at);
+  }
+  s->record = std::move(rec);
+  s->runs.clear();
+  ForgetSession(session_id);
+  ++commits_;
+  return ToInfo(t, s->record);
+}
+
+std::optional<IdempotentLoad> EngineImpl::FindIdempotencyKey(const std::string& project,
+                                                             const std::string& table,
+                                                             const std::string& key) {
+  auto t = FindTable(project, table);
+  if (!t) return std::nullopt;
+  std::string value;
+  if (!db_->Get({}, meta_cf_, keys::Idempotency(t->id, key), &value).ok()) return std::nullopt;
+  messages::IdempotencyRecord idem;
+  if (!idem.ParseFromString(value)) return std::nullopt;
+  const int64_t ttl_ms = int64_t{options_.idempotency_ttl_hours} * 3600 * 1000;
+  if (Now() >= idem.created_at_ms() + ttl_ms) return std::nullopt;
+  return IdempotentLoad{idem.version(), idem.result_json()};
+}
+
+}  // namespace deltatunnel::storage

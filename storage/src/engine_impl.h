@@ -1,0 +1,183 @@
+// EngineImpl: the Engine of engine.h on one RocksDB database (key layout: keys.h). Its methods live
+// in one file per concern: engine_open.cc (open, recovery), engine_catalog.cc, engine_session.cc
+// (open/append/abort/expiry), engine_commit.cc, engine_read.cc (version selection, scan, lookup,
+// changes, versions).
+//
+// Locks, always taken in this order (never the other way round):
+//   catalog_mu_ (tables by name and id)  ->  TableState::commit_mu  ->  SessionState::mu
+//     ->  TableState::state_mu  ->  sessions_mu_ / ids_mu_ / stats (leaf locks)
+// Holding commit_mu across the synced commit write serialises the commits of one table (versions
+// are sequential); commits of different tables run concurrently.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <rocksdb/db.h>
+
+#include "deltatunnel/messages/storage_meta.pb.h"
+#include "deltatunnel/storage/engine.h"
+#include "manifest.h"
+#include "run_format.h"
+
+namespace deltatunnel::storage {
+
+struct TableState {
+  uint64_t id = 0;
+  messages::TableRecord record;
+  std::shared_ptr<const proto::TableSchema> schema;
+
+  std::mutex commit_mu;
+  bool dropped = false;  // guarded by commit_mu
+
+  mutable std::mutex state_mu;
+  uint64_t version = 0;                           // guarded by state_mu
+  std::map<std::string, ManifestPtr> partitions;  // by canonical spec; guarded by state_mu
+  std::vector<int64_t> commit_times;              // [v - 1]: time of commit v; guarded by state_mu
+};
+
+// An open (normal) session. Finished sessions live only in CF meta (S records).
+struct SessionState {
+  std::shared_ptr<TableState> table;
+  std::mutex mu;
+  messages::SessionRecord record;         // guarded by mu; counts kept current in memory
+  std::vector<messages::RunRecord> runs;  // guarded by mu, in run_id order
+  bool gone = false;                      // removed (table dropped); guarded by mu
+};
+
+class EngineImpl final : public Engine {
+ public:
+  explicit EngineImpl(EngineOptions options);
+  ~EngineImpl() override;
+
+  Status OpenDb();
+
+  Result<TableInfo> CreateTable(const TableDef& def) override;
+  Status DropTable(const std::string& project, const std::string& table) override;
+  Result<TableInfo> DescribeTable(const std::string& project, const std::string& table) override;
+  Result<std::vector<TableInfo>> ListTables(const std::string& project) override;
+  Result<std::vector<PartitionInfo>> ListPartitions(const std::string& project,
+                                                    const std::string& table) override;
+
+  Result<SessionInfo> OpenSession(const SessionOptions& options) override;
+  Result<SessionInfo> GetSession(const std::string& session_id) override;
+  Result<std::vector<SessionInfo>> ListSessions(const std::string& project,
+                                                const std::string& table) override;
+  Status Append(const std::string& session_id, const proto::RowBatch& rows) override;
+  Result<SessionInfo> Commit(const std::string& session_id) override;
+  Result<SessionInfo> Abort(const std::string& session_id) override;
+
+  Result<std::unique_ptr<RowIterator>> Scan(const ScanOptions& options) override;
+  Result<LookupResult> Lookup(const LookupOptions& options) override;
+  Result<std::unique_ptr<ChangeIterator>> Changes(const ChangesOptions& options) override;
+  Result<std::vector<CommitInfo>> Versions(const std::string& project, const std::string& table,
+                                           size_t limit) override;
+
+  std::optional<IdempotentLoad> FindIdempotencyKey(const std::string& project,
+                                                   const std::string& table,
+                                                   const std::string& key) override;
+  Result<SessionInfo> CommitWithIdempotencyKey(const std::string& session_id,
+                                               const std::string& key,
+                                               const std::string& result_json) override;
+
+  EngineStats Stats() override;
+  void ExpireSessions() override;
+
+  // What a read works on: one version and the manifests of the partitions it reads, pinned.
+  struct ReadView {
+    std::shared_ptr<TableState> table;
+    uint64_t version = 0;
+    std::vector<ManifestPtr> partitions;  // by canonical spec
+    std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  };
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* data_cf() const { return data_cf_; }
+
+ private:
+  // Finished sessions stay readable (GetSession answers their status) this long past their
+  // lifetime, then their records are forgotten.
+  static constexpr int64_t kForgetGraceMs = 3600 * 1000;
+  static constexpr uint64_t kRunIdBlock = 1 << 16;
+
+  int64_t Now() const;
+  std::shared_ptr<TableState> FindTable(const std::string& project, const std::string& table);
+  Result<std::shared_ptr<TableState>> GetTable(const std::string& project,
+                                               const std::string& table);
+  std::shared_ptr<TableState> FindTableById(uint64_t id);
+  TableInfo DescribeLocked(const TableState& t);
+
+  // Recovery (engine_open.cc).
+  Status LoadCatalog();
+  Status LoadCommitLog(TableState& t);
+  Status LoadSessions();
+
+  // Sessions (engine_session.cc).
+  std::shared_ptr<SessionState> FindSession(const std::string& id);
+  void ForgetSession(const std::string& id);
+  std::string NewSessionId();
+  Result<uint64_t> AllocateRunIds(uint64_t n);
+  SessionInfo ToInfo(const TableState& t, const messages::SessionRecord& rec) const;
+  // Drops the runs of a session that ends without commit, in `wb`.
+  void DeleteRuns(const messages::SessionRecord& rec, const std::vector<messages::RunRecord>& runs,
+                  rocksdb::WriteBatch* wb);
+  // Ends an open session as aborted or expired, in one WriteBatch. Requires s.mu.
+  Status EndSession(SessionState& s, messages::SessionStatusRecord status);
+
+  // Commit (engine_commit.cc).
+  Result<SessionInfo> CommitImpl(const std::string& session_id, const std::string* idem_key,
+                                 const std::string* result_json);
+
+  // Reads (engine_read.cc).
+  Result<ReadView> OpenRead(const std::string& project, const std::string& table,
+                            const std::optional<std::string>& partition, const VersionSpec& at);
+  Status CheckRetention(const TableState& t, uint64_t version, uint64_t latest) const;
+
+  void MaintenanceLoop();
+
+  EngineOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+
+  std::shared_mutex catalog_mu_;
+  std::map<std::string, std::shared_ptr<TableState>> tables_by_name_;  // keys::Name(...)
+  std::map<uint64_t, std::shared_ptr<TableState>> tables_by_id_;
+  uint64_t next_table_id_ = 1;  // guarded by catalog_mu_ (exclusive)
+
+  std::mutex sessions_mu_;
+  std::unordered_map<std::string, std::shared_ptr<SessionState>> sessions_;  // open sessions
+  std::mt19937_64 rng_;                                                      // sessions_mu_
+
+  std::mutex ids_mu_;
+  uint64_t next_run_id_ = 1;  // guarded by ids_mu_
+  uint64_t run_id_high_ = 1;  // guarded by ids_mu_: ids below it are reserved on disk
+
+  std::atomic<uint64_t> rows_appended_{0};
+  std::atomic<uint64_t> bytes_appended_{0};
+  std::atomic<uint64_t> commits_{0};
+
+  // Appended bytes not yet synced. The synced commit must also sync every append of the session
+  // still in the WAL; the maintenance thread syncs the WAL in the background once this passes
+  // kWalSyncBytes, so a commit's sync does not grow with its session (commit latency).
+  static constexpr uint64_t kWalSyncBytes = 4 << 20;
+  std::atomic<uint64_t> unsynced_bytes_{0};
+
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  bool stopping_ = false;         // guarded by maintenance_mu_
+  bool wal_sync_wanted_ = false;  // guarded by maintenance_mu_
+  std::thread maintenance_;
+};
+
+}  // namespace deltatunnel::storage

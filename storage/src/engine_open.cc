@@ -1,0 +1,241 @@
+// Open and recovery (promise 7). Every state change of the engine is one RocksDB WriteBatch (WAL
+// on), so after a crash the database holds each change whole or not at all, and Open only has to
+// read it back:
+//   1. E records: the run id reservation (new runs start above every id ever handed out) and the
+//      next table id.
+//   2. T/V/N records: the catalog and each table's version.
+//   3. C records, in version order: each commit's runs rebuild the partitions' manifests (the
+//      commit log is the manifest journal); P records restore the partition figures.
+//   4. S records of open sessions and their R records: resumable sessions, counts summed from
+//      their runs. Finished sessions stay on disk only.
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <spdlog/spdlog.h>
+#include <chrono>
+#include <set>
+
+#include "catalog.h"
+#include "engine_impl.h"
+#include "keys.h"
+
+namespace deltatunnel::storage {
+
+Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
+  auto engine = std::make_unique<EngineImpl>(options);
+  DT_RETURN_IF_ERROR(engine->OpenDb());
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
+EngineImpl::EngineImpl(EngineOptions options)
+    : options_(std::move(options)), rng_(std::random_device{}()) {}
+
+EngineImpl::~EngineImpl() {
+  {
+    std::lock_guard lock(maintenance_mu_);
+    stopping_ = true;
+  }
+  maintenance_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  if (!db_) return;
+  for (auto* h : handles_) static_cast<void>(db_->DestroyColumnFamilyHandle(h));
+  static_cast<void>(db_->Close());
+}
+
+int64_t EngineImpl::Now() const {
+  if (options_.clock_ms) return options_.clock_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status EngineImpl::OpenDb() {
+  rocksdb::Options db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  rocksdb::BlockBasedTableOptions table_opts;
+  table_opts.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions cf_opts;
+  cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_opts));
+  // CF data: every read stays inside one run (the 8-byte run id prefix), so prefix Bloom filters
+  // (in SST files and the memtable) let a lookup's Seek(run|key) skip the files without that run.
+  rocksdb::BlockBasedTableOptions data_table_opts = table_opts;
+  data_table_opts.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  data_table_opts.whole_key_filtering = false;
+  rocksdb::ColumnFamilyOptions data_opts;
+  data_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(data_table_opts));
+  data_opts.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
+  data_opts.memtable_prefix_bloom_size_ratio = 0.05;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf_opts}, {"meta", cf_opts}, {"data", data_opts}};
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_opts, options_.data_dir, cfs, &handles_, &raw);
+  if (!s.ok()) return Internal("opening " + options_.data_dir + ": " + s.ToString());
+  db_.reset(raw);
+  meta_cf_ = handles_[1];
+  data_cf_ = handles_[2];
+
+  std::string v;
+  if (db_->Get({}, meta_cf_, keys::kRunIdHigh, &v).ok() && v.size() == 8) {
+    run_id_high_ = next_run_id_ = GetBigEndian64(v);
+  }
+  if (db_->Get({}, meta_cf_, keys::kNextTableId, &v).ok() && v.size() == 8) {
+    next_table_id_ = GetBigEndian64(v);
+  }
+  DT_RETURN_IF_ERROR(LoadCatalog());
+  DT_RETURN_IF_ERROR(LoadSessions());
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  return Status::Ok();
+}
+
+Status EngineImpl::LoadCatalog() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  for (it->Seek("T"); it->Valid() && it->key().starts_with("T"); it->Next()) {
+    auto t = std::make_shared<TableState>();
+    if (!t->record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Internal("corrupt table record");
+    }
+    t->id = t->record.id();
+    DT_ASSIGN_OR_RETURN(proto::TableSchema schema, SchemaFromRecord(t->record));
+    t->schema = std::make_shared<const proto::TableSchema>(std::move(schema));
+    std::string v;
+    if (db_->Get({}, meta_cf_, keys::TableVersion(t->id), &v).ok() && v.size() == 8) {
+      t->version = GetBigEndian64(v);
+    }
+    DT_RETURN_IF_ERROR(LoadCommitLog(*t));
+    tables_by_name_[keys::Name(t->record.project(), t->record.name())] = t;
+    tables_by_id_[t->id] = t;
+    next_table_id_ = std::max(next_table_id_, t->id + 1);
+  }
+  if (!it->status().ok()) return Internal("loading catalog: " + it->status().ToString());
+  return Status::Ok();
+}
+
+Status EngineImpl::LoadCommitLog(TableState& t) {
+  std::map<std::string, std::shared_ptr<PartitionManifest>> parts;
+  auto manifest_of = [&](const std::string& canonical) -> Result<PartitionManifest*> {
+    auto& m = parts[canonical];
+    if (!m) {
+      DT_ASSIGN_OR_RETURN(proto::PartitionSpec spec,
+                          proto::ParsePartitionSpec(*t.schema, canonical));
+      m = std::make_shared<PartitionManifest>();
+      m->spec = std::move(spec);
+      m->buckets.resize(t.record.bucket_num());
+    }
+    return m.get();
+  };
+
+  const std::string prefix = keys::TablePrefix('C', t.id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  messages::CommitRecord c;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Internal("corrupt commit record");
+    }
+    if (c.version() > t.version) break;  // cannot happen: written in one batch with V
+    t.commit_times.push_back(c.committed_at_ms());
+    DT_ASSIGN_OR_RETURN(PartitionManifest * m, manifest_of(c.partition()));
+    for (const auto& r : c.runs()) {
+      if (r.bucket() >= m->buckets.size()) return Internal("run of an unknown bucket");
+      m->buckets[r.bucket()].push_back(
+          MakeRunRef(r.run_id(), c.version(), r.rows(), r.bytes(), r.key_filter()));
+    }
+    m->version = c.version();
+  }
+  if (!it->status().ok()) return Internal("loading commit log: " + it->status().ToString());
+
+  const std::string pprefix = keys::TablePrefix('P', t.id);
+  messages::PartitionRecord p;
+  for (it->Seek(pprefix); it->Valid() && it->key().starts_with(pprefix); it->Next()) {
+    if (!p.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Internal("corrupt partition record");
+    }
+    DT_ASSIGN_OR_RETURN(PartitionManifest * m, manifest_of(p.partition()));
+    m->commits_since_major = p.commits_since_major();
+    m->rows = p.rows();
+    m->bytes = p.bytes();
+  }
+  for (auto& [canonical, m] : parts) t.partitions[canonical] = std::move(m);
+  return Status::Ok();
+}
+
+Status EngineImpl::LoadSessions() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  std::unique_ptr<rocksdb::Iterator> runs_it(db_->NewIterator({}, meta_cf_));
+  for (it->Seek("S"); it->Valid() && it->key().starts_with("S"); it->Next()) {
+    messages::SessionRecord rec;
+    if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Internal("corrupt session record");
+    }
+    if (rec.status() != messages::SESSION_NORMAL) continue;
+    auto table = FindTableById(rec.table_id());
+    if (!table) continue;  // its table was dropped; maintenance forgets the record
+    auto s = std::make_shared<SessionState>();
+    s->table = table;
+    const std::string prefix = keys::SessionRunPrefix(rec.id());
+    std::set<uint32_t> buckets;
+    for (runs_it->Seek(prefix); runs_it->Valid() && runs_it->key().starts_with(prefix);
+         runs_it->Next()) {
+      messages::RunRecord r;
+      if (!r.ParseFromArray(runs_it->value().data(), static_cast<int>(runs_it->value().size()))) {
+        return Internal("corrupt run record");
+      }
+      rec.set_rows(rec.rows() + r.rows());
+      rec.set_upserts(rec.upserts() + r.upserts());
+      rec.set_deletes(rec.deletes() + r.deletes());
+      rec.set_bytes(rec.bytes() + r.bytes());
+      buckets.insert(r.bucket());
+      s->runs.push_back(std::move(r));
+    }
+    for (uint32_t b : buckets) rec.add_buckets_written(b);
+    s->record = std::move(rec);
+    sessions_[s->record.id()] = std::move(s);
+  }
+  if (!it->status().ok()) return Internal("loading sessions: " + it->status().ToString());
+  return Status::Ok();
+}
+
+void EngineImpl::MaintenanceLoop() {
+  using Clock = std::chrono::steady_clock;
+  auto next_expiry = Clock::now() + std::chrono::seconds(30);
+  std::unique_lock lock(maintenance_mu_);
+  while (!stopping_) {
+    maintenance_cv_.wait_until(lock, next_expiry, [this] { return stopping_ || wal_sync_wanted_; });
+    if (stopping_) break;
+    const bool sync = wal_sync_wanted_;
+    wal_sync_wanted_ = false;
+    lock.unlock();
+    if (sync) {
+      unsynced_bytes_ = 0;
+      rocksdb::Status s = db_->SyncWAL();
+      if (!s.ok()) spdlog::warn("syncing the WAL: {}", s.ToString());
+    }
+    if (Clock::now() >= next_expiry) {
+      ExpireSessions();
+      next_expiry = Clock::now() + std::chrono::seconds(30);
+    }
+    lock.lock();
+  }
+}
+
+EngineStats EngineImpl::Stats() {
+  EngineStats st;
+  {
+    std::shared_lock lock(catalog_mu_);
+    st.tables = tables_by_id_.size();
+  }
+  {
+    std::lock_guard lock(sessions_mu_);
+    st.open_sessions = sessions_.size();
+  }
+  st.rows_appended = rows_appended_.load();
+  st.bytes_appended = bytes_appended_.load();
+  st.commits = commits_.load();
+  uint64_t sst = 0, mem = 0;
+  db_->GetIntProperty(data_cf_, "rocksdb.total-sst-files-size", &sst);
+  db_->GetIntProperty(data_cf_, "rocksdb.cur-size-all-mem-tables", &mem);
+  st.storage_bytes = sst + mem;
+  return st;
+}
+
+}  // namespace deltatunnel::storage

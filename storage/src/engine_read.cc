@@ -1,0 +1,316 @@
+// Reads: version selection and retention, snapshot scans, lookups, net changes, the commit log.
+//
+// A read first fixes its view under the table's state_mu: the version (latest, exact, or the last
+// commit at or before a time) and shared_ptrs to the manifests of the partitions it reads; then a
+// RocksDB snapshot. Everything after that is lock-free and sees exactly the commits up to the
+// version (promise 3): runs are immutable, a manifest never changes once published, and the runs a
+// pinned manifest references are never deleted under it.
+//
+// Retention (promise 5): version V is readable while it is the latest, or while commit V+1 happened
+// less than acid.data.retain.hours ago; otherwise VersionExpired.
+#include <fmt/format.h>
+#include <algorithm>
+
+#include "bucket_merge.h"
+#include "deltatunnel/proto/bucket_hash.h"
+#include "deltatunnel/proto/row_codec.h"
+#include "engine_impl.h"
+#include "key_filter.h"
+#include "keys.h"
+
+namespace deltatunnel::storage {
+
+Status EngineImpl::CheckRetention(const TableState& t, uint64_t version, uint64_t latest) const {
+  if (version >= latest) return Status::Ok();
+  int64_t next_commit_at = 0;
+  {
+    std::lock_guard lock(t.state_mu);
+    next_commit_at = t.commit_times[version];  // time of commit version + 1
+  }
+  const int64_t retain_ms = int64_t{t.record.retain_hours()} * 3600 * 1000;
+  if (Now() - next_commit_at < retain_ms) return Status::Ok();
+  return {ErrorCode::kVersionExpired,
+          fmt::format("version {} of table '{}' is outside its retention of {} h", version,
+                      t.record.name(), t.record.retain_hours())};
+}
+
+Result<EngineImpl::ReadView> EngineImpl::OpenRead(const std::string& project,
+                                                  const std::string& table,
+                                                  const std::optional<std::string>& partition,
+                                                  const VersionSpec& at) {
+  ReadView view;
+  DT_ASSIGN_OR_RETURN(view.table, GetTable(project, table));
+  TableState& t = *view.table;
+  std::string canonical;
+  if (partition) {
+    DT_ASSIGN_OR_RETURN(proto::PartitionSpec spec,
+                        proto::ParsePartitionSpec(*t.schema, *partition));
+    canonical = std::move(spec.canonical);
+  }
+  uint64_t latest = 0;
+  {
+    std::lock_guard lock(t.state_mu);
+    latest = t.version;
+    if (at.version) {
+      if (*at.version > latest) {
+        return InvalidArgument(
+            fmt::format("version {} is past the latest version {}", *at.version, latest));
+      }
+      view.version = *at.version;
+    } else if (at.timestamp_ms) {
+      auto it = std::upper_bound(t.commit_times.begin(), t.commit_times.end(), *at.timestamp_ms);
+      view.version = static_cast<uint64_t>(it - t.commit_times.begin());
+    } else {
+      view.version = latest;
+    }
+    if (partition) {
+      auto it = t.partitions.find(canonical);
+      if (it != t.partitions.end()) view.partitions.push_back(it->second);
+    } else {
+      for (const auto& [name, m] : t.partitions) view.partitions.push_back(m);
+    }
+  }
+  DT_RETURN_IF_ERROR(CheckRetention(t, view.version, latest));
+  rocksdb::DB* db = db_.get();
+  view.snapshot = std::shared_ptr<const rocksdb::Snapshot>(
+      db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+  return view;
+}
+
+namespace {
+
+// Walks partitions (by canonical spec) and their buckets 0..N-1, merging each bucket's runs.
+class ViewCursor {
+ public:
+  ViewCursor(EngineImpl::ReadView view, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+             uint64_t min_version)
+      : view_(std::move(view)), db_(db), cf_(cf), min_version_(min_version) {}
+
+  // The next key state of any bucket; false at the end.
+  Result<bool> Next(MergedKey* out) {
+    for (;;) {
+      if (merge_) {
+        DT_ASSIGN_OR_RETURN(bool has, merge_->Next(out, min_version_));
+        if (has) return true;
+        merge_.reset();
+        ++bucket_;
+      }
+      if (part_ >= view_.partitions.size()) return false;
+      const PartitionManifest& m = *view_.partitions[part_];
+      if (bucket_ >= m.buckets.size()) {
+        ++part_;
+        bucket_ = 0;
+        continue;
+      }
+      std::vector<RunRef> runs = VisibleRuns(m, bucket_, view_.version);
+      if (runs.empty() || runs.front().version <= min_version_) {
+        ++bucket_;
+        continue;
+      }
+      merge_ =
+          std::make_unique<BucketMerge>(schema(), db_, cf_, view_.snapshot.get(), std::move(runs));
+      DT_RETURN_IF_ERROR(merge_->Init());
+    }
+  }
+
+  const proto::PartitionSpec& partition() const {
+    static const proto::PartitionSpec kNone;
+    return part_ < view_.partitions.size() ? view_.partitions[part_]->spec : kNone;
+  }
+  const proto::TableSchema& schema() const { return *view_.table->schema; }
+  uint64_t version() const { return view_.version; }
+
+ private:
+  EngineImpl::ReadView view_;
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  uint64_t min_version_;
+  size_t part_ = 0;
+  uint32_t bucket_ = 0;
+  std::unique_ptr<BucketMerge> merge_;
+};
+
+class ScanIterator final : public RowIterator {
+ public:
+  explicit ScanIterator(ViewCursor cursor) : cursor_(std::move(cursor)) { Advance(); }
+  bool Valid() const override { return valid_; }
+  void Next() override { Advance(); }
+  const proto::Row& row() const override { return cur_.row; }
+  const proto::PartitionSpec& partition() const override { return cursor_.partition(); }
+  Status status() const override { return status_; }
+  uint64_t version() const override { return cursor_.version(); }
+
+ private:
+  void Advance() {
+    valid_ = false;
+    for (;;) {
+      auto has = cursor_.Next(&cur_);
+      if (!has.ok()) {
+        status_ = has.status();
+        return;
+      }
+      if (!*has) return;
+      if (cur_.op == proto::RowOp::kUpsert) break;
+    }
+    valid_ = true;
+  }
+  ViewCursor cursor_;
+  MergedKey cur_;
+  bool valid_ = false;
+  Status status_;
+};
+
+class ChangesIterator final : public ChangeIterator {
+ public:
+  explicit ChangesIterator(ViewCursor cursor) : cursor_(std::move(cursor)) { Advance(); }
+  bool Valid() const override { return valid_; }
+  void Next() override { Advance(); }
+  proto::RowOp op() const override { return cur_.op; }
+  const proto::Row& row() const override { return cur_.row; }
+  uint64_t last_version() const override { return cur_.version; }
+  const proto::PartitionSpec& partition() const override { return cursor_.partition(); }
+  Status status() const override { return status_; }
+  uint64_t version() const override { return cursor_.version(); }
+
+ private:
+  void Advance() {
+    valid_ = false;
+    auto has = cursor_.Next(&cur_);
+    if (!has.ok()) {
+      status_ = has.status();
+      return;
+    }
+    if (!*has) return;
+    if (cur_.op == proto::RowOp::kDelete) {
+      cur_.row.assign(cursor_.schema().columns.size(), proto::Value());
+      status_ = proto::DecodeKey(cursor_.schema(), cur_.key, &cur_.row);
+      if (!status_.ok()) return;
+    }
+    valid_ = true;
+  }
+  ViewCursor cursor_;
+  MergedKey cur_;
+  bool valid_ = false;
+  Status status_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RowIterator>> EngineImpl::Scan(const ScanOptions& options) {
+  DT_ASSIGN_OR_RETURN(ReadView view,
+                      OpenRead(options.project, options.table, options.partition, options.at));
+  return std::unique_ptr<RowIterator>(
+      std::make_unique<ScanIterator>(ViewCursor(std::move(view), db_.get(), data_cf_, 0)));
+}
+
+Result<std::unique_ptr<ChangeIterator>> EngineImpl::Changes(const ChangesOptions& options) {
+  VersionSpec at;
+  at.version = options.to_version;
+  DT_ASSIGN_OR_RETURN(ReadView view,
+                      OpenRead(options.project, options.table, options.partition, at));
+  if (options.from_version > view.version) {
+    return InvalidArgument(
+        fmt::format("from_version {} is past to_version {}", options.from_version, view.version));
+  }
+  DT_RETURN_IF_ERROR(CheckRetention(*view.table, options.from_version, view.version));
+  const uint64_t from = options.from_version;
+  return std::unique_ptr<ChangeIterator>(
+      std::make_unique<ChangesIterator>(ViewCursor(std::move(view), db_.get(), data_cf_, from)));
+}
+
+Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
+  DT_ASSIGN_OR_RETURN(ReadView view,
+                      OpenRead(options.project, options.table,
+                               std::optional<std::string>(options.partition), options.at));
+  const proto::TableSchema& schema = *view.table->schema;
+  const TableState& t = *view.table;
+  LookupResult result;
+  result.version = view.version;
+  if (view.partitions.empty()) return result;
+  const PartitionManifest& m = *view.partitions.front();
+
+  rocksdb::ReadOptions ro;
+  ro.snapshot = view.snapshot.get();
+  ro.prefix_same_as_start = true;  // one run per Seek: prefix Bloom filters skip other files
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_cf_));
+  KeyFold fold(schema);
+  std::string key;
+  for (const proto::Row& given : options.keys) {
+    proto::Row row = given;
+    row.resize(schema.columns.size());
+    for (int k : schema.primary_key) {
+      const proto::Column& col = schema.columns[static_cast<size_t>(k)];
+      if (row[static_cast<size_t>(k)].is_null()) {
+        return InvalidArgument(fmt::format("key column '{}' is missing", col.name));
+      }
+      Status st = proto::NormalizeValue(col.type, &row[static_cast<size_t>(k)]);
+      if (!st.ok()) return InvalidArgument(fmt::format("column '{}': {}", col.name, st.message()));
+    }
+    key.clear();
+    proto::EncodeKey(schema, row, &key);
+    const uint32_t bucket = proto::BucketOf(static_cast<proto::Hasher>(t.record.hasher()), schema,
+                                            row, t.record.bucket_num());
+    const uint64_t hash = KeyHash(key);
+    bool found = false;
+    for (const RunRef& run : VisibleRuns(m, bucket, view.version)) {
+      if (run.key_filter && !KeyFilterMayContain(*run.key_filter, hash)) continue;
+      const std::string start = keys::RunStart(run.run_id);
+      it->Seek(start + key);
+      if (!it->Valid()) {
+        if (!it->status().ok()) return Internal("lookup: " + it->status().ToString());
+        continue;
+      }
+      if (!it->key().starts_with(start)) continue;
+      std::string_view chunk(it->value().data(), it->value().size());
+      KeyWrite e;
+      while (!chunk.empty()) {
+        if (!NextEntry(&chunk, &e)) return Internal("corrupt chunk");
+        if (e.key < key) continue;
+        if (e.key == key) {
+          if (!found) {
+            DT_RETURN_IF_ERROR(fold.Start(e, /*decode=*/true));
+            found = true;
+          } else {
+            DT_RETURN_IF_ERROR(fold.Older(e));
+          }
+        }
+        break;
+      }
+      if (found && fold.complete()) break;
+    }
+    if (!found) continue;
+    fold.Finish();
+    if (fold.op() != proto::RowOp::kUpsert) continue;
+    proto::Row out;
+    DT_RETURN_IF_ERROR(fold.TakeRow(&out));
+    result.rows.push_back(std::move(out));
+  }
+  return result;
+}
+
+Result<std::vector<CommitInfo>> EngineImpl::Versions(const std::string& project,
+                                                     const std::string& table, size_t limit) {
+  DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
+  uint64_t latest = 0;
+  {
+    std::lock_guard lock(t->state_mu);
+    latest = t->version;
+  }
+  std::vector<CommitInfo> out;
+  if (latest == 0 || limit == 0) return out;
+  const std::string prefix = keys::TablePrefix('C', t->id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  messages::CommitRecord c;
+  for (it->SeekForPrev(keys::Commit(t->id, latest));
+       it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Prev()) {
+    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Internal("corrupt commit record");
+    }
+    out.push_back({c.version(), c.committed_at_ms(), c.partition(), c.session_id(), c.rows(),
+                   c.upserts(), c.deletes()});
+  }
+  if (!it->status().ok()) return Internal("reading commit log: " + it->status().ToString());
+  return out;
+}
+
+}  // namespace deltatunnel::storage

@@ -1,0 +1,339 @@
+// Sessions: open, append, abort, expiry.
+//
+// Append writes straight through: the batch becomes one run per bucket it touches (run_format.h),
+// and the runs' chunks (CF data) and their R records (CF meta) go into RocksDB in ONE WriteBatch
+// with the WAL on and no sync, so the rows are durable against a process kill when Append returns
+// (promise 1) and an open session costs no memory beyond its list of runs (promise 8). The S record
+// is written only at open and at each change of status; an open session's counts are the sums of
+// its R records.
+//
+// Ending a session without commit (abort, expiry) is one WriteBatch too: the S record with its new
+// status, the R records deleted, and each run's chunks dropped with one DeleteRange.
+//
+// Lifetime: a normal session past expires_at is expired (by the maintenance thread, or by the next
+// call that touches it); any finished session is still answered by GetSession for kForgetGraceMs
+// past expires_at (so a client learns it expired or committed), then its record is deleted and
+// GetSession answers UpsertSessionNotFound.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <ctime>
+#include <set>
+
+#include "engine_impl.h"
+#include "keys.h"
+
+namespace deltatunnel::storage {
+namespace {
+
+Status NotFound(const std::string& id) {
+  return {ErrorCode::kUpsertSessionNotFound, fmt::format("upsert session '{}' not found", id)};
+}
+
+Status Conflict(const messages::SessionRecord& rec) {
+  return {ErrorCode::kStatusConflict,
+          fmt::format("upsert session '{}' is {}", rec.id(),
+                      SessionStatusName(static_cast<SessionStatus>(rec.status())))};
+}
+
+}  // namespace
+
+std::shared_ptr<SessionState> EngineImpl::FindSession(const std::string& id) {
+  std::lock_guard lock(sessions_mu_);
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void EngineImpl::ForgetSession(const std::string& id) {
+  std::lock_guard lock(sessions_mu_);
+  sessions_.erase(id);
+}
+
+std::string EngineImpl::NewSessionId() {
+  const std::time_t secs = static_cast<std::time_t>(Now() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[16];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+  uint64_t r = 0;
+  {
+    std::lock_guard lock(sessions_mu_);
+    r = rng_();
+  }
+  return fmt::format("{}{:016x}", stamp, r);
+}
+
+Result<uint64_t> EngineImpl::AllocateRunIds(uint64_t n) {
+  std::lock_guard lock(ids_mu_);
+  if (next_run_id_ + n > run_id_high_) {
+    // Reserve a block before handing any of it out: the WAL keeps this write ahead of every run
+    // that uses an id from the block, so recovery never reuses an id.
+    const uint64_t high = next_run_id_ + n + kRunIdBlock;
+    rocksdb::Status s = db_->Put({}, meta_cf_, keys::kRunIdHigh, keys::Fixed64(high));
+    if (!s.ok()) return Internal("reserving run ids: " + s.ToString());
+    run_id_high_ = high;
+  }
+  const uint64_t first = next_run_id_;
+  next_run_id_ += n;
+  return first;
+}
+
+SessionInfo EngineImpl::ToInfo(const TableState& t, const messages::SessionRecord& rec) const {
+  SessionInfo info;
+  info.id = rec.id();
+  info.project = t.record.project();
+  info.table = t.record.name();
+  info.partition = rec.partition();
+  info.status = static_cast<SessionStatus>(rec.status());
+  info.quota_name = rec.quota_name();
+  info.slot_num = rec.slot_num();
+  info.created_at_ms = rec.created_at_ms();
+  info.expires_at_ms = rec.expires_at_ms();
+  info.commit_version = rec.commit_version();
+  info.rows = rec.rows();
+  info.upserts = rec.upserts();
+  info.deletes = rec.deletes();
+  info.bytes = rec.bytes();
+  info.buckets_written.assign(rec.buckets_written().begin(), rec.buckets_written().end());
+  return info;
+}
+
+Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
+  DT_ASSIGN_OR_RETURN(auto t, GetTable(options.project, options.table));
+  if (options.lifetime_hours < 1 || options.lifetime_hours > 24) {
+    return InvalidArgument(
+        fmt::format("session lifetime {} h is not from 1 to 24", options.lifetime_hours));
+  }
+  DT_ASSIGN_OR_RETURN(proto::PartitionSpec spec,
+                      proto::ParsePartitionSpec(*t->schema, options.partition));
+  auto s = std::make_shared<SessionState>();
+  s->table = t;
+  messages::SessionRecord& rec = s->record;
+  rec.set_id(NewSessionId());
+  rec.set_table_id(t->id);
+  rec.set_partition(spec.canonical);
+  rec.set_status(messages::SESSION_NORMAL);
+  rec.set_quota_name(options.quota_name);
+  rec.set_slot_num(options.slot_num);
+  rec.set_created_at_ms(Now());
+  rec.set_expires_at_ms(rec.created_at_ms() + int64_t{options.lifetime_hours} * 3600 * 1000);
+  rocksdb::Status st = db_->Put({}, meta_cf_, keys::Session(rec.id()), rec.SerializeAsString());
+  if (!st.ok()) return Internal("opening session: " + st.ToString());
+  SessionInfo info = ToInfo(*t, rec);
+  std::lock_guard lock(sessions_mu_);
+  sessions_[rec.id()] = std::move(s);
+  return info;
+}
+
+Result<SessionInfo> EngineImpl::GetSession(const std::string& session_id) {
+  if (auto s = FindSession(session_id)) {
+    std::lock_guard lock(s->mu);
+    if (s->gone) return NotFound(session_id);
+    if (Now() >= s->record.expires_at_ms()) {
+      DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
+    }
+    return ToInfo(*s->table, s->record);
+  }
+  std::string value;
+  rocksdb::Status st = db_->Get({}, meta_cf_, keys::Session(session_id), &value);
+  if (st.IsNotFound()) return NotFound(session_id);
+  if (!st.ok()) return Internal("reading session: " + st.ToString());
+  messages::SessionRecord rec;
+  if (!rec.ParseFromString(value)) return Internal("corrupt session record");
+  auto t = FindTableById(rec.table_id());
+  if (!t || rec.status() == messages::SESSION_NORMAL ||
+      Now() >= rec.expires_at_ms() + kForgetGraceMs) {
+    return NotFound(session_id);
+  }
+  return ToInfo(*t, rec);
+}
+
+Result<std::vector<SessionInfo>> EngineImpl::ListSessions(const std::string& project,
+                                                          const std::string& table) {
+  DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(sessions_mu_);
+    for (const auto& [id, s] : sessions_) {
+      if (s->table == t) ids.push_back(id);
+    }
+  }
+  // Finished sessions of the table, from their records.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  messages::SessionRecord rec;
+  for (it->Seek("S"); it->Valid() && it->key().starts_with("S"); it->Next()) {
+    if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
+    if (rec.table_id() == t->id && rec.status() != messages::SESSION_NORMAL) {
+      ids.push_back(rec.id());
+    }
+  }
+  std::vector<SessionInfo> out;
+  for (const auto& id : ids) {
+    auto info = GetSession(id);
+    if (info.ok()) out.push_back(std::move(info).value());
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SessionInfo& a, const SessionInfo& b) { return a.id < b.id; });
+  return out;
+}
+
+Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& rows) {
+  auto s = FindSession(session_id);
+  if (!s) {
+    auto info = GetSession(session_id);
+    if (!info.ok()) return info.status();
+    return {ErrorCode::kStatusConflict,
+            fmt::format("upsert session '{}' is {}", session_id, SessionStatusName(info->status))};
+  }
+  const TableState& t = *s->table;
+  if (rows.bucket_count() != t.record.bucket_num()) {
+    return InvalidArgument(fmt::format("the batch has {} buckets, the table {}",
+                                       rows.bucket_count(), t.record.bucket_num()));
+  }
+  if (!(rows.schema() == *t.schema)) {
+    return InvalidArgument("the batch was not built with the table's schema");
+  }
+  if (!t.record.partial_update()) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].update_mask.empty()) {
+        return InvalidArgument(
+            "partial updates are not enabled on this table "
+            "(acid.partial.fields.update.enable)");
+      }
+    }
+  }
+  // Sort and fold outside the session's lock: appends of one session only serialise on the write.
+  DT_ASSIGN_OR_RETURN(std::vector<PendingRun> runs, BuildRuns(*t.schema, rows));
+
+  std::lock_guard lock(s->mu);
+  if (s->gone) return NotFound(session_id);
+  if (s->record.status() == messages::SESSION_NORMAL && Now() >= s->record.expires_at_ms()) {
+    DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
+  }
+  if (s->record.status() != messages::SESSION_NORMAL) return Conflict(s->record);
+  if (runs.empty()) return Status::Ok();
+
+  DT_ASSIGN_OR_RETURN(uint64_t first_id, AllocateRunIds(runs.size()));
+  rocksdb::WriteBatch wb;
+  std::vector<messages::RunRecord> records;
+  records.reserve(runs.size());
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const PendingRun& run = runs[i];
+    const uint64_t run_id = first_id + i;
+    for (const PendingChunk& c : run.chunks) {
+      wb.Put(data_cf_, keys::RunStart(run_id) + c.last_key, c.value);
+    }
+    messages::RunRecord r;
+    r.set_run_id(run_id);
+    r.set_bucket(run.bucket);
+    r.set_rows(run.rows);
+    r.set_upserts(run.upserts);
+    r.set_deletes(run.deletes);
+    r.set_bytes(run.bytes);
+    r.set_chunks(static_cast<uint32_t>(run.chunks.size()));
+    r.set_key_filter(run.key_filter);
+    wb.Put(meta_cf_, keys::SessionRun(session_id, run_id), r.SerializeAsString());
+    records.push_back(std::move(r));
+  }
+  rocksdb::Status st = db_->Write({}, &wb);
+  if (!st.ok()) return Internal("appending: " + st.ToString());
+
+  messages::SessionRecord& rec = s->record;
+  std::set<uint32_t> buckets(rec.buckets_written().begin(), rec.buckets_written().end());
+  for (auto& r : records) {
+    rec.set_rows(rec.rows() + r.rows());
+    rec.set_upserts(rec.upserts() + r.upserts());
+    rec.set_deletes(rec.deletes() + r.deletes());
+    rec.set_bytes(rec.bytes() + r.bytes());
+    buckets.insert(r.bucket());
+    s->runs.push_back(std::move(r));
+  }
+  rec.clear_buckets_written();
+  for (uint32_t b : buckets) rec.add_buckets_written(b);
+  rows_appended_ += rows.size();
+  bytes_appended_ += rows.bytes();
+  if (options_.sync_commits && (unsynced_bytes_ += wb.GetDataSize()) >= kWalSyncBytes) {
+    {
+      std::lock_guard mlock(maintenance_mu_);
+      wal_sync_wanted_ = true;
+    }
+    maintenance_cv_.notify_all();
+  }
+  return Status::Ok();
+}
+
+void EngineImpl::DeleteRuns(const messages::SessionRecord& rec,
+                            const std::vector<messages::RunRecord>& runs, rocksdb::WriteBatch* wb) {
+  for (const auto& r : runs) {
+    wb->DeleteRange(data_cf_, keys::RunStart(r.run_id()), keys::RunStart(r.run_id() + 1));
+    wb->Delete(meta_cf_, keys::SessionRun(rec.id(), r.run_id()));
+  }
+}
+
+Status EngineImpl::EndSession(SessionState& s, messages::SessionStatusRecord status) {
+  messages::SessionRecord rec = s.record;
+  rec.set_status(status);
+  rocksdb::WriteBatch wb;
+  DeleteRuns(rec, s.runs, &wb);
+  wb.Put(meta_cf_, keys::Session(rec.id()), rec.SerializeAsString());
+  rocksdb::Status st = db_->Write({}, &wb);
+  if (!st.ok()) return Internal("ending session: " + st.ToString());
+  s.record = std::move(rec);
+  s.runs.clear();
+  ForgetSession(s.record.id());
+  return Status::Ok();
+}
+
+Result<SessionInfo> EngineImpl::Abort(const std::string& session_id) {
+  auto s = FindSession(session_id);
+  if (!s) {
+    DT_ASSIGN_OR_RETURN(SessionInfo info, GetSession(session_id));
+    if (info.status == SessionStatus::kAborted) return info;
+    return Status(ErrorCode::kStatusConflict, fmt::format("upsert session '{}' is {}", session_id,
+                                                          SessionStatusName(info.status)));
+  }
+  std::lock_guard lock(s->mu);
+  if (s->gone) return NotFound(session_id);
+  if (s->record.status() == messages::SESSION_NORMAL) {
+    DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_ABORTED));
+  }
+  if (s->record.status() != messages::SESSION_ABORTED) return Conflict(s->record);
+  return ToInfo(*s->table, s->record);
+}
+
+void EngineImpl::ExpireSessions() {
+  const int64_t now = Now();
+  std::vector<std::shared_ptr<SessionState>> open;
+  {
+    std::lock_guard lock(sessions_mu_);
+    for (const auto& [id, s] : sessions_) open.push_back(s);
+  }
+  for (auto& s : open) {
+    std::lock_guard lock(s->mu);
+    if (s->gone || s->record.status() != messages::SESSION_NORMAL) continue;
+    if (now < s->record.expires_at_ms()) continue;
+    Status st = EndSession(*s, messages::SESSION_EXPIRED);
+    if (!st.ok()) spdlog::warn("expiring session {}: {}", s->record.id(), st.ToString());
+  }
+
+  // Forget finished sessions past their grace, and idempotency keys past their time.
+  rocksdb::WriteBatch wb;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  messages::SessionRecord rec;
+  for (it->Seek("S"); it->Valid() && it->key().starts_with("S"); it->Next()) {
+    if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
+    const bool table_gone = !FindTableById(rec.table_id());
+    if (rec.status() == messages::SESSION_NORMAL && !table_gone) continue;
+    if (table_gone || now >= rec.expires_at_ms() + kForgetGraceMs) wb.Delete(meta_cf_, it->key());
+  }
+  const int64_t ttl_ms = int64_t{options_.idempotency_ttl_hours} * 3600 * 1000;
+  messages::IdempotencyRecord idem;
+  for (it->Seek("I"); it->Valid() && it->key().starts_with("I"); it->Next()) {
+    if (!idem.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
+    if (now >= idem.created_at_ms() + ttl_ms) wb.Delete(meta_cf_, it->key());
+  }
+  if (wb.Count() == 0) return;
+  rocksdb::Status st = db_->Write({}, &wb);
+  if (!st.ok()) spdlog::warn("forgetting sessions: {}", st.ToString());
+}
+
+}  // namespace deltatunnel::storage

@@ -1,0 +1,64 @@
+// The on-disk key layout. One RocksDB database in data_dir with two column families besides the
+// unused `default`:
+//
+// CF `meta` (small records, protobuf messages of proto/messages/storage_meta.proto):
+//   E run_id_high                          -> fixed64 BE: run ids below it may be in use (reserved
+//                                             in blocks before use, so ids never repeat)
+//   E next_table_id                        -> fixed64 BE: table ids are never reused
+//   T table_id(BE8)                        -> TableRecord, immutable after CreateTable
+//   V table_id(BE8)                        -> fixed64 BE: the table's current version
+//   N lower(project) 0x00 lower(table)     -> fixed64 BE table_id (case-insensitive names)
+//   P table_id(BE8) canonical_spec         -> PartitionRecord, rewritten by each commit of it
+//   C table_id(BE8) version(BE8)           -> CommitRecord: the commit log and the journal of
+//                                             runs published by each version
+//   I table_id(BE8) key                    -> IdempotencyRecord
+//   S session_id                           -> SessionRecord, written at open and on status change
+//   R session_id run_id(BE8)               -> RunRecord of an open session's run (moved into the
+//                                             CommitRecord by commit, deleted by abort/expiry)
+//
+// CF `data` (row chunks of runs; see run_format.h):
+//   run_id(BE8) last_encoded_key_of_chunk  -> chunk
+//
+// Big-endian ids keep a table's records, a run's chunks and a table's commits contiguous and in
+// order, so prefix scans, Seek and DeleteRange work on them directly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "coding.h"
+
+namespace deltatunnel::storage::keys {
+
+inline constexpr std::string_view kRunIdHigh = "Erun_id_high";
+inline constexpr std::string_view kNextTableId = "Enext_table_id";
+
+std::string Lower(std::string_view s);
+
+std::string TablePrefix(char tag, uint64_t table_id);  // tag + BE8(table_id)
+inline std::string Table(uint64_t id) { return TablePrefix('T', id); }
+inline std::string TableVersion(uint64_t id) { return TablePrefix('V', id); }
+std::string Name(std::string_view project, std::string_view table);
+std::string NamePrefix(std::string_view project);
+std::string Partition(uint64_t table_id, std::string_view canonical);
+std::string Commit(uint64_t table_id, uint64_t version);
+std::string Idempotency(uint64_t table_id, std::string_view key);
+std::string Session(std::string_view session_id);
+std::string SessionRun(std::string_view session_id, uint64_t run_id);
+inline std::string SessionRunPrefix(std::string_view session_id) {
+  return "R" + std::string(session_id);
+}
+// The first key of run `run_id` in CF data; the run's range is [RunStart(id), RunStart(id + 1)).
+inline std::string RunStart(uint64_t run_id) {
+  std::string k;
+  PutBigEndian64(&k, run_id);
+  return k;
+}
+inline std::string Fixed64(uint64_t v) {
+  std::string s;
+  PutBigEndian64(&s, v);
+  return s;
+}
+
+}  // namespace deltatunnel::storage::keys

@@ -1,0 +1,232 @@
+// Crash tests (promises 1, 2, 7): a child process appends and commits, reporting every
+// acknowledged append and commit through a pipe, and is killed with SIGKILL at a random point.
+// After each kill the parent reopens the engine and checks that every acknowledged commit is there,
+// that nothing uncommitted is visible (the table equals the model of the committed sessions
+// exactly), and that the session open at the kill is resumable: it is committed or aborted in turn.
+//
+// The child is this test binary run again (fork + exec) with the hidden test case below, so that it
+// starts with a clean process instead of a fork of a multi-threaded one.
+#include <sys/wait.h>
+#include <unistd.h>
+#include <csignal>
+#include <cstdio>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "test_util.h"
+
+using namespace dt_test;
+
+namespace {
+
+constexpr int kBatchesPerSession = 4;
+constexpr int kRowsPerBatch = 50;
+
+// The rows of batch b of session s: distinct keys, so a batch is kRowsPerBatch rows after folding.
+template <typename F>
+void ForEachRow(int s, int b, F&& f) {
+  std::mt19937 rng(static_cast<uint32_t>(s * 1000 + b));
+  std::set<int64_t> keys;
+  while (keys.size() < kRowsPerBatch)
+    keys.insert(std::uniform_int_distribution<int64_t>(0, 499)(rng));
+  for (int64_t k : keys) f(k, std::uniform_int_distribution<int>(0, 4)(rng) == 0);
+}
+
+std::string Value(int s, int b) { return "s" + std::to_string(s) + "b" + std::to_string(b); }
+
+void FillBatch(Batcher& batch, int s, int b) {
+  ForEachRow(s, b, [&](int64_t k, bool del) {
+    if (del) {
+      batch.Delete(k);
+    } else {
+      batch.Upsert(k, Value(s, b), static_cast<double>(s));
+    }
+  });
+}
+
+EngineOptions CrashOptions(const std::string& dir) {
+  EngineOptions o;
+  o.data_dir = dir;
+  o.sync_commits = false;  // a process kill keeps what reached the OS; power loss is not tested
+  return o;
+}
+
+[[noreturn]] void ChildFail(const char* what) {
+  std::fprintf(stderr, "crash child: %s\n", what);
+  _exit(3);
+}
+
+void Say(int fd, const std::string& line) {
+  if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) ChildFail("pipe");
+}
+
+// Parses "A s b" and "C s v" lines; answers the highest acknowledged append per session and the
+// acknowledged commits.
+struct Acks {
+  std::map<int, int> appended;  // session -> batches acknowledged
+  std::map<int, uint64_t> committed;
+  bool ready = false;
+};
+
+void ParseAcks(const std::string& text, Acks* acks) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t end = text.find('\n', pos);
+    if (end == std::string::npos) break;  // a line cut by the kill
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    char tag = 0;
+    long long a = 0, b = 0;
+    if (line == "R") {
+      acks->ready = true;
+    } else if (std::sscanf(line.c_str(), "%c %lld %lld", &tag, &a, &b) == 3) {
+      if (tag == 'A') acks->appended[static_cast<int>(a)] = static_cast<int>(b) + 1;
+      if (tag == 'C') acks->committed[static_cast<int>(a)] = static_cast<uint64_t>(b);
+    }
+  }
+}
+
+void RunCrashRounds(int rounds, uint64_t seed) {
+  INFO("crash test seed " << seed);
+  TempDir dir;
+  {
+    auto e = Must(Engine::Open(CrashOptions(dir.path)));
+    MustOk(e->CreateTable(KvTable("t", false, {{"write.bucket.num", "4"}})).status());
+  }
+  std::mt19937_64 rng(seed);
+  std::map<int, int> batches;  // committed session index -> batches it committed
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  REQUIRE(n > 0);
+  self[n] = '\0';
+
+  for (int round = 0; round < rounds; ++round) {
+    INFO("round " << round);
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      close(fds[0]);
+      setenv("DT_CRASH_DIR", dir.path.c_str(), 1);
+      setenv("DT_CRASH_FD", std::to_string(fds[1]).c_str(), 1);
+      execl(self, self, "crash child", nullptr);
+      _exit(4);
+    }
+    close(fds[1]);
+    std::string text;
+    Acks acks;
+    char buf[4096];
+    // Wait until the child is ready, then let it run for a random while before the kill.
+    while (!acks.ready) {
+      const ssize_t got = read(fds[0], buf, sizeof buf);
+      if (got <= 0) break;
+      text.append(buf, static_cast<size_t>(got));
+      ParseAcks(text, &acks);
+    }
+    REQUIRE(acks.ready);
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int>(0, 60000)(rng)));
+    kill(pid, SIGKILL);
+    int wstatus = 0;
+    waitpid(pid, &wstatus, 0);
+    REQUIRE(WIFSIGNALED(wstatus));
+    for (ssize_t got; (got = read(fds[0], buf, sizeof buf)) > 0;)
+      text.append(buf, static_cast<size_t>(got));
+    close(fds[0]);
+    acks = {};
+    ParseAcks(text, &acks);
+
+    auto e = Must(Engine::Open(CrashOptions(dir.path)));
+    const uint64_t version = Must(e->DescribeTable("p", "t")).version;
+    // Every acknowledged commit is there, under the version it was answered with.
+    for (const auto& [s, v] : acks.committed) {
+      CHECK(v == static_cast<uint64_t>(s) + 1);
+      CHECK(v <= version);
+      batches[s] = kBatchesPerSession;
+    }
+    // A commit that happened without its acknowledgement is the child's last session, whole.
+    REQUIRE(version >= batches.size());
+    REQUIRE(version <= batches.size() + 1);
+    if (version == batches.size() + 1) batches[static_cast<int>(version) - 1] = kBatchesPerSession;
+
+    // The session open at the kill (the next index) holds at least its acknowledged appends.
+    const int next = static_cast<int>(version);
+    std::vector<SessionInfo> open;
+    for (auto& s : Must(e->ListSessions("p", "t"))) {
+      if (s.status == SessionStatus::kNormal) open.push_back(s);
+    }
+    REQUIRE(open.size() <= 1);
+    if (acks.appended.count(next) != 0) REQUIRE(open.size() == 1);
+    if (!open.empty()) {
+      const SessionInfo& s = open.front();
+      REQUIRE(s.rows % kRowsPerBatch == 0);
+      const int durable = static_cast<int>(s.rows / kRowsPerBatch);
+      CHECK(durable >= (acks.appended.count(next) ? acks.appended[next] : 0));
+      CHECK(durable <= kBatchesPerSession);
+      if (round % 2 == 0) {
+        CHECK(Must(e->Commit(s.id)).commit_version == version + 1);
+        batches[next] = durable;
+      } else {
+        MustOk(e->Abort(s.id).status());
+      }
+    }
+    // The table is exactly the committed sessions, applied in order.
+    Rows want;
+    for (const auto& [s, nb] : batches) {
+      for (int b = 0; b < nb; ++b) {
+        ForEachRow(s, b, [&](int64_t k, bool del) {
+          if (del) {
+            want.erase(k);
+          } else {
+            want[k] = Cell{Value(s, b), static_cast<double>(s)};
+          }
+        });
+      }
+    }
+    CHECK(ScanRows(*e, "t") == want);
+  }
+  CHECK(batches.size() > 0);
+}
+
+}  // namespace
+
+// The child side: runs only under RunCrashRounds (it needs the environment it sets).
+TEST_CASE("crash child", "[.crash_child]") {
+  const char* dir = std::getenv("DT_CRASH_DIR");
+  const char* fd_text = std::getenv("DT_CRASH_FD");
+  if (dir == nullptr || fd_text == nullptr) return;
+  const int fd = std::atoi(fd_text);
+  auto opened = Engine::Open(CrashOptions(dir));
+  if (!opened.ok()) ChildFail("open");
+  auto& e = *opened;
+  auto info = e->DescribeTable("p", "t");
+  if (!info.ok()) ChildFail("describe");
+  Say(fd, "R\n");
+  for (;;) {
+    auto desc = e->DescribeTable("p", "t");
+    if (!desc.ok()) ChildFail("describe");
+    const int s = static_cast<int>(desc->version);
+    auto session = e->OpenSession(SessionOn("t"));
+    if (!session.ok()) ChildFail("open session");
+    for (int b = 0; b < kBatchesPerSession; ++b) {
+      Batcher batch(*info);
+      FillBatch(batch, s, b);
+      if (!e->Append(session->id, batch.batch()).ok()) ChildFail("append");
+      Say(fd, "A " + std::to_string(s) + " " + std::to_string(b) + "\n");
+    }
+    auto c = e->Commit(session->id);
+    if (!c.ok()) ChildFail("commit");
+    Say(fd, "C " + std::to_string(s) + " " + std::to_string(c->commit_version) + "\n");
+  }
+}
+
+TEST_CASE("crash: SIGKILL at random points loses no acknowledged write", "[storage][crash]") {
+  RunCrashRounds(20, 20261125);
+}
+
+TEST_CASE("crash: many kills", "[storage][crash][.stress]") {
+  RunCrashRounds(
+      200, static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+}

@@ -1,0 +1,248 @@
+// A model-based randomized test: random upserts (full and partial), deletes, commits, aborts,
+// reopens and reads (scans at random versions, lookups, changes) against a simple in-memory model
+// of the table, compared after every step. The seed is printed on failure; the [.stress] variant
+// runs longer with a seed from the clock.
+#include <chrono>
+#include <random>
+#include <set>
+
+#include "test_util.h"
+
+using namespace dt_test;
+
+namespace {
+
+using Key = std::pair<std::string, int64_t>;  // (partition, k)
+using State = std::map<Key, Cell>;
+
+struct Op {
+  int64_t k;
+  proto::RowOp op;
+  bool partial;
+  Cell cell;
+};
+
+struct ModelSession {
+  std::string id;
+  std::string ds;
+  std::vector<Op> ops;
+};
+
+class ModelRun {
+ public:
+  explicit ModelRun(uint64_t seed) : rng_(seed) {
+    engine_ = Must(Engine::Open(Options(dir_.path, clock_)));
+    info_ = Must(engine_->CreateTable(KvTable(
+        "t", true, {{"write.bucket.num", "4"}, {"acid.partial.fields.update.enable", "true"}})));
+    states_.emplace_back();
+    written_.emplace_back();
+  }
+
+  void Step() {
+    const int r = Pick(100);
+    if (r < 8 || sessions_.empty()) return OpenSession();
+    if (r < 45) return Append();
+    if (r < 57) return Commit();
+    if (r < 62) return Abort();
+    if (r < 65) return Reopen();
+    if (r < 80) return CheckScan();
+    if (r < 90) return CheckLookup();
+    return CheckChanges();
+  }
+
+  void CheckLatest() { CheckScanAt(states_.size() - 1, std::nullopt); }
+
+ private:
+  int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+  std::string Partition() { return Pick(2) ? "a" : "b"; }
+
+  void OpenSession() {
+    if (sessions_.size() >= 4) return;
+    ModelSession s;
+    s.ds = Partition();
+    s.id = Must(engine_->OpenSession(SessionOn("t", "ds=" + s.ds))).id;
+    sessions_.push_back(std::move(s));
+  }
+
+  void Append() {
+    ModelSession& s = sessions_[static_cast<size_t>(Pick(static_cast<int>(sessions_.size())))];
+    Batcher b(info_);
+    std::vector<Op> ops;
+    const int n = Pick(10) == 0 ? 300 : 1 + Pick(20);
+    for (int i = 0; i < n; ++i) {
+      Op op;
+      op.k = Pick(40);
+      const int kind = Pick(10);
+      op.partial = kind >= 7;
+      op.op = kind < 2 ? proto::RowOp::kDelete : proto::RowOp::kUpsert;
+      if (op.op == proto::RowOp::kDelete) {
+        b.Delete(op.k);
+      } else {
+        if (Pick(5)) op.cell.v = "v" + std::to_string(Pick(1000));
+        if (!op.partial && Pick(5)) op.cell.n = Pick(100) / 4.0;
+        if (op.partial) {
+          b.SetV(op.k, op.cell.v);
+        } else {
+          b.Upsert(op.k, op.cell.v, op.cell.n);
+        }
+      }
+      ops.push_back(op);
+    }
+    MustOk(engine_->Append(s.id, b.batch()));
+    s.ops.insert(s.ops.end(), ops.begin(), ops.end());
+  }
+
+  void Commit() {
+    const size_t i = static_cast<size_t>(Pick(static_cast<int>(sessions_.size())));
+    ModelSession s = std::move(sessions_[i]);
+    sessions_.erase(sessions_.begin() + static_cast<long>(i));
+    auto info = Must(engine_->Commit(s.id));
+    REQUIRE(info.commit_version == states_.size());
+    State next = states_.back();
+    std::set<Key> written;
+    for (const Op& op : s.ops) {
+      const Key key{s.ds, op.k};
+      written.insert(key);
+      if (op.op == proto::RowOp::kDelete) {
+        next.erase(key);
+      } else if (op.partial) {
+        auto it = next.find(key);
+        Cell c = it == next.end() ? Cell{} : it->second;
+        c.v = op.cell.v;
+        next[key] = c;
+      } else {
+        next[key] = op.cell;
+      }
+    }
+    states_.push_back(std::move(next));
+    written_.push_back(std::move(written));
+  }
+
+  void Abort() {
+    const size_t i = static_cast<size_t>(Pick(static_cast<int>(sessions_.size())));
+    MustOk(engine_->Abort(sessions_[i].id).status());
+    sessions_.erase(sessions_.begin() + static_cast<long>(i));
+  }
+
+  void Reopen() {
+    engine_.reset();
+    engine_ = Must(Engine::Open(Options(dir_.path, clock_)));
+    for (const auto& s : sessions_) {
+      REQUIRE(Must(engine_->GetSession(s.id)).status == SessionStatus::kNormal);
+    }
+  }
+
+  uint64_t RandomVersion() { return static_cast<uint64_t>(Pick(static_cast<int>(states_.size()))); }
+
+  void CheckScanAt(uint64_t v, const std::optional<std::string>& ds) {
+    ScanOptions o;
+    o.project = "p";
+    o.table = "t";
+    if (ds) o.partition = "ds=" + *ds;
+    o.at = AtVersion(v);
+    auto it = Must(engine_->Scan(o));
+    State got;
+    for (; it->Valid(); it->Next()) {
+      const Key key{it->partition().values[0].as_string(), it->row()[0].as_int()};
+      REQUIRE(got.count(key) == 0);
+      got[key] = ToCell(it->row());
+    }
+    MustOk(it->status());
+    State want;
+    for (const auto& [key, cell] : states_[v]) {
+      if (!ds || key.first == *ds) want[key] = cell;
+    }
+    INFO("scan at version " << v << " partition " << ds.value_or("*"));
+    REQUIRE(got == want);
+  }
+
+  void CheckScan() {
+    CheckScanAt(RandomVersion(), Pick(2) ? std::optional(Partition()) : std::nullopt);
+  }
+
+  void CheckLookup() {
+    const uint64_t v = RandomVersion();
+    LookupOptions o;
+    o.project = "p";
+    o.table = "t";
+    const std::string ds = Partition();
+    o.partition = "ds=" + ds;
+    o.at = AtVersion(v);
+    std::vector<std::pair<int64_t, Cell>> want;
+    for (int i = 0; i < 5; ++i) {
+      const int64_t k = Pick(45);
+      o.keys.push_back({proto::Value(k)});
+      auto it = states_[v].find({ds, k});
+      if (it != states_[v].end()) want.emplace_back(k, it->second);
+    }
+    auto res = Must(engine_->Lookup(o));
+    REQUIRE(res.version == v);
+    std::vector<std::pair<int64_t, Cell>> got;
+    for (const auto& row : res.rows) got.emplace_back(row[0].as_int(), ToCell(row));
+    INFO("lookup at version " << v);
+    REQUIRE(got == want);
+  }
+
+  void CheckChanges() {
+    uint64_t a = RandomVersion(), b = RandomVersion();
+    if (a > b) std::swap(a, b);
+    ChangesOptions o;
+    o.project = "p";
+    o.table = "t";
+    o.from_version = a;
+    o.to_version = b;
+    auto it = Must(engine_->Changes(o));
+    REQUIRE(it->version() == b);
+    std::map<Key, std::tuple<proto::RowOp, Cell, uint64_t>> got, want;
+    for (; it->Valid(); it->Next()) {
+      const Key key{it->partition().values[0].as_string(), it->row()[0].as_int()};
+      REQUIRE(got.count(key) == 0);
+      got[key] = {it->op(), it->op() == proto::RowOp::kUpsert ? ToCell(it->row()) : Cell{},
+                  it->last_version()};
+    }
+    MustOk(it->status());
+    for (uint64_t v = a + 1; v <= b; ++v) {
+      for (const Key& key : written_[v]) {
+        auto s = states_[b].find(key);
+        if (s == states_[b].end()) {
+          want[key] = {proto::RowOp::kDelete, Cell{}, v};
+        } else {
+          want[key] = {proto::RowOp::kUpsert, s->second, v};
+        }
+      }
+    }
+    INFO("changes (" << a << ", " << b << "]");
+    REQUIRE(got == want);
+  }
+
+  TempDir dir_;
+  TestClock clock_;
+  std::mt19937_64 rng_;
+  std::unique_ptr<Engine> engine_;
+  TableInfo info_;
+  std::vector<State> states_;           // [v]: the table at version v
+  std::vector<std::set<Key>> written_;  // [v]: keys written by commit v
+  std::vector<ModelSession> sessions_;
+};
+
+void RunModel(uint64_t seed, int steps) {
+  INFO("model test seed " << seed << " (rerun with this seed to reproduce)");
+  ModelRun run(seed);
+  for (int i = 0; i < steps; ++i) {
+    INFO("step " << i);
+    run.Step();
+    run.CheckLatest();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("model: random sessions and reads match the model", "[storage][model]") {
+  for (uint64_t seed : {42u, 2026u}) RunModel(seed, 800);
+}
+
+TEST_CASE("model: long random runs", "[storage][model][.stress]") {
+  const auto seed =
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  for (uint64_t i = 0; i < 5; ++i) RunModel(seed + i, 20000);
+}
