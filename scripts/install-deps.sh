@@ -10,12 +10,12 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libboost-dev librocksdb-dev libprotobuf-dev protobuf-compiler
   libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libtoml11-dev
-  libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libssl-dev
+  libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libsimdjson-dev tzdata
   catch2 clang-format clang libclang-rt-14-dev python3
 )
 runtime_pkgs=(
   librocksdb7.8 libprotobuf32 libfmt9 libspdlog1.10 libzstd1 liblz4-1 libsnappy1v5 zlib1g
-  libssl3 ca-certificates curl
+  libssl3 ca-certificates curl libsimdjson14 tzdata
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -1,0 +1,115 @@
+// The daemon's configuration: a plain struct, every field with its default. conf/deltatunnel.toml
+// holds the same keys with the same defaults (a test checks that they agree), and command-line
+// flags override the file (command_line.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "deltatunnel/proto/status.h"
+
+namespace deltatunnel::server {
+
+struct StorageConfig {
+  // fsync the write-ahead log before a commit is answered (architecture.md promise 1).
+  bool sync_commits = true;
+  // Commits of a partition after which a major compaction starts, for tables without
+  // `compaction.major.commit-threshold`.
+  uint32_t default_commit_threshold = 20;
+  // RocksDB block cache, MiB.
+  uint64_t block_cache_mb = 256;
+  // How long a load's Idempotency-Key is remembered per table, hours (api.md: at least 7 days).
+  uint32_t idempotency_ttl_hours = 168;
+};
+
+// An ODPS access key (wire-format.md section 7). `projects` lists the projects it may use; "*" is
+// every project.
+struct AccessKey {
+  std::string id;
+  std::string secret;
+  std::vector<std::string> projects;
+};
+
+// A token for `Authorization: Bearer <token>`; `projects` as for AccessKey.
+struct BearerToken {
+  std::string token;
+  std::vector<std::string> projects;
+};
+
+struct AuthConfig {
+  // When false every request is accepted unsigned.
+  bool enabled = false;
+  std::vector<AccessKey> access_keys;
+  std::vector<BearerToken> bearer_tokens;
+};
+
+// A named group of write slots (the Tunnel `quotaName`), shared by every session that names it.
+struct QuotaGroup {
+  std::string name;
+  uint32_t slots = 0;
+};
+
+struct QuotaConfig {
+  // Concurrent write slots of each project's default group.
+  uint32_t default_slots = 64;
+  std::vector<QuotaGroup> groups;
+};
+
+struct CompactionConfig {
+  // Background major-compaction threads.
+  uint32_t threads = 1;
+  // Commits a partition may gather past its last major compaction before writes to it are refused
+  // with 429 FlowExceeded (the compaction backlog bound).
+  uint32_t max_pending_deltas = 200;
+};
+
+struct ServerConfig {
+  // HOST:PORT to listen on; "[::1]:8080" for IPv6; port 0 picks a free port.
+  std::string listen = "127.0.0.1:8080";
+  // Where the storage engine keeps its files.
+  std::string data_dir = "./data";
+  // Threads that run the sockets (Asio io_context).
+  uint32_t io_threads = 2;
+  // Threads that run handlers which may block (storage calls), never on an I/O thread.
+  uint32_t worker_threads = 4;
+  // Largest request body, bytes; larger ones answer 413 RequestTooLarge.
+  uint64_t body_limit_bytes = 256ull << 20;
+  // Longest pause while a request is being received (header started, body arriving), seconds.
+  uint32_t read_timeout_s = 30;
+  // How long a keep-alive connection may wait for its next request, seconds.
+  uint32_t idle_timeout_s = 60;
+  // On SIGTERM/SIGINT, how long requests in flight may take to finish, seconds.
+  uint32_t shutdown_grace_s = 10;
+  // trace, debug, info, warn, error, critical or off.
+  std::string log_level = "info";
+  // Zone for TIMESTAMP values without an offset: "UTC", an IANA name or "+HH:MM".
+  std::string timezone = "UTC";
+
+  StorageConfig storage;
+  AuthConfig auth;
+  QuotaConfig quota;
+  CompactionConfig compaction;
+
+  // Test-only, never in a file: serves /_test/* routes (--test-hooks).
+  bool test_hooks = false;
+};
+
+// Parses TOML text. Unknown keys, wrong types and bad values answer InvalidArgument naming the key
+// (and `source` for the file) and why. `${NAME}` and `${NAME:-fallback}` in string values expand
+// from the environment; an unset variable without fallback is an error.
+Result<ServerConfig> ParseConfig(std::string_view toml_text, std::string_view source = "config");
+// Reads and parses a file; InvalidArgument when it cannot be read.
+Result<ServerConfig> LoadConfigFile(const std::string& path);
+// Checks every value's range and form (also after flags were applied).
+Status ValidateConfig(const ServerConfig& config);
+
+// "host:port" split; InvalidArgument unless the port is 0-65535 and the host non-empty.
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<HostPort> ParseHostPort(std::string_view text);
+
+}  // namespace deltatunnel::server

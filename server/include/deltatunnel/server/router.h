@@ -1,0 +1,62 @@
+// Routes a method and path to a handler. Pure: it knows no sockets, and is filled before the server
+// starts, then only read.
+//
+// A pattern is '/'-separated segments: a literal, `{name}` capturing one (percent-decoded) segment
+// into Request::params, or `[...]` around segments that may be absent:
+//   /projects/{project}[/schemas/{schema}]/tables/{table}/upserts
+// A request path matches when every segment does; when several routes match, the one with literal
+// segments earliest wins (`/a/b` over `/a/{x}`).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "deltatunnel/server/http_types.h"
+
+namespace deltatunnel::server {
+
+struct RouteOptions {
+  // The handler may block (storage, disk, long CPU work): it runs on the worker pool, never on an
+  // I/O thread. Handlers without it must answer in microseconds.
+  bool blocking = false;
+  // Answered even while the server starts or shuts down (the operations routes); other routes
+  // answer 503 ServiceUnavailable then.
+  bool always_available = false;
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;                // as registered, for logs
+  std::vector<std::string> segments;  // one expansion of the pattern's optional groups
+  Handler handler;
+  RouteOptions options;
+};
+
+class Router {
+ public:
+  // Adds a route. Throws std::invalid_argument for a malformed pattern and std::logic_error for a
+  // method and pattern registered before (programming errors, found at start-up).
+  void Add(std::string_view method, std::string_view pattern, Handler handler,
+           RouteOptions options = {});
+
+  struct Match {
+    enum class Kind { kFound, kNotFound, kMethodNotAllowed, kBadPath };
+    Kind kind = Kind::kNotFound;
+    const Route* route = nullptr;               // kFound
+    std::map<std::string, std::string> params;  // kFound: the captures
+    std::vector<std::string> allowed;           // kMethodNotAllowed: methods the path takes
+    std::string error;                          // kBadPath: why the path does not decode
+  };
+
+  // `encoded_path` is the target's path before percent-decoding (so "%2F" stays in its segment).
+  Match Find(std::string_view method, std::string_view encoded_path) const;
+
+  size_t size() const { return routes_.size(); }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace deltatunnel::server

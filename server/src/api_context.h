@@ -1,0 +1,28 @@
+// What the API handlers share: the engine and the server-wide services around it. Owned by the
+// daemon; handlers get a reference and never own anything in it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "api_metrics.h"
+#include "deltatunnel/storage/engine.h"
+#include "slot_pool.h"
+
+namespace deltatunnel::server {
+
+struct ApiContext {
+  storage::Engine* engine = nullptr;
+  SlotPool* slots = nullptr;
+  ApiMetrics* metrics = nullptr;
+  // host:port that clients should send bucket writes to (the session JSON's worker_addr).
+  std::string worker_addr = "127.0.0.1:8080";
+  // The largest body after decompression, bytes.
+  uint64_t max_decompressed_bytes = 1ull << 30;
+  // The server's default time zone name for TIMESTAMP values without an offset.
+  std::string default_timezone = "UTC";
+  // Test-only (--test-hooks): a write holds its slot for `x-deltatunnel-test-hold-ms` milliseconds.
+  bool test_hooks = false;
+};
+
+}  // namespace deltatunnel::server

@@ -1,0 +1,39 @@
+// The storage-side metrics of the API (api.md section 6): rows and bytes written by surface,
+// commits and their latency, open sessions, slots in use, throttled requests by code, storage size.
+#pragma once
+
+#include <string_view>
+
+#include "deltatunnel/server/http_types.h"
+#include "deltatunnel/server/metrics.h"
+#include "deltatunnel/storage/engine.h"
+#include "slot_pool.h"
+
+namespace deltatunnel::server {
+
+class ApiMetrics {
+ public:
+  explicit ApiMetrics(Metrics& metrics);
+
+  // `surface` is "tunnel" or "native".
+  void OnAppend(std::string_view surface, uint64_t rows, uint64_t bytes);
+  void OnCommit(double seconds);
+  // Counts answers that push back (429, 503) by their error code.
+  void OnResponse(const Response& response);
+  // State gauges: sessions, storage, slots.
+  void Refresh(storage::Engine& engine, SlotPool& slots);
+
+ private:
+  Metrics& metrics_;
+  Counter& tunnel_rows_;
+  Counter& tunnel_bytes_;
+  Counter& native_rows_;
+  Counter& native_bytes_;
+  Counter& commits_;
+  Histogram& commit_seconds_;
+  Gauge& open_sessions_;
+  Gauge& tables_;
+  Gauge& storage_bytes_;
+};
+
+}  // namespace deltatunnel::server

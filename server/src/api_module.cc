@@ -1,0 +1,124 @@
+#include "api_module.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "api_context.h"
+#include "api_metrics.h"
+#include "auth.h"
+#include "native_load.h"
+#include "native_read.h"
+#include "native_tables.h"
+#include "tunnel_surface.h"
+
+namespace deltatunnel::server {
+namespace {
+
+using ApiHandler = Response (*)(ApiContext&, Request&);
+
+class ApiModule final : public ServerModule {
+ public:
+  std::string_view name() const override { return "api"; }
+
+  void RegisterRoutes(Router& router) override {
+    const std::string tables = "/api/v1/projects/{project}/tables";
+    const std::string table = tables + "/{table}";
+    Add(router, "POST", tables, HandleCreateTable);
+    Add(router, "GET", tables, HandleListTables);
+    Add(router, "GET", table, HandleDescribeTable);
+    Add(router, "DELETE", table, HandleDropTable);
+    Add(router, "GET", table + "/partitions", HandleListPartitions);
+    Add(router, "GET", table + "/versions", HandleVersions);
+    Add(router, "GET", table + "/sessions", HandleListSessions);
+    Add(router, "POST", table + "/load", HandleLoad);
+    Add(router, "GET", table + "/data", HandleData);
+    Add(router, "POST", table + "/lookup", HandleLookup);
+    Add(router, "GET", table + "/changes", HandleChanges);
+    const std::string upserts = "/projects/{project}[/schemas/{schema}]/tables/{table}/upserts";
+    for (const char* method : {"POST", "GET", "PUT", "DELETE"}) {
+      Add(router, method, upserts, HandleUpserts);
+    }
+  }
+
+  Status Open(const ServerConfig& config, Metrics& metrics) override {
+    storage::EngineOptions options;
+    options.data_dir = config.data_dir;
+    options.sync_commits = config.storage.sync_commits;
+    options.default_commit_threshold = config.storage.default_commit_threshold;
+    options.block_cache_bytes = config.storage.block_cache_mb << 20;
+    options.idempotency_ttl_hours = config.storage.idempotency_ttl_hours;
+    DT_ASSIGN_OR_RETURN(engine_, storage::Engine::Open(options));
+
+    std::map<std::string, uint32_t> groups;
+    for (const QuotaGroup& g : config.quota.groups) groups[g.name] = g.slots;
+    slots_ = std::make_unique<SlotPool>(config.quota.default_slots, groups);
+    auth_ = std::make_unique<Authenticator>(config.auth);
+    metrics_ = std::make_unique<ApiMetrics>(metrics);
+
+    ctx_.engine = engine_.get();
+    ctx_.slots = slots_.get();
+    ctx_.metrics = metrics_.get();
+    ctx_.worker_addr = config.listen;
+    ctx_.max_decompressed_bytes = std::max<uint64_t>(config.body_limit_bytes * 4, 64ull << 20);
+    ctx_.default_timezone = config.timezone;
+    ctx_.test_hooks = config.test_hooks;
+    refresher_ = std::thread([this] { RefreshGauges(); });
+    spdlog::info("storage engine open in {}", config.data_dir);
+    return Status::Ok();
+  }
+
+  void Close() override {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    if (refresher_.joinable()) refresher_.join();
+    engine_.reset();
+  }
+
+ private:
+  void Add(Router& router, const char* method, const std::string& pattern, ApiHandler handler) {
+    router.Add(
+        method, pattern,
+        [this, handler](Request& req) {
+          const auto& params = req.params;
+          auto it = params.find("project");
+          Status s = auth_->Check(req, it == params.end() ? std::string() : it->second);
+          if (!s.ok()) return ErrorResponse(s, req.request_id);
+          Response r = handler(ctx_, req);
+          metrics_->OnResponse(r);
+          return r;
+        },
+        RouteOptions{.blocking = true});
+  }
+
+  // Gauges that reflect state rather than events, refreshed once a second.
+  void RefreshGauges() {
+    std::unique_lock lock(mu_);
+    while (!closing_) {
+      metrics_->Refresh(*engine_, *slots_);
+      cv_.wait_for(lock, std::chrono::seconds(1));
+    }
+  }
+
+  std::unique_ptr<storage::Engine> engine_;
+  std::unique_ptr<SlotPool> slots_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<ApiMetrics> metrics_;
+  ApiContext ctx_;
+  std::thread refresher_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool closing_ = false;  // guarded by mu_
+};
+
+}  // namespace
+
+std::unique_ptr<ServerModule> MakeApiModule() { return std::make_unique<ApiModule>(); }
+
+}  // namespace deltatunnel::server

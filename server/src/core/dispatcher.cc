@@ -1,0 +1,117 @@
+#include "dispatcher.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "deltatunnel/server/url.h"
+
+namespace deltatunnel::server {
+namespace {
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+Response MethodNotAllowed(const Request& req, const std::vector<std::string>& allowed) {
+  std::string list;
+  for (const std::string& m : allowed) list += (list.empty() ? "" : ", ") + m;
+  Response r =
+      ErrorResponse(InvalidArgument(fmt::format("method {} is not allowed on {}; allowed: {}",
+                                                req.method, req.path, list)),
+                    req.request_id);
+  r.status = 405;
+  r.headers["allow"] = list;
+  return r;
+}
+
+}  // namespace
+
+std::string_view SurfaceOf(std::string_view path) {
+  if (path == "/projects" || StartsWith(path, "/projects/")) return "tunnel";
+  if (path == "/api" || StartsWith(path, "/api/")) return "native";
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+      StartsWith(path, "/_test/")) {
+    return "ops";
+  }
+  return "console";
+}
+
+Dispatcher::Dispatcher(const Router& router, WorkerPool& workers, Metrics& metrics,
+                       const std::atomic<ServerState>& state)
+    : router_(router), workers_(workers), metrics_(metrics), state_(state) {}
+
+Response RunHandler(const Handler& handler, Request& req) {
+  try {
+    return handler(req);
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method, req.path,
+                  e.what());
+    return ErrorResponse(Internal(fmt::format("internal error: {}", e.what())), req.request_id);
+  } catch (...) {
+    spdlog::error("request {} {} {}: handler threw", req.request_id, req.method, req.path);
+    return ErrorResponse(Internal("internal error"), req.request_id);
+  }
+}
+
+void Dispatcher::Dispatch(Request req, std::function<void(Response)> done) {
+  auto [raw_path, raw_query] = SplitTarget(req.target);
+  auto path = PercentDecode(raw_path, false);
+  if (!path.ok()) {
+    return done(ErrorResponse(InvalidArgument("bad request path: " + path.status().message()),
+                              req.request_id));
+  }
+  req.path = std::move(path).value();
+  auto query = ParseQuery(raw_query);
+  if (!query.ok()) {
+    return done(ErrorResponse(InvalidArgument("bad query string: " + query.status().message()),
+                              req.request_id));
+  }
+  req.query = std::move(query).value();
+
+  Router::Match m = router_.Find(req.method, raw_path);
+  switch (m.kind) {
+    case Router::Match::Kind::kBadPath:
+      return done(ErrorResponse(InvalidArgument("bad request path: " + m.error), req.request_id));
+    case Router::Match::Kind::kNotFound:
+      return done(ErrorResponse(
+          {ErrorCode::kNoSuchObject, fmt::format("no resource at {} {}", req.method, req.path)},
+          req.request_id));
+    case Router::Match::Kind::kMethodNotAllowed:
+      return done(MethodNotAllowed(req, m.allowed));
+    case Router::Match::Kind::kFound:
+      break;
+  }
+  const Route& route = *m.route;
+  ServerState state = state_.load();
+  if (!route.options.always_available && state != ServerState::kServing) {
+    const char* why = state == ServerState::kStarting ? "starting" : "shutting down";
+    return done(ErrorResponse(
+        {ErrorCode::kServiceUnavailable, fmt::format("the server is {}; retry later", why)},
+        req.request_id));
+  }
+  req.params = std::move(m.params);
+  if (!route.options.blocking) return done(RunHandler(route.handler, req));
+  auto shared = std::make_shared<Request>(std::move(req));
+  workers_.Submit([handler = &route.handler, shared, done = std::move(done)] {
+    done(RunHandler(*handler, *shared));
+  });
+}
+
+void Dispatcher::RunBlocking(std::function<void()> task) { workers_.Submit(std::move(task)); }
+
+void Dispatcher::Record(std::string_view target, int status, double seconds) {
+  std::string_view surface = SurfaceOf(SplitTarget(target).first);
+  metrics_
+      .Counter("deltatunnel_http_requests_total", "HTTP requests answered, by surface and status.",
+               {{"surface", std::string(surface)}, {"code", std::to_string(status)}})
+      .Inc();
+  metrics_
+      .Histogram("deltatunnel_http_request_duration_seconds",
+                 "From a request's header read to its answer written, seconds.",
+                 Metrics::LatencyBuckets(), {{"surface", std::string(surface)}})
+      .Observe(seconds);
+}
+
+}  // namespace deltatunnel::server

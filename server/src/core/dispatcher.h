@@ -1,0 +1,44 @@
+// From a parsed request to its answer, without sockets: decodes the path and query, routes, turns
+// away requests while the server is not serving, runs the handler inline or on the worker pool,
+// turns exceptions into 500, and counts answers in the HTTP metrics. The Beast session calls it.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string_view>
+
+#include "deltatunnel/server/http_types.h"
+#include "deltatunnel/server/metrics.h"
+#include "deltatunnel/server/router.h"
+#include "deltatunnel/server/server.h"
+#include "worker_pool.h"
+
+namespace deltatunnel::server {
+
+// "tunnel", "native", "ops" or "console": the metrics' surface label of a path.
+std::string_view SurfaceOf(std::string_view path);
+
+class Dispatcher {
+ public:
+  Dispatcher(const Router& router, WorkerPool& workers, Metrics& metrics,
+             const std::atomic<ServerState>& state);
+
+  // Answers `req` (method, target, headers, body, request_id, remote filled in). `done` is called
+  // exactly once, inline or from a worker thread.
+  void Dispatch(Request req, std::function<void(Response)> done);
+  // Runs `task` on the worker pool (streamed bodies are generated there).
+  void RunBlocking(std::function<void()> task);
+  // Counts one answer written: by surface and status, and its duration.
+  void Record(std::string_view target, int status, double seconds);
+
+ private:
+  const Router& router_;
+  WorkerPool& workers_;
+  Metrics& metrics_;
+  const std::atomic<ServerState>& state_;
+};
+
+// Runs a handler; an exception becomes 500 InternalServerError.
+Response RunHandler(const Handler& handler, Request& req);
+
+}  // namespace deltatunnel::server

@@ -1,0 +1,321 @@
+// The per-connection state machine, in the shape of Beast's own async server examples:
+//   ReadHeader -> OnHeader -> [100 Continue] -> ReadBody -> OnBody ... -> Dispatch
+//   -> Write (whole) or WriteStreamed -> NextPiece (worker) -> WritePiece ... -> WriteLastChunk
+//   -> OnWritten -> ReadHeader (keep-alive) or CloseGracefully.
+// Every step runs on the connection's strand; only a streamed body's generator runs on a worker.
+#include "http_session.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace deltatunnel::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using Generator = std::function<bool(std::string&)>;
+
+constexpr size_t kBufferBytes = 64 * 1024;  // toolchain-notes.md pitfall 2
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr size_t kLingerBytes = 64 << 20;
+constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool IsMalformedRequest(const beast::error_code& ec) {
+  if (ec.category() != http::make_error_code(http::error::bad_target).category()) return false;
+  return ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+std::string Lower(beast::string_view s) {
+  std::string out(s.data(), s.size());
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+class Session : public Connection, public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpContext& ctx) : stream_(std::move(socket)), ctx_(ctx) {
+    buffer_.reserve(kBufferBytes);
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = fmt::format("{}:{}", ep.address().to_string(), ep.port());
+  }
+
+  ~Session() override {
+    if (registered_) ctx_.connections.Remove(id_);
+  }
+
+  void Begin() {
+    id_ = ctx_.connections.Add(weak_from_this());
+    registered_ = true;
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
+  }
+
+  void Shutdown() override {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->closing_ = true;
+      if (self->phase_ == Phase::kIdle) self->stream_.cancel();
+    });
+  }
+
+  void ForceClose() override {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
+  }
+
+ private:
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kClosing, kClosed };
+
+  std::chrono::seconds ReadTimeout() const {
+    return std::chrono::seconds(ctx_.config.read_timeout_s);
+  }
+
+  void ReadHeader() {
+    if (closing_) return CloseGracefully();
+    parser_.emplace();
+    parser_->body_limit(ctx_.config.body_limit_bytes);
+    parser_->header_limit(kHeaderLimit);
+    phase_ = buffer_.size() == 0 ? Phase::kIdle : Phase::kReading;
+    stream_.expires_after(phase_ == Phase::kIdle ? std::chrono::seconds(ctx_.config.idle_timeout_s)
+                                                 : ReadTimeout());
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    started_ = Clock::now();
+    target_.clear();
+    if (ec && !IsMalformedRequest(ec)) return CloseNow();  // closed, timed out, cancelled
+    request_id_ = ctx_.ids.Next();
+    // Beast refuses a Content-Length over the body limit while parsing the header: answered
+    // before reading any of the body.
+    if (ec == http::error::body_limit) return TooLarge();
+    if (ec) {
+      return WriteError({ErrorCode::kInvalidArgument, "malformed request: " + ec.message()});
+    }
+    phase_ = Phase::kReading;
+    const auto& head = parser_->get();
+    target_ = std::string(head.target());
+    keep_alive_ = head.keep_alive();
+    if (auto length = parser_->content_length(); length && *length > ctx_.config.body_limit_bytes) {
+      return TooLarge();
+    }
+    if (beast::iequals(head[http::field::expect], "100-continue")) {
+      stream_.expires_after(ReadTimeout());
+      net::async_write(stream_, net::buffer(kContinue, sizeof(kContinue) - 1),
+                       [self = shared_from_this()](beast::error_code wec, size_t) {
+                         if (wec) return self->CloseNow();
+                         self->ReadBody();
+                       });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    if (parser_->is_done()) return Dispatch();
+    stream_.expires_after(ReadTimeout());
+    http::async_read_some(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  void OnBody(beast::error_code ec, size_t) {
+    if (ec == http::error::body_limit) return TooLarge();
+    if (ec && IsMalformedRequest(ec)) {
+      return WriteError({ErrorCode::kInvalidArgument, "malformed request body: " + ec.message()});
+    }
+    if (ec) return CloseNow();
+    ReadBody();
+  }
+
+  void Dispatch() {
+    phase_ = Phase::kHandling;
+    http::request<http::string_body> msg = parser_->release();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = target_;
+    for (const auto& field : msg) {
+      beast::string_view value = field.value();
+      auto [it, inserted] =
+          req.headers.emplace(Lower(field.name_string()), std::string(value.data(), value.size()));
+      if (!inserted) it->second.append(", ").append(value.data(), value.size());
+    }
+    req.body = std::move(msg.body());
+    req.request_id = request_id_;
+    req.remote = remote_;
+    ctx_.dispatcher.Dispatch(std::move(req), [self = shared_from_this()](Response res) {
+      net::dispatch(self->stream_.get_executor(),
+                    [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
+    });
+  }
+
+  void TooLarge() {
+    if (target_.empty()) target_ = std::string(parser_->get().target());
+    WriteError(
+        {ErrorCode::kRequestTooLarge, fmt::format("the request body is over the limit of {} bytes",
+                                                  ctx_.config.body_limit_bytes)});
+  }
+
+  // An answer made here, before the request was read whole: the connection closes after it.
+  void WriteError(const Status& status) {
+    keep_alive_ = false;
+    if (target_.empty()) target_ = "/";
+    Write(ErrorResponse(status, request_id_));
+  }
+
+  template <typename Message>
+  void SetHeaders(Message& msg, const Response& res, bool close) {
+    msg.version(11);
+    msg.result(res.status);
+    for (const auto& [name, value] : res.headers) msg.set(name, value);
+    msg.set("x-odps-request-id", request_id_);
+    msg.set(http::field::server, "deltatunnel");
+    msg.keep_alive(!close);
+  }
+
+  void Write(Response res) {
+    bool close = !keep_alive_ || closing_;
+    status_ = res.status;
+    phase_ = Phase::kWriting;
+    if (res.stream) return WriteStreamed(std::move(res), close);
+    auto msg = std::make_shared<http::response<http::string_body>>();
+    SetHeaders(*msg, res, close);
+    msg->body() = std::move(res.body);
+    msg->prepare_payload();
+    stream_.expires_after(ReadTimeout());
+    http::async_write(stream_, *msg,
+                      [self = shared_from_this(), msg, close](beast::error_code ec, size_t) {
+                        self->OnWritten(ec, close);
+                      });
+  }
+
+  void WriteStreamed(Response res, bool close) {
+    auto head = std::make_shared<http::response<http::empty_body>>();
+    SetHeaders(*head, res, close);
+    head->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    auto gen = std::make_shared<Generator>(std::move(res.stream));
+    stream_.expires_after(ReadTimeout());
+    http::async_write_header(
+        stream_, *serializer,
+        [self = shared_from_this(), head, serializer, gen, close](beast::error_code ec, size_t) {
+          if (ec) return self->OnWritten(ec, close);
+          self->NextPiece(gen, close);
+        });
+  }
+
+  // Backpressure: the next piece is generated only after the previous one was written.
+  void NextPiece(std::shared_ptr<Generator> gen, bool close) {
+    ctx_.dispatcher.RunBlocking([self = shared_from_this(), gen, close] {
+      auto piece = std::make_shared<std::string>();
+      bool more = false;
+      bool failed = false;
+      try {
+        more = (*gen)(*piece);
+      } catch (const std::exception& e) {
+        spdlog::error("request {}: streamed answer failed: {}", self->request_id_, e.what());
+        failed = true;
+      }
+      net::dispatch(self->stream_.get_executor(), [self, gen, piece, more, failed, close] {
+        self->WritePiece(gen, piece, more, failed, close);
+      });
+    });
+  }
+
+  void WritePiece(std::shared_ptr<Generator> gen, std::shared_ptr<std::string> piece, bool more,
+                  bool failed, bool close) {
+    if (failed) {
+      // No last chunk: the client sees the answer cut short rather than complete.
+      ctx_.dispatcher.Record(target_, 500, Seconds());
+      return CloseNow();
+    }
+    if (piece->empty()) return more ? NextPiece(gen, close) : WriteLastChunk(close);
+    stream_.expires_after(ReadTimeout());
+    net::async_write(
+        stream_, http::make_chunk(net::buffer(*piece)),
+        [self = shared_from_this(), gen, piece, more, close](beast::error_code ec, size_t) {
+          if (ec) return self->OnWritten(ec, close);
+          if (more) return self->NextPiece(gen, close);
+          self->WriteLastChunk(close);
+        });
+  }
+
+  void WriteLastChunk(bool close) {
+    stream_.expires_after(ReadTimeout());
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = shared_from_this(), close](beast::error_code ec, size_t) {
+                       self->OnWritten(ec, close);
+                     });
+  }
+
+  void OnWritten(beast::error_code ec, bool close) {
+    ctx_.dispatcher.Record(target_, status_, Seconds());
+    if (ec) return CloseNow();
+    if (close) return CloseGracefully();
+    ReadHeader();
+  }
+
+  double Seconds() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
+
+  // Half-closes, then reads and drops what the client still sends (a body answered 413 unread),
+  // so that the close does not reset the connection before the client read the answer.
+  void CloseGracefully() {
+    phase_ = Phase::kClosing;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return CloseNow();
+    stream_.expires_after(kLingerTime);
+    Drain();
+  }
+
+  void Drain() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(kBufferBytes),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kLingerBytes) return self->CloseNow();
+                              self->Drain();
+                            });
+  }
+
+  void CloseNow() {
+    phase_ = Phase::kClosed;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  HttpContext& ctx_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
+  uint64_t id_ = 0;
+  bool registered_ = false;
+  Phase phase_ = Phase::kIdle;
+  bool closing_ = false;  // the server shuts down: no request after the current one
+  bool keep_alive_ = true;
+  std::string request_id_;
+  std::string target_;
+  int status_ = 0;
+  Clock::time_point started_;
+  size_t drained_ = 0;
+};
+
+}  // namespace
+
+void StartHttpSession(tcp::socket socket, HttpContext& ctx) {
+  std::make_shared<Session>(std::move(socket), ctx)->Begin();
+}
+
+}  // namespace deltatunnel::server

@@ -1,0 +1,26 @@
+// One HTTP/1.1 connection (Boost.Beast): reads requests one after another (keep-alive), hands each
+// to the Dispatcher, writes the answer (whole, or chunked from Response::stream). Beast stays
+// inside http_session.cc.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "connection_registry.h"
+#include "deltatunnel/server/config.h"
+#include "dispatcher.h"
+#include "request_ids.h"
+
+namespace deltatunnel::server {
+
+// What every connection shares; owned by the Server and outliving every connection.
+struct HttpContext {
+  const ServerConfig& config;
+  Dispatcher& dispatcher;
+  ConnectionRegistry& connections;
+  RequestIds& ids;
+};
+
+// Starts serving an accepted socket (whose executor is a strand); the session keeps itself alive.
+void StartHttpSession(boost::asio::ip::tcp::socket socket, HttpContext& ctx);
+
+}  // namespace deltatunnel::server

@@ -1,0 +1,19 @@
+// The operations surface (api.md section 6): /healthz, /readyz, /metrics, and, with
+// ServerConfig::test_hooks only, the test-only /_test/* routes:
+//   GET  /_test/sleep?ms=N                 sleeps N ms on a worker, answers {"slept_ms": N}
+//   GET  /_test/stream?pieces=N&bytes=M    streams N chunks of M bytes ('a', 'b', ...)
+//   POST /_test/echo                       answers the body back
+#pragma once
+
+#include <atomic>
+
+#include "deltatunnel/server/metrics.h"
+#include "deltatunnel/server/router.h"
+#include "deltatunnel/server/server.h"
+
+namespace deltatunnel::server {
+
+void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics);
+void AddTestRoutes(Router& router);
+
+}  // namespace deltatunnel::server

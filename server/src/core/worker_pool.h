@@ -1,0 +1,35 @@
+// A fixed set of threads that run handlers which may block, so that the I/O threads never do.
+// Tasks run in submission order as threads free up; the queue is unbounded because each task is
+// one request already read (the connection count bounds it).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace deltatunnel::server {
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(uint32_t threads);
+  ~WorkerPool();  // Join()
+
+  void Submit(std::function<void()> task);
+  // Runs what is queued, then stops the threads and joins them. Submit after Join runs nothing.
+  void Join();
+
+ private:
+  void Run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace deltatunnel::server

@@ -1,0 +1,63 @@
+// ReadJsonArray (format_load.h): one JSON array of row objects; an element's index (1-based) is its
+// "line". A value that does not fit its column rejects that element only; malformed JSON refuses
+// the body, since nothing after it can be read. An empty body is an empty array.
+#include "deltatunnel/server/format_load.h"
+#include "format_json_row.h"
+#include "format_json_value.h"
+#include "format_row_assembler.h"
+
+namespace deltatunnel::server {
+
+namespace od = simdjson::ondemand;
+
+LoadResult ReadJsonArray(std::string_view body, const LoadOptions& options,
+                         proto::RowBatch* batch) {
+  RowAssembler a(options, batch);
+  if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos || a.done()) return a.Finish();
+  const simdjson::padded_string padded(body);
+  od::parser parser;
+  od::document doc;
+  od::array array;
+  if (auto e = parser.iterate(padded).get(doc)) {
+    a.RejectBody(0, "", JsonSyntaxError(e).message());
+    return a.Finish();
+  }
+  if (auto e = doc.get_array().get(array)) {
+    a.RejectBody(0, "",
+                 e == simdjson::INCORRECT_TYPE ? "the body is not a JSON array of row objects"
+                                               : JsonSyntaxError(e).message());
+    return a.Finish();
+  }
+  uint64_t index = 0;
+  for (auto element : array) {
+    if (a.done()) break;
+    ++index;
+    if (element.error()) {
+      a.RejectBody(index, "", JsonSyntaxError(element.error()).message());
+      break;
+    }
+    a.BeginRow(index);
+    od::object object;
+    if (auto e = element.get_object().get(object)) {
+      if (e != simdjson::INCORRECT_TYPE) {
+        a.RejectBody(index, "", JsonSyntaxError(e).message());
+        break;
+      }
+      a.RejectRow("", "the element is not a JSON object");
+    } else if (!ReadJsonRow(object, &a)) {
+      a.RejectBody(index, "", "malformed JSON: the body cannot be read past this element");
+      break;
+    }
+    a.FinishRow();
+  }
+  if (!a.done()) {
+    const char* rest;
+    if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+      a.RejectBody(index, "", "unexpected text after the closing ']'");
+    }
+  }
+  return a.Finish();
+}
+
+}  // namespace deltatunnel::server

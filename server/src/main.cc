@@ -1,0 +1,83 @@
+// deltatunnel-server: parses the command line and config, sets up logging, starts the Server and
+// waits for SIGTERM or SIGINT, then shuts down gracefully and exits 0.
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "api_module.h"
+#include "deltatunnel/server/command_line.h"
+#include "deltatunnel/server/server.h"
+
+namespace {
+
+using deltatunnel::Status;
+
+// Written to a temporary name and renamed, so a reader never sees half a number.
+Status WritePortFile(const std::string& path, uint16_t port) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return deltatunnel::Internal("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return deltatunnel::Internal("cannot rename " + tmp + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace deltatunnel::server;
+  auto command_line = ParseCommandLine(argc, argv);
+  if (!command_line.ok()) {
+    std::fprintf(stderr, "deltatunnel-server: %s\n", command_line.status().message().c_str());
+    return 2;
+  }
+  if (command_line->exit_now) {
+    std::fputs(command_line->output.c_str(), stdout);
+    std::fputs("\n", stdout);
+    return command_line->exit_code;
+  }
+  const ServerConfig& config = command_line->config;
+  spdlog::set_default_logger(spdlog::stderr_color_mt("deltatunnel"));
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ [%t] %v");
+
+  // Every thread the server starts inherits this mask, so the signals reach only sigwait below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  Server server(config);
+  // The storage engine and the Tunnel and native surfaces on it.
+  server.AddModule(MakeApiModule());
+  Status started = server.Start();
+  if (!started.ok()) {
+    spdlog::critical("cannot start: {}", started.ToString());
+    return 1;
+  }
+  if (!command_line->port_file.empty()) {
+    if (Status written = WritePortFile(command_line->port_file, server.port()); !written.ok()) {
+      spdlog::critical("{}", written.ToString());
+      server.Stop();
+      server.Wait();
+      return 1;
+    }
+  }
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("received signal {}", signal_number);
+  server.Stop();
+  server.Wait();
+  return 0;
+}

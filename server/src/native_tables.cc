@@ -1,0 +1,81 @@
+#include "native_tables.h"
+
+#include "api_util.h"
+#include "table_json.h"
+
+namespace deltatunnel::server {
+namespace {
+
+const std::string& Project(const Request& req) { return PathParam(req, "project"); }
+const std::string& Table(const Request& req) { return PathParam(req, "table"); }
+
+}  // namespace
+
+Response HandleCreateTable(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    DT_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonBody(req));
+    DT_ASSIGN_OR_RETURN(storage::TableDef def, ParseTableDef(Project(req), body));
+    DT_ASSIGN_OR_RETURN(storage::TableInfo info, ctx.engine->CreateTable(def));
+    return JsonResponse(TableInfoJson(info), 201);
+  });
+}
+
+Response HandleListTables(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    DT_ASSIGN_OR_RETURN(std::vector<storage::TableInfo> tables,
+                        ctx.engine->ListTables(Project(req)));
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& t : tables) list.push_back(TableInfoJson(t));
+    return JsonResponse({{"tables", std::move(list)}});
+  });
+}
+
+Response HandleDescribeTable(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    DT_ASSIGN_OR_RETURN(storage::TableInfo info,
+                        ctx.engine->DescribeTable(Project(req), Table(req)));
+    return JsonResponse(TableInfoJson(info));
+  });
+}
+
+Response HandleDropTable(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    DT_RETURN_IF_ERROR(ctx.engine->DropTable(Project(req), Table(req)));
+    Response r;
+    r.status = 204;
+    return r;
+  });
+}
+
+Response HandleListPartitions(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    DT_ASSIGN_OR_RETURN(std::vector<storage::PartitionInfo> parts,
+                        ctx.engine->ListPartitions(Project(req), Table(req)));
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : parts) list.push_back(PartitionInfoJson(p));
+    return JsonResponse({{"partitions", std::move(list)}});
+  });
+}
+
+Response HandleVersions(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    DT_ASSIGN_OR_RETURN(uint64_t limit, QueryUint(req, "limit", 100, 1, 100000));
+    DT_ASSIGN_OR_RETURN(std::vector<storage::CommitInfo> commits,
+                        ctx.engine->Versions(Project(req), Table(req), limit));
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& c : commits) list.push_back(CommitInfoJson(c));
+    return JsonResponse({{"versions", std::move(list)}});
+  });
+}
+
+Response HandleListSessions(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    DT_ASSIGN_OR_RETURN(std::vector<storage::SessionInfo> sessions,
+                        ctx.engine->ListSessions(Project(req), Table(req)));
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& s : sessions) list.push_back(SessionInfoJson(s));
+    return JsonResponse({{"sessions", std::move(list)}});
+  });
+}
+
+}  // namespace deltatunnel::server

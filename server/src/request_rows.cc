@@ -1,0 +1,87 @@
+#include "request_rows.h"
+
+#include <fmt/format.h>
+
+#include "api_util.h"
+#include "deltatunnel/server/format_body.h"
+
+namespace deltatunnel::server {
+
+Result<TimeZone> RequestTimeZone(const ApiContext& ctx, const Request& req) {
+  if (auto tz = QueryString(req, "timezone")) return TimeZone::Parse(*tz);
+  return TimeZone::Parse(ctx.default_timezone);
+}
+
+Result<proto::PartitionSpec> RequestPartition(const storage::TableInfo& table, const Request& req) {
+  const std::string* raw = req.Query("partition");
+  const bool partitioned = !table.schema.partition_columns.empty();
+  if (partitioned && (raw == nullptr || raw->empty())) {
+    return InvalidArgument(fmt::format(
+        "table '{}' is partitioned: the 'partition' parameter is required", table.name));
+  }
+  if (!partitioned && raw != nullptr && !raw->empty()) {
+    return InvalidArgument(fmt::format(
+        "table '{}' is not partitioned: the 'partition' parameter must be absent", table.name));
+  }
+  return proto::ParsePartitionSpec(table.schema, raw == nullptr ? std::string_view() : *raw);
+}
+
+namespace {
+
+Result<LoadOptions> Options(const storage::TableInfo& table, const Request& req,
+                            bool allow_bad_rows) {
+  LoadOptions options;
+  if (const std::string* p = req.Query("partial_update"); p != nullptr) {
+    if (*p == "true") {
+      if (!table.partial_update) {
+        return InvalidArgument(fmt::format(
+            "partial_update=true needs the table property acid.partial.fields.update.enable=true "
+            "on table '{}'",
+            table.name));
+      }
+      options.partial_update = true;
+    } else if (*p != "false" && !p->empty()) {
+      return InvalidArgument("query parameter 'partial_update' must be true or false");
+    }
+  }
+  if (allow_bad_rows) {
+    DT_ASSIGN_OR_RETURN(options.max_bad_rows, QueryUint(req, "max_bad_rows", 0, 0, UINT64_MAX));
+  } else if (req.Query("max_bad_rows") != nullptr) {
+    return InvalidArgument("'max_bad_rows' applies to one-shot loads only");
+  }
+  return options;
+}
+
+}  // namespace
+
+RequestRowsOrError ReadRequestRows(const ApiContext& ctx, const storage::TableInfo& table,
+                                   const proto::PartitionSpec& partition, const Request& req,
+                                   bool allow_bad_rows) {
+  RequestRowsOrError out;
+  auto fail = [&](const Status& s) {
+    out.error = ErrorResponse(s, req.request_id);
+    return std::move(out);
+  };
+  auto format = BodyFormatFromContentType(req.Header("content-type"));
+  if (!format.ok()) return fail(format.status());
+  auto options = Options(table, req, allow_bad_rows);
+  if (!options.ok()) return fail(options.status());
+  auto zone = RequestTimeZone(ctx, req);
+  if (!zone.ok()) return fail(zone.status());
+  options->partition = &partition;
+  options->time_zone = &zone.value();
+
+  RequestRows rows{proto::RowBatch(table.schema, table.hasher, table.bucket_num), {}};
+  rows.result = ReadBody(*format, req.body, *options, &rows.batch);
+  if (rows.result.refused) {
+    out.error = ErrorResponse(rows.result.ToStatus(), req.request_id);
+    nlohmann::json body = nlohmann::json::parse(out.error.body);
+    body["errors"] = RowErrorsJson(rows.result.errors);
+    out.error.body = body.dump();
+    return out;
+  }
+  out.rows.emplace(std::move(rows));
+  return out;
+}
+
+}  // namespace deltatunnel::server

@@ -1,0 +1,23 @@
+// Tables in JSON (api.md section 2): the create body in, the description out.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "deltatunnel/proto/status.h"
+#include "deltatunnel/storage/types.h"
+
+namespace deltatunnel::server {
+
+// Reads {"name", "columns": [{"name","type","nullable","comment"}], "primary_key": [...],
+// "partition_columns": [...], "properties": {...}}. Key columns are NOT NULL ("nullable" absent
+// means NOT NULL for them, true is refused). Errors say which field is wrong.
+Result<storage::TableDef> ParseTableDef(const std::string& project, const nlohmann::json& body);
+
+nlohmann::json TableInfoJson(const storage::TableInfo& info);
+nlohmann::json PartitionInfoJson(const storage::PartitionInfo& info);
+nlohmann::json CommitInfoJson(const storage::CommitInfo& info);
+nlohmann::json SessionInfoJson(const storage::SessionInfo& info);
+
+}  // namespace deltatunnel::server
