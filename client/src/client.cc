@@ -1,0 +1,219 @@
+#include "deltatunnel/client/client.h"
+
+#include <ctime>
+
+#include "deltatunnel/proto/odps_signature.h"
+
+namespace deltatunnel::client {
+namespace {
+
+std::string RfcDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Client>> Client::Open(ClientOptions options) {
+  DT_ASSIGN_OR_RETURN(auto host_port, ParseEndpoint(options.endpoint));
+  auto transport = MakeBeastTransport(host_port.first, host_port.second, options);
+  return std::make_unique<Client>(std::move(options), std::move(transport));
+}
+
+Client::Client(ClientOptions options, std::unique_ptr<HttpTransport> transport,
+               Backoff::Sleeper sleeper)
+    : options_(std::move(options)),
+      transport_(std::move(transport)),
+      backoff_(options_.retry, std::move(sleeper)) {
+  auto hp = ParseEndpoint(options_.endpoint);
+  if (hp.ok()) host_port_ = hp->first + ":" + std::to_string(hp->second);
+}
+
+HttpRequest Client::Prepare(const std::string& method, const std::string& path, const Query& query,
+                            std::vector<std::pair<std::string, std::string>> headers,
+                            std::string_view body) const {
+  HttpRequest req;
+  req.method = method;
+  req.target = path;
+  for (size_t i = 0; i < query.size(); ++i) {
+    req.target += (i == 0 ? "?" : "&") + PercentEncode(query[i].first);
+    if (!query[i].second.empty()) req.target += "=" + PercentEncode(query[i].second);
+  }
+  headers.emplace_back("User-Agent", options_.user_agent);
+  headers.emplace_back("x-odps-tunnel-version", "6");
+  if (!options_.access_id.empty()) {
+    headers.emplace_back("Date", RfcDate());
+    proto::SignatureInput in;
+    in.method = method;
+    in.path = path;
+    in.query = query;
+    for (const auto& [name, value] : headers) in.headers[Lower(name)] = value;
+    headers.emplace_back("Authorization",
+                         proto::OdpsAuthorization(options_.access_id, options_.access_key, in));
+  } else if (!options_.token.empty()) {
+    headers.emplace_back("Authorization", "Bearer " + options_.token);
+  }
+  req.headers = std::move(headers);
+  req.body = body;
+  return req;
+}
+
+Result<HttpResponse> Client::Call(const std::string& method, const std::string& path,
+                                  const Query& query, std::string body,
+                                  std::vector<std::pair<std::string, std::string>> headers,
+                                  Retry retry) {
+  const int max_retries = retry == Retry::kYes ? backoff_.max_retries() : 0;
+  for (int attempt = 0;; ++attempt) {
+    // Signed afresh each time: the Date header ages.
+    HttpRequest req = Prepare(method, path, query, headers, body);
+    Result<HttpResponse> res = transport_->Send(req);
+    std::optional<std::chrono::milliseconds> retry_after;
+    Status failure;
+    if (!res.ok()) {
+      failure = res.status();
+    } else if (res->status >= 200 && res->status < 300) {
+      return res;
+    } else {
+      failure = StatusFromResponse(*res);
+      if (!IsRetryableHttpStatus(res->status)) return failure;
+      retry_after = ParseRetryAfter(res->Header("retry-after"));
+    }
+    if (attempt >= max_retries) return failure;
+    backoff_.Sleep(backoff_.Delay(attempt, retry_after));
+  }
+}
+
+Result<nlohmann::json> Client::CallJson(const std::string& method, const std::string& path,
+                                        const Query& query, std::string body, Retry retry) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+  DT_ASSIGN_OR_RETURN(HttpResponse res,
+                      Call(method, path, query, std::move(body), std::move(headers), retry));
+  if (res.body.empty()) return nlohmann::json::object();
+  auto json = nlohmann::json::parse(res.body, nullptr, false);
+  if (json.is_discarded()) {
+    return Status(ErrorCode::kInternalServerError,
+                  method + " " + path + ": the answer is not JSON: " + res.body.substr(0, 200));
+  }
+  return json;
+}
+
+namespace {
+std::string TablesPath(const std::string& project) {
+  return "/api/v1/projects/" + PercentEncode(project) + "/tables";
+}
+std::string TablePath(const std::string& project, const std::string& table) {
+  return TablesPath(project) + "/" + PercentEncode(table);
+}
+}  // namespace
+
+Result<nlohmann::json> Client::CreateTable(const std::string& project,
+                                           const nlohmann::json& table) {
+  // Not retried blindly: a lost answer would make the retry answer TableAlreadyExists.
+  return CallJson("POST", TablesPath(project), {}, table.dump(), Retry::kYes);
+}
+
+Result<nlohmann::json> Client::DescribeTable(const std::string& project, const std::string& table) {
+  return CallJson("GET", TablePath(project, table));
+}
+
+Result<nlohmann::json> Client::ListTables(const std::string& project) {
+  return CallJson("GET", TablesPath(project));
+}
+
+Status Client::DropTable(const std::string& project, const std::string& table) {
+  return Call("DELETE", TablePath(project, table)).status();
+}
+
+Result<nlohmann::json> Client::ListPartitions(const std::string& project,
+                                              const std::string& table) {
+  return CallJson("GET", TablePath(project, table) + "/partitions");
+}
+
+Result<nlohmann::json> Client::ListSessions(const std::string& project, const std::string& table) {
+  return CallJson("GET", TablePath(project, table) + "/sessions");
+}
+
+namespace {
+ReadAnswer ToReadAnswer(HttpResponse res) {
+  ReadAnswer a;
+  a.body = std::move(res.body);
+  const std::string v = res.Header("x-deltatunnel-version");
+  if (!v.empty()) a.version = std::stoll(v);
+  return a;
+}
+}  // namespace
+
+Result<ReadAnswer> Client::ReadData(const std::string& project, const std::string& table,
+                                    const ReadOptions& o) {
+  Query q;
+  if (!o.partition.empty()) q.emplace_back("partition", o.partition);
+  if (o.version) q.emplace_back("version", std::to_string(*o.version));
+  if (!o.timestamp.empty()) q.emplace_back("timestamp", o.timestamp);
+  if (!o.columns.empty()) q.emplace_back("columns", o.columns);
+  if (o.limit) q.emplace_back("limit", std::to_string(*o.limit));
+  if (!o.format.empty()) q.emplace_back("format", o.format);
+  if (!o.timezone.empty()) q.emplace_back("timezone", o.timezone);
+  DT_ASSIGN_OR_RETURN(HttpResponse res, Call("GET", TablePath(project, table) + "/data", q));
+  return ToReadAnswer(std::move(res));
+}
+
+Result<nlohmann::json> Client::Lookup(const std::string& project, const std::string& table,
+                                      const nlohmann::json& body) {
+  return CallJson("POST", TablePath(project, table) + "/lookup", {}, body.dump());
+}
+
+Result<ReadAnswer> Client::Changes(const std::string& project, const std::string& table,
+                                   int64_t from_version, std::optional<int64_t> to_version,
+                                   const std::string& partition) {
+  Query q{{"from_version", std::to_string(from_version)}};
+  if (to_version) q.emplace_back("to_version", std::to_string(*to_version));
+  if (!partition.empty()) q.emplace_back("partition", partition);
+  DT_ASSIGN_OR_RETURN(HttpResponse res, Call("GET", TablePath(project, table) + "/changes", q));
+  return ToReadAnswer(std::move(res));
+}
+
+Result<nlohmann::json> Client::Versions(const std::string& project, const std::string& table,
+                                        std::optional<int64_t> limit) {
+  Query q;
+  if (limit) q.emplace_back("limit", std::to_string(*limit));
+  return CallJson("GET", TablePath(project, table) + "/versions", q);
+}
+
+Result<nlohmann::json> Client::Load(const std::string& project, const std::string& table,
+                                    std::string body, const LoadOptions& o) {
+  Query q;
+  if (!o.partition.empty()) q.emplace_back("partition", o.partition);
+  if (o.max_bad_rows) q.emplace_back("max_bad_rows", std::to_string(*o.max_bad_rows));
+  if (o.partial_update) q.emplace_back("partial_update", "true");
+  if (!o.timezone.empty()) q.emplace_back("timezone", o.timezone);
+  std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", o.content_type}};
+  if (!o.idempotency_key.empty()) headers.emplace_back("Idempotency-Key", o.idempotency_key);
+  const Retry retry = o.idempotency_key.empty() ? Retry::kNo : Retry::kYes;
+  DT_ASSIGN_OR_RETURN(HttpResponse res, Call("POST", TablePath(project, table) + "/load", q,
+                                             std::move(body), std::move(headers), retry));
+  auto json = nlohmann::json::parse(res.body, nullptr, false);
+  if (json.is_discarded()) return Internal("load: the answer is not JSON");
+  return json;
+}
+
+Result<nlohmann::json> Client::Compact(const std::string& project, const std::string& table,
+                                       const std::string& partition) {
+  Query q;
+  if (!partition.empty()) q.emplace_back("partition", partition);
+  // Repeating it is harmless: the server answers the queued compaction's id.
+  return CallJson("POST", TablePath(project, table) + "/compact", q);
+}
+
+Result<nlohmann::json> Client::ListCompactions() { return CallJson("GET", "/api/v1/compactions"); }
+
+}  // namespace deltatunnel::client

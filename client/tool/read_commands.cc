@@ -1,0 +1,98 @@
+// deltatunnel get|lookup|changes|versions: reads, answers to standard output.
+#include <iostream>
+#include <optional>
+
+#include "tool.h"
+
+namespace deltatunnel::tool {
+namespace {
+
+struct ReadArgs {
+  std::string project, table, partition, format = "ndjson", timestamp, columns, keys;
+  std::optional<int64_t> version, limit, to_version;
+  int64_t from_version = 0;
+};
+
+void AddTarget(CLI::App* cmd, ReadArgs* a) {
+  cmd->add_option("--project", a->project, "Project")->required();
+  cmd->add_option("--table", a->table, "Table")->required();
+  cmd->add_option("--partition", a->partition, "Partition spec, ds=20261125");
+}
+
+}  // namespace
+
+void AddReadCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
+  auto a = std::make_shared<ReadArgs>();
+
+  auto* get = app.add_subcommand("get", "Print a table's rows (latest, or at a version/time)");
+  AddTarget(get, a.get());
+  get->add_option("--version", a->version, "Read at this table version");
+  get->add_option("--timestamp", a->timestamp, "Read at the last version committed at or before");
+  get->add_option("--columns", a->columns, "Only these columns, a,b,c");
+  get->add_option("--limit", a->limit, "At most this many rows");
+  get->add_option("--format", a->format, "ndjson, csv or json")
+      ->check(CLI::IsMember({"ndjson", "csv", "json"}))
+      ->capture_default_str();
+  get->callback([&flags, a, exit_code] {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    client::ReadOptions o;
+    o.partition = a->partition;
+    o.version = a->version;
+    o.timestamp = a->timestamp;
+    o.columns = a->columns;
+    o.limit = a->limit;
+    o.format = a->format;
+    auto r = c->ReadData(a->project, a->table, o);
+    if (!r.ok()) return void(*exit_code = Fail("get", r.status()));
+    std::cout << r->body;
+    if (!r->body.empty() && r->body.back() != '\n') std::cout << "\n";
+  });
+
+  auto* lookup = app.add_subcommand("lookup", "Print the rows of some keys (JSON)");
+  AddTarget(lookup, a.get());
+  lookup->add_option("--keys", a->keys, R"(The keys, a JSON array: '[{"id": 1}, {"id": 2}]')")
+      ->required();
+  lookup->add_option("--version", a->version, "Read at this table version");
+  lookup->callback([&flags, a, exit_code] {
+    auto keys = nlohmann::json::parse(a->keys, nullptr, false);
+    if (keys.is_discarded() || !keys.is_array()) {
+      std::cerr << "deltatunnel: --keys must be a JSON array of key objects\n";
+      return void(*exit_code = kExitUsage);
+    }
+    nlohmann::json body{{"keys", keys}};
+    if (!a->partition.empty()) body["partition"] = a->partition;
+    if (a->version) body["version"] = *a->version;
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->Lookup(a->project, a->table, body);
+    if (!r.ok()) return void(*exit_code = Fail("lookup", r.status()));
+    std::cout << r->dump(2) << "\n";
+  });
+
+  auto* changes = app.add_subcommand("changes", "Print the keys changed between two versions");
+  AddTarget(changes, a.get());
+  changes->add_option("--from-version", a->from_version, "Changes after this version")->required();
+  changes->add_option("--to-version", a->to_version, "Up to this version (default: latest)");
+  changes->callback([&flags, a, exit_code] {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->Changes(a->project, a->table, a->from_version, a->to_version, a->partition);
+    if (!r.ok()) return void(*exit_code = Fail("changes", r.status()));
+    std::cout << r->body;
+  });
+
+  auto* versions = app.add_subcommand("versions", "Print a table's versions, newest first");
+  versions->add_option("--project", a->project, "Project")->required();
+  versions->add_option("--table", a->table, "Table")->required();
+  versions->add_option("--limit", a->limit, "At most this many");
+  versions->callback([&flags, a, exit_code] {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->Versions(a->project, a->table, a->limit);
+    if (!r.ok()) return void(*exit_code = Fail("versions", r.status()));
+    std::cout << r->dump(2) << "\n";
+  });
+}
+
+}  // namespace deltatunnel::tool

@@ -1,0 +1,84 @@
+// deltatunnel table create|list|describe|drop
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "tool.h"
+
+namespace deltatunnel::tool {
+
+void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
+  auto* table = app.add_subcommand("table", "Create, list, describe or drop tables");
+  table->require_subcommand(1);
+
+  struct Args {
+    std::string project, table, file;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+
+  auto* create = table->add_subcommand(
+      "create", "Create a table from a JSON file (api.md section 2); prints its description");
+  create->add_option("--project", args->project, "Project")->required();
+  create->add_option("--file", args->file, "The table's JSON (name, columns, primary_key, ...)")
+      ->required();
+  create->callback([&flags, args, exit_code] {
+    std::ifstream in(args->file);
+    if (!in) {
+      std::cerr << "deltatunnel: cannot read " << args->file << "\n";
+      *exit_code = kExitLocalIo;
+      return;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto body = nlohmann::json::parse(text.str(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      std::cerr << "deltatunnel: " << args->file << " is not a JSON object\n";
+      *exit_code = kExitUsage;
+      return;
+    }
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->CreateTable(args->project, body);
+    if (!r.ok()) return void(*exit_code = Fail("table create", r.status()));
+    std::cout << r->dump(2) << "\n";
+  });
+
+  auto* list = table->add_subcommand("list", "List a project's tables, one name a line");
+  list->add_option("--project", args->project, "Project")->required();
+  list->add_flag("--json", args->json, "Print the whole JSON answer instead");
+  list->callback([&flags, args, exit_code] {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->ListTables(args->project);
+    if (!r.ok()) return void(*exit_code = Fail("table list", r.status()));
+    if (args->json) {
+      std::cout << r->dump(2) << "\n";
+      return;
+    }
+    for (const auto& t : (*r)["tables"]) std::cout << t.value("name", "") << "\n";
+  });
+
+  auto* describe = table->add_subcommand("describe", "Print a table's description (JSON)");
+  describe->add_option("--project", args->project, "Project")->required();
+  describe->add_option("--table", args->table, "Table")->required();
+  describe->callback([&flags, args, exit_code] {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->DescribeTable(args->project, args->table);
+    if (!r.ok()) return void(*exit_code = Fail("table describe", r.status()));
+    std::cout << r->dump(2) << "\n";
+  });
+
+  auto* drop = table->add_subcommand("drop", "Drop a table and its data");
+  drop->add_option("--project", args->project, "Project")->required();
+  drop->add_option("--table", args->table, "Table")->required();
+  drop->callback([&flags, args, exit_code] {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    Status s = c->DropTable(args->project, args->table);
+    if (!s.ok()) return void(*exit_code = Fail("table drop", s));
+  });
+}
+
+}  // namespace deltatunnel::tool

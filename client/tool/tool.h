@@ -1,0 +1,42 @@
+// The `deltatunnel` tool's shared pieces: exit codes, the connection flags, and how an error
+// becomes a message and an exit code.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "deltatunnel/client/client.h"
+
+namespace deltatunnel::tool {
+
+// Exit codes scripts may rely on (also in client/README.md and `deltatunnel --help`).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitServerError = 1,  // the server answered an error (its Code and Message are printed)
+  kExitUsage = 2,        // bad flags, arguments or input files
+  kExitConnection = 3,   // the server could not be reached, after the retries
+  kExitLocalIo = 4,      // a local file could not be read or written
+};
+
+struct GlobalFlags {
+  std::string endpoint = "http://127.0.0.1:8080";
+  std::string access_id, access_key, token;
+  int timeout_s = 300;
+  int retries = 4;  // fewer than the library's 8: a person is waiting
+};
+
+// Opens a client from the flags; nullptr after printing the reason.
+std::unique_ptr<client::Client> OpenClient(const GlobalFlags& flags);
+
+// Prints "deltatunnel: <what>: <status>" to stderr and answers the exit code for it.
+int Fail(const std::string& what, const Status& status);
+
+// Each registers its subcommand; the callback stores its exit code in *exit_code.
+void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+void AddReadCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+void AddLoadCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+void AddAdminCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+
+}  // namespace deltatunnel::tool

@@ -1,0 +1,159 @@
+// The `deltatunnel` tool end to end: the built binary run as a subprocess against the server.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "client_fixture.h"
+
+using deltatunnel::testing::ClientFixture;
+using deltatunnel::testing::KvTable;
+using deltatunnel::testing::ParseNdjson;
+
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string out, err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs the tool with `args` (shell words, already quoted where needed).
+Run Tool(const std::string& args, const std::string& env = "") {
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  const std::string out = dir + "/dt-tool-out-" + std::to_string(getpid());
+  const std::string err = dir + "/dt-tool-err-" + std::to_string(getpid());
+  const std::string cmd =
+      env + " " + DT_TOOL_BINARY + " " + args + " >" + out + " 2>" + err + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  Run r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(out), Slurp(err)};
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  return r;
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path =
+      std::filesystem::temp_directory_path().string() + "/" + std::to_string(getpid()) + "-" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("tool: tables, loads and reads end to end", "[tool]") {
+  ClientFixture f;
+  const std::string ep = "--endpoint " + f.endpoint() + " ";
+  const std::string table_file = WriteFile("t.json", KvTable("t", true, 4).dump());
+
+  Run created = Tool(ep + "table create --project p --file " + table_file);
+  REQUIRE(created.exit_code == 0);
+  CHECK(nlohmann::json::parse(created.out)["name"] == "t");
+  CHECK(Tool(ep + "table create --project p --file " + table_file).exit_code == 1);
+
+  // The endpoint also comes from the environment.
+  Run listed = Tool("table list --project p", "DELTATUNNEL_ENDPOINT=" + f.endpoint());
+  REQUIRE(listed.exit_code == 0);
+  CHECK(listed.out == "t\n");
+
+  Run described = Tool(ep + "table describe --project p --table t");
+  REQUIRE(described.exit_code == 0);
+  CHECK(nlohmann::json::parse(described.out)["properties"]["write.bucket.num"] == "4");
+
+  // A CSV file with a quoted newline, loaded in small chunks (each one idempotent).
+  std::string csv = "id,v,n\n";
+  for (int i = 0; i < 3000; ++i) {
+    csv += std::to_string(i) + "," + (i == 7 ? "\"two\nlines\"" : "v" + std::to_string(i)) + "," +
+           std::to_string(i) + "\n";
+  }
+  const std::string csv_path = WriteFile("rows.csv", csv);
+  Run loaded =
+      Tool(ep + "load --project p --table t --partition ds=1 --chunk-size 4kb " + csv_path);
+  REQUIRE(loaded.exit_code == 0);
+  CHECK_THAT(loaded.out, Catch::StartsWith("loaded 3000 rows in "));
+
+  std::string nd;
+  for (int i = 0; i < 10; ++i)
+    nd += R"({"id": )" + std::to_string(i) +
+          R"(, "v": "x"})"
+          "\n";
+  nd += R"({"id": 9, "__op": "delete"})"
+        "\n";
+  const std::string nd_path = WriteFile("rows.ndjson", nd);
+  Run loaded2 = Tool(ep + "load --project p --table t --partition ds=2 " + nd_path);
+  REQUIRE(loaded2.exit_code == 0);
+  CHECK_THAT(loaded2.out, Catch::Contains("11 rows"));
+
+  Run got = Tool(ep + "get --project p --table t --partition ds=1");
+  REQUIRE(got.exit_code == 0);
+  auto rows = ParseNdjson(got.out);
+  CHECK(rows.size() == 3000);
+  bool two_lines = false;
+  for (auto& r : rows) two_lines |= r["v"] == "two\nlines";
+  CHECK(two_lines);
+
+  Run csv_out = Tool(ep + "get --project p --table t --partition ds=2 --format csv");
+  REQUIRE(csv_out.exit_code == 0);
+  CHECK(std::count(csv_out.out.begin(), csv_out.out.end(), '\n') == 10);  // header + 9 rows
+
+  Run versions = Tool(ep + "versions --project p --table t");
+  REQUIRE(versions.exit_code == 0);
+  auto vs = nlohmann::json::parse(versions.out)["versions"];
+  REQUIRE(vs.size() >= 2);
+  const int64_t latest = vs[0]["version"].get<int64_t>();
+
+  // The first version holds only the first chunk of the CSV.
+  Run old = Tool(ep + "get --project p --table t --version 1");
+  REQUIRE(old.exit_code == 0);
+  CHECK(ParseNdjson(old.out).size() < 3000);
+
+  Run looked = Tool(
+      ep + "lookup --project p --table t --partition ds=2 --keys '[{\"id\": 3}, {\"id\": 9}]'");
+  REQUIRE(looked.exit_code == 0);
+  CHECK(nlohmann::json::parse(looked.out)["rows"].size() == 1);
+
+  Run changes =
+      Tool(ep + "changes --project p --table t --from-version " + std::to_string(latest - 1));
+  REQUIRE(changes.exit_code == 0);
+  CHECK(ParseNdjson(changes.out).size() == 10);
+
+  Run sessions = Tool(ep + "sessions --project p --table t");
+  REQUIRE(sessions.exit_code == 0);
+  CHECK(nlohmann::json::parse(sessions.out).contains("sessions"));
+
+  Run compact = Tool(ep + "compact --project p --table t");
+  CHECK((compact.exit_code == 0 || compact.err.find("NoSuchObject") != std::string::npos));
+
+  REQUIRE(Tool(ep + "table drop --project p --table t").exit_code == 0);
+  Run gone = Tool(ep + "table describe --project p --table t");
+  CHECK(gone.exit_code == 1);
+  CHECK_THAT(gone.err, Catch::Contains("NoSuchTable"));
+}
+
+TEST_CASE("tool: exit codes for usage, server and connection errors", "[tool]") {
+  CHECK(Tool("--help").exit_code == 0);
+  CHECK_THAT(Tool("load --help").out, Catch::Contains("--partition"));
+  CHECK(Tool("table describe --table t").exit_code == 2);  // --project missing
+  CHECK(Tool("frobnicate").exit_code == 2);
+  CHECK(Tool("get --project p --table t --format xml").exit_code == 2);
+  CHECK(Tool("--endpoint https://x:1 table list --project p").exit_code == 2);
+  CHECK(Tool("--endpoint http://127.0.0.1:1 table list --project p --retries 0").exit_code == 3);
+  CHECK(
+      Tool("--endpoint http://127.0.0.1:1 load --project p --table t /nonexistent.csv").exit_code ==
+      4);
+  ClientFixture f;
+  Run missing = Tool("--endpoint " + f.endpoint() + " table describe --project p --table nope");
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("NoSuch"));
+}

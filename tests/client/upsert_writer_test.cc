@@ -1,0 +1,161 @@
+// The writer against the real server, checked against an in-memory model of the table.
+#include <catch2/catch.hpp>
+#include <random>
+#include <set>
+
+#include "client_fixture.h"
+#include "deltatunnel/client/upsert_writer.h"
+
+using namespace deltatunnel;
+using namespace deltatunnel::client;
+using deltatunnel::testing::ClientFixture;
+using deltatunnel::testing::KvTable;
+using deltatunnel::testing::ParseNdjson;
+
+namespace {
+
+// (ds, id) -> (v, n)
+using Model = std::map<std::pair<std::string, int64_t>, std::pair<std::string, int64_t>>;
+
+Model ReadTable(Client& c, const std::string& table) {
+  auto data = c.ReadData("p", table, {});
+  REQUIRE(data.ok());
+  Model m;
+  for (auto& r : ParseNdjson(data->body)) {
+    m[{r["ds"].get<std::string>(), r["id"].get<int64_t>()}] = {
+        r["v"].is_null() ? "" : r["v"].get<std::string>(),
+        r["n"].is_null() ? -1 : r["n"].get<int64_t>()};
+  }
+  return m;
+}
+
+WriterOptions Options(std::map<std::string, std::string> settings) {
+  settings.emplace("upsert.commit.poll-initial", "20ms");
+  auto o = ParseWriterOptions(settings);
+  REQUIRE(o.ok());
+  return *o;
+}
+
+// Writes `rows` random upserts and deletes over `partitions` partitions, into writer and model;
+// answers how many partitions it wrote.
+size_t WriteRandom(UpsertWriter& w, Model& model, std::mt19937_64& rng, int partitions, int rows,
+                   int keys, int round) {
+  std::set<std::string> touched;
+  for (int i = 0; i < rows; ++i) {
+    const std::string ds = std::to_string(rng() % static_cast<uint64_t>(partitions));
+    touched.insert(ds);
+    const auto id = static_cast<int64_t>(rng() % static_cast<uint64_t>(keys));
+    if (rng() % 5 == 0) {
+      REQUIRE(w.Write("ds=" + ds, {proto::Value(id), proto::Value(), proto::Value()},
+                      proto::RowOp::kDelete)
+                  .ok());
+      model.erase({ds, id});
+      continue;
+    }
+    const std::string v =
+        "r" + std::to_string(round) + "-" + std::to_string(i) + std::string(rng() % 64, 'x');
+    REQUIRE(
+        w.Write("ds=" + ds, {proto::Value(id), proto::Value(v), proto::Value(int64_t{i})}).ok());
+    model[{ds, id}] = {v, i};
+  }
+  return touched.size();
+}
+
+}  // namespace
+
+TEST_CASE("writer: 64 partitions, checkpoints, against a model", "[writer]") {
+  ClientFixture f;
+  REQUIRE(f.client->CreateTable("p", KvTable("t", true, 8)).ok());
+  // Small buffers: many full buckets, and the shared budget runs out again and again.
+  auto opts = Options({{"upsert.writer.buffer-size", "64kb"},
+                       {"upsert.writer.bucket.buffer-size", "4kb"},
+                       {"upsert.flush.concurrent", "2"},
+                       {"upsert.commit.thread-num", "8"}});
+  auto w = UpsertWriter::Open(*f.client, "p", "t", opts);
+  REQUIRE(w.ok());
+  Model model;
+  std::mt19937_64 rng(42);
+  size_t sessions = 0;
+  for (int round = 0; round < 3; ++round) {
+    sessions += WriteRandom(**w, model, rng, 64, 6000, 300, round);
+    REQUIRE((*w)->Checkpoint().ok());
+    CHECK(ReadTable(*f.client, "t") == model);
+  }
+  const WriterStats s = (*w)->stats();
+  CHECK(s.rows == 18000);
+  CHECK(s.commits == sessions);
+  CHECK(s.streams_sent > s.commits);  // full buckets went before the checkpoints
+  CHECK(s.peak_buffered <= opts.buffer_size + 4096);
+  // Each checkpoint made one version per partition session.
+  auto versions = f.client->Versions("p", "t", 1);
+  REQUIRE(versions.ok());
+  CHECK((*versions)["versions"][0]["version"].get<int64_t>() == static_cast<int64_t>(s.commits));
+}
+
+TEST_CASE("writer: a refused row is an error and nothing is written", "[writer]") {
+  ClientFixture f;
+  REQUIRE(f.client->CreateTable("p", KvTable("t", true, 2)).ok());
+  auto w = UpsertWriter::Open(*f.client, "p", "t", Options({}));
+  REQUIRE(w.ok());
+  // A null key, a partition that is not the table's, a row of the wrong width.
+  CHECK((*w)->Write("ds=1", {proto::Value(), proto::Value("x"), proto::Value()}).code() ==
+        ErrorCode::kInvalidArgument);
+  CHECK((*w)->Write("hh=1", {proto::Value(int64_t{1}), proto::Value("x"), proto::Value()}).code() ==
+        ErrorCode::kInvalidArgument);
+  CHECK((*w)->Write("ds=1", {proto::Value(int64_t{1})}).code() == ErrorCode::kInvalidArgument);
+  REQUIRE(
+      (*w)->Write("DS='1'", {proto::Value(int64_t{1}), proto::Value("x"), proto::Value()}).ok());
+  REQUIRE((*w)->Checkpoint().ok());
+  CHECK(ReadTable(*f.client, "t").size() == 1);
+  // Abort drops what was written since the checkpoint.
+  REQUIRE((*w)->Write("ds=1", {proto::Value(int64_t{2}), proto::Value("y"), proto::Value()}).ok());
+  REQUIRE((*w)->Abort().ok());
+  CHECK(ReadTable(*f.client, "t").size() == 1);
+  // Out-of-range options never reach the server.
+  WriterOptions bad;
+  bad.commit_thread_num = 64;
+  auto refused = UpsertWriter::Open(*f.client, "p", "t", bad);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("upsert.commit.thread-num"));
+}
+
+namespace {
+
+void FileCacheRun(int partitions, int rows_per_partition, int rounds, const std::string& budget,
+                  const std::string& rolling) {
+  ClientFixture f;
+  REQUIRE(f.client->CreateTable("p", KvTable("t", true, 4)).ok());
+  auto opts = Options({{"sink.file-cached.enable", "true"},
+                       {"upsert.writer.buffer-size", budget},
+                       {"sink.file-cached.rolling.max-size", rolling},
+                       {"compress.algorithm", "lz4"}});
+  auto w = UpsertWriter::Open(*f.client, "p", "t", opts);
+  REQUIRE(w.ok());
+  Model model;
+  std::mt19937_64 rng(7);
+  size_t sessions = 0;
+  for (int round = 0; round < rounds; ++round) {
+    sessions +=
+        WriteRandom(**w, model, rng, partitions, partitions * rows_per_partition, 50, round);
+    REQUIRE((*w)->Checkpoint().ok());
+  }
+  CHECK(ReadTable(*f.client, "t") == model);
+  const WriterStats s = (*w)->stats();
+  CHECK(s.peak_buffered <= opts.buffer_size / 4 + (1 << 20));
+  CHECK(s.commits == sessions);  // one session per partition written, per checkpoint
+  CHECK(s.rows == static_cast<uint64_t>(partitions * rows_per_partition * rounds));
+  // Files that rolled were uploaded before the checkpoint, in more streams than buckets.
+  if (rolling == "4kb") CHECK(s.streams_sent > 4 * s.commits);
+}
+
+}  // namespace
+
+TEST_CASE("writer: file-cache mode, 1000 partitions under a 64 MB budget", "[writer]") {
+  FileCacheRun(1000, 4, 1, "64mb", "64kb");
+}
+
+TEST_CASE("writer: file-cache mode, 1000 partitions, many rows, 2 MB, rolling files",
+          "[writer][.stress]") {
+  // A small budget: staging spills to the files often, and they roll.
+  FileCacheRun(1000, 200, 2, "2mb", "4kb");
+}
