@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -179,11 +180,13 @@ struct Bench {
     o.sync_commits = sync;
     engine = Check(storage::Engine::Open(o), "open engine");
   }
-  void Create(const std::string& name, bool partitioned) {
+  void Create(const std::string& name, bool partitioned,
+              std::map<std::string, std::string> properties = {}) {
     storage::TableDef def;
     def.project = "bench";
     def.name = name;
     def.schema = Schema(partitioned);
+    def.properties = std::move(properties);
     info = Check(engine->CreateTable(def), "create");
     schema = std::make_unique<proto::TableSchema>(info.schema);
   }
@@ -279,7 +282,8 @@ int main(int argc, char** argv) {
   }
 
   // 3. Scan and lookup on a table built by many commits.
-  b.Create("scan", false);
+  // No automatic compaction while it is built: the first figures are of 100 commits' deltas.
+  b.Create("scan", false, {{"compaction.major.commit-threshold", "100000"}});
   std::vector<int64_t> keys;
   {
     const size_t per_session = 100000;
@@ -289,39 +293,57 @@ int main(int argc, char** argv) {
       b.Session(b.Batches(part, 10000), "scan");
     }
   }
-  {
-    storage::ScanOptions so;
-    so.project = "bench";
-    so.table = "scan";
-    const auto t0 = Clock::now();
-    auto it = Check(b.engine->Scan(so), "scan");
-    size_t n = 0;
-    for (; it->Valid(); it->Next()) ++n;
-    Check(it->status(), "scan");
-    const double secs = Seconds(t0, Clock::now());
-    fmt::print("\nfull scan of {} rows after {} commits: {:.0f} rows/s ({:.2f} s)\n", n,
-               scan_rows / 100000, static_cast<double>(n) / secs, secs);
-  }
-  {
-    std::shuffle(keys.begin(), keys.end(), rng);
-    keys.resize(std::min<size_t>(keys.size(), 5000));
-    std::vector<double> lat;
-    for (int64_t k : keys) {
-      storage::LookupOptions lo;
-      lo.project = "bench";
-      lo.table = "scan";
-      lo.keys.push_back({proto::Value(k)});
+  std::shuffle(keys.begin(), keys.end(), rng);
+  keys.resize(std::min<size_t>(keys.size(), 5000));
+  auto scan_and_lookup = [&](const char* when) -> bool {
+    {
+      storage::ScanOptions so;
+      so.project = "bench";
+      so.table = "scan";
       const auto t0 = Clock::now();
-      auto r = Check(b.engine->Lookup(lo), "lookup");
-      lat.push_back(Seconds(t0, Clock::now()) * 1e3);
-      if (r.rows.size() != 1) {
-        fmt::print(stderr, "lookup of {} found {} rows\n", k, r.rows.size());
-        return 1;
-      }
+      auto it = Check(b.engine->Scan(so), "scan");
+      size_t n = 0;
+      for (; it->Valid(); it->Next()) ++n;
+      Check(it->status(), "scan");
+      const double secs = Seconds(t0, Clock::now());
+      fmt::print("\nfull scan of {} rows after {} commits, {}: {:.0f} rows/s ({:.2f} s)\n", n,
+                 scan_rows / 100000, when, static_cast<double>(n) / secs, secs);
     }
-    fmt::print("lookup of single keys ({}): p50 {:.3f} ms  p99 {:.3f} ms\n", lat.size(),
-               Percentile(lat, 0.5), Percentile(lat, 0.99));
+    {
+      std::vector<double> lat;
+      for (int64_t k : keys) {
+        storage::LookupOptions lo;
+        lo.project = "bench";
+        lo.table = "scan";
+        lo.keys.push_back({proto::Value(k)});
+        const auto t0 = Clock::now();
+        auto r = Check(b.engine->Lookup(lo), "lookup");
+        lat.push_back(Seconds(t0, Clock::now()) * 1e3);
+        if (r.rows.size() != 1) {
+          fmt::print(stderr, "lookup of {} found {} rows\n", k, r.rows.size());
+          return false;
+        }
+      }
+      fmt::print("lookup of single keys ({}), {}: p50 {:.3f} ms  p99 {:.3f} ms\n", lat.size(), when,
+                 Percentile(lat, 0.5), Percentile(lat, 0.99));
+    }
+
+    return true;
+  };
+  if (!scan_and_lookup("before compaction")) return 1;
+  {
+    b.engine->WaitForCompactions();  // automatic ones of the other tables
+    const auto before = b.engine->Stats().compaction;
+    const auto t0 = Clock::now();
+    Check(b.engine->Compact("bench", "scan", std::nullopt).status(), "compact");
+    b.engine->WaitForCompactions();
+    const auto after = b.engine->Stats().compaction;
+    fmt::print("\nmajor compaction of the 100 commits: {:.2f} s, {:.0f} MB/s of input\n",
+               Seconds(t0, Clock::now()),
+               static_cast<double>(after.input_bytes - before.input_bytes) / 1e6 /
+                   std::max(after.seconds - before.seconds, 1e-9));
   }
+  if (!scan_and_lookup("after compaction")) return 1;
 
   // 4. Memory with 1000 sessions on 1000 partitions open at once, 100 rows appended to each.
   {

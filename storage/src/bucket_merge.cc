@@ -93,14 +93,22 @@ size_t BucketMerge::Pop() {
   return i;
 }
 
-Result<bool> BucketMerge::Next(MergedKey* out, uint64_t min_version) {
+Result<bool> BucketMerge::Next(MergedKey* out, uint64_t min_version, bool encode) {
   while (!heap_.empty()) {
     size_t top = Pop();
     RunCursor& newest = *cursors_[top];
     out->key.assign(newest.entry().key);
     out->version = runs_[top].version;
     const bool wanted = out->version > min_version;
-    if (wanted) DT_RETURN_IF_ERROR(fold_.Start(newest.entry(), /*decode=*/true));
+    bool encoded = false;
+    if (wanted) {
+      DT_RETURN_IF_ERROR(fold_.Start(newest.entry(), /*decode=*/!encode));
+      // A full row kept encoded points into the cursor's chunk: copy it before the cursor moves.
+      if (encode && fold_.complete()) {
+        fold_.Encode(&out->encoded, &mask_);
+        encoded = true;
+      }
+    }
     // Every older write of the same key: fold it while the state is open, then step past it.
     for (;;) {
       DT_RETURN_IF_ERROR(cursors_[top]->Next());
@@ -112,7 +120,12 @@ Result<bool> BucketMerge::Next(MergedKey* out, uint64_t min_version) {
     if (!wanted) continue;
     fold_.Finish();
     out->op = fold_.op();
-    if (out->op == proto::RowOp::kUpsert) DT_RETURN_IF_ERROR(fold_.TakeRow(&out->row));
+    if (out->op != proto::RowOp::kUpsert) return true;
+    if (!encode) {
+      DT_RETURN_IF_ERROR(fold_.TakeRow(&out->row));
+    } else if (!encoded) {
+      fold_.Encode(&out->encoded, &mask_);  // a folded partial row: decoded, re-encoded whole
+    }
     return true;
   }
   return false;

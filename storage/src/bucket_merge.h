@@ -46,7 +46,8 @@ class RunCursor {
 struct MergedKey {
   std::string key;
   proto::RowOp op = proto::RowOp::kUpsert;
-  proto::Row row;        // data columns, for an upsert
+  proto::Row row;        // data columns, for an upsert (when not encoding)
+  std::string encoded;   // the row encoded, for an upsert (when encoding: compaction)
   uint64_t version = 0;  // of the newest write of the key
 };
 
@@ -57,8 +58,9 @@ class BucketMerge {
               const rocksdb::Snapshot* snapshot, std::vector<RunRef> runs);
   Status Init();
   // The next key's state; false at the end. With `min_version`, keys whose newest write is at or
-  // below it are skipped without decoding (changes).
-  Result<bool> Next(MergedKey* out, uint64_t min_version = 0);
+  // below it are skipped without decoding (changes). With `encode`, an upsert's row comes encoded
+  // in out->encoded (a full row is copied, not decoded) instead of decoded in out->row.
+  Result<bool> Next(MergedKey* out, uint64_t min_version = 0, bool encode = false);
 
  private:
   bool Less(size_t a, size_t b) const;  // heap order: a comes out after b
@@ -69,6 +71,7 @@ class BucketMerge {
   std::vector<std::unique_ptr<RunCursor>> cursors_;
   std::vector<size_t> heap_;
   KeyFold fold_;
+  std::string mask_;  // scratch for encoding
 };
 
 }  // namespace deltatunnel::storage

@@ -124,7 +124,7 @@ Status EngineImpl::DropTable(const std::string& project, const std::string& tabl
   wb.Delete(meta_cf_, keys::Table(t->id));
   wb.Delete(meta_cf_, keys::TableVersion(t->id));
   wb.Delete(meta_cf_, name_key);
-  for (char tag : {'P', 'C', 'I'}) {
+  for (char tag : {'P', 'C', 'I', 'M', 'K'}) {
     wb.DeleteRange(meta_cf_, keys::TablePrefix(tag, t->id), keys::TablePrefix(tag, t->id + 1));
   }
   rocksdb::WriteOptions wo;
@@ -132,6 +132,7 @@ Status EngineImpl::DropTable(const std::string& project, const std::string& tabl
   rocksdb::Status st = db_->Write(wo, &wb);
   if (!st.ok()) return Internal("dropping table: " + st.ToString());
   t->dropped = true;
+  if (compactor_) compactor_->DropTable(t->id);
   tables_by_name_.erase(name_key);
   tables_by_id_.erase(t->id);
   return Status::Ok();

@@ -125,12 +125,14 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   rocksdb::Status st = db_->Write(wo, &wb);
   if (!st.ok()) return Internal("committing: " + st.ToString());
 
+  const uint64_t pending = next->commits_since_major;
   {
     std::lock_guard state_lock(t.state_mu);
     t.partitions[canonical] = std::move(next);
     t.version = version;
     t.commit_times.push_back(committed_at);
   }
+  MaybeQueueCompaction(t, canonical, pending);
   s->record = std::move(rec);
   s->runs.clear();
   ForgetSession(session_id);

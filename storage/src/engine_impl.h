@@ -3,9 +3,12 @@
 // (open/append/abort/expiry), engine_commit.cc, engine_read.cc (version selection, scan, lookup,
 // changes, versions).
 //
+// engine_compact.cc (major compaction, retention reclaim, backpressure) with the scheduling in
+// compaction_queue.h.
+//
 // Locks, always taken in this order (never the other way round):
 //   catalog_mu_ (tables by name and id)  ->  TableState::commit_mu  ->  SessionState::mu
-//     ->  TableState::state_mu  ->  sessions_mu_ / ids_mu_ / stats (leaf locks)
+//     ->  TableState::state_mu  ->  sessions_mu_ / ids_mu_ / the compaction queue (leaf locks)
 // Holding commit_mu across the synced commit write serialises the commits of one table (versions
 // are sequential); commits of different tables run concurrently.
 #pragma once
@@ -24,6 +27,7 @@
 
 #include <rocksdb/db.h>
 
+#include "compaction_queue.h"
 #include "deltatunnel/messages/storage_meta.pb.h"
 #include "deltatunnel/storage/engine.h"
 #include "manifest.h"
@@ -89,6 +93,12 @@ class EngineImpl final : public Engine {
                                                const std::string& key,
                                                const std::string& result_json) override;
 
+  Result<CompactionInfo> Compact(const std::string& project, const std::string& table,
+                                 const std::optional<std::string>& partition) override;
+  std::vector<CompactionInfo> Compactions() override;
+  void WaitForCompactions() override;
+  void ReclaimExpiredVersions() override;
+
   EngineStats Stats() override;
   void ExpireSessions() override;
 
@@ -142,6 +152,25 @@ class EngineImpl final : public Engine {
                             const std::optional<std::string>& partition, const VersionSpec& at);
   Status CheckRetention(const TableState& t, uint64_t version, uint64_t latest) const;
 
+  // Major compaction (engine_compact.cc).
+  Status RecoverCompactions();  // Open: drop interrupted outputs, start the compactor
+  Status CompactPartition(uint64_t table_id, const std::string& canonical,
+                          CompactionCounts* counts);
+  // Queues an automatic compaction when the partition's commits reached its threshold.
+  void MaybeQueueCompaction(const TableState& t, const std::string& canonical,
+                            uint64_t commits_since_major);
+  // FlowExceeded when the partition's uncompacted commits reached max_pending_deltas.
+  Status CheckFlow(const TableState& t, const std::string& canonical);
+  // The oldest version a read may still ask for. Requires t.state_mu.
+  uint64_t OldestReadableLocked(const TableState& t, int64_t now) const;
+  // Takes out of `m` the runs no version from `oldest_readable` on can see; answers them.
+  static std::vector<RunRef> DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable);
+  void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
+                     rocksdb::WriteBatch* wb);
+  // After their DeleteRanges are written: frees the space of dropped runs (now, or on a later
+  // call once no snapshot from before the deletion is left).
+  void FreeRuns(const std::vector<RunRef>& runs);
+
   void MaintenanceLoop();
 
   EngineOptions options_;
@@ -172,6 +201,18 @@ class EngineImpl final : public Engine {
   // kWalSyncBytes, so a commit's sync does not grow with its session (commit latency).
   static constexpr uint64_t kWalSyncBytes = 4 << 20;
   std::atomic<uint64_t> unsynced_bytes_{0};
+
+  std::unique_ptr<CompactionQueue> compactor_;  // null with 0 compaction threads
+  std::atomic<bool> compaction_cancel_{false};
+  std::atomic<uint64_t> flow_exceeded_{0};
+  std::atomic<uint64_t> versions_reclaimed_{0};
+  struct PendingFree {
+    uint64_t first_run = 0;
+    uint64_t end_run = 0;
+    uint64_t sequence = 0;  // of the deletion
+  };
+  std::mutex free_mu_;
+  std::vector<PendingFree> pending_free_;  // guarded by free_mu_
 
   std::mutex maintenance_mu_;
   std::condition_variable maintenance_cv_;

@@ -12,6 +12,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -31,6 +32,8 @@ EngineImpl::EngineImpl(EngineOptions options)
     : options_(std::move(options)), rng_(std::random_device{}()) {}
 
 EngineImpl::~EngineImpl() {
+  compaction_cancel_ = true;
+  if (compactor_) compactor_->Stop();
   {
     std::lock_guard lock(maintenance_mu_);
     stopping_ = true;
@@ -84,6 +87,7 @@ Status EngineImpl::OpenDb() {
   }
   DT_RETURN_IF_ERROR(LoadCatalog());
   DT_RETURN_IF_ERROR(LoadSessions());
+  DT_RETURN_IF_ERROR(RecoverCompactions());
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
   return Status::Ok();
 }
@@ -125,8 +129,29 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
     return m.get();
   };
 
-  const std::string prefix = keys::TablePrefix('C', t.id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  // M records first: each partition's runs at or below its last major compaction.
+  const std::string mprefix = keys::TablePrefix('M', t.id);
+  for (it->Seek(mprefix); it->Valid() && it->key().starts_with(mprefix); it->Next()) {
+    messages::PartitionRunsRecord rec;
+    if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Internal("corrupt partition runs record");
+    }
+    const std::string canonical(it->key().data() + mprefix.size(),
+                                it->key().size() - mprefix.size());
+    DT_ASSIGN_OR_RETURN(PartitionManifest * m, manifest_of(canonical));
+    m->base_version = rec.base_version();
+    for (const auto& r : rec.runs()) {
+      if (r.bucket() >= m->buckets.size()) return Internal("run of an unknown bucket");
+      RunRef ref = MakeRunRef(r.run_id(), r.version(), r.rows(), r.bytes(), r.key_filter());
+      ref.base = r.base();
+      ref.hidden_from = r.hidden_from() == 0 ? kForever : r.hidden_from();
+      m->buckets[r.bucket()].push_back(std::move(ref));
+    }
+  }
+  if (!it->status().ok()) return Internal("loading manifests: " + it->status().ToString());
+
+  const std::string prefix = keys::TablePrefix('C', t.id);
   messages::CommitRecord c;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
@@ -135,6 +160,7 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
     if (c.version() > t.version) break;  // cannot happen: written in one batch with V
     t.commit_times.push_back(c.committed_at_ms());
     DT_ASSIGN_OR_RETURN(PartitionManifest * m, manifest_of(c.partition()));
+    if (c.version() <= m->base_version) c.clear_runs();  // listed in the M record
     for (const auto& r : c.runs()) {
       if (r.bucket() >= m->buckets.size()) return Internal("run of an unknown bucket");
       m->buckets[r.bucket()].push_back(
@@ -212,6 +238,7 @@ void EngineImpl::MaintenanceLoop() {
     }
     if (Clock::now() >= next_expiry) {
       ExpireSessions();
+      ReclaimExpiredVersions();
       next_expiry = Clock::now() + std::chrono::seconds(30);
     }
     lock.lock();
@@ -235,6 +262,32 @@ EngineStats EngineImpl::Stats() {
   db_->GetIntProperty(data_cf_, "rocksdb.total-sst-files-size", &sst);
   db_->GetIntProperty(data_cf_, "rocksdb.cur-size-all-mem-tables", &mem);
   st.storage_bytes = sst + mem;
+  if (compactor_) st.compaction = compactor_->Stats();
+  st.compaction.flow_exceeded = flow_exceeded_.load();
+  st.compaction.versions_reclaimed = versions_reclaimed_.load();
+  std::shared_lock lock(catalog_mu_);
+  for (const auto& [id, t] : tables_by_id_) {
+    std::lock_guard state_lock(t->state_mu);
+    for (const auto& [canonical, m] : t->partitions) {
+      st.compaction.pending_deltas += m->commits_since_major;
+      st.compaction.max_pending_deltas =
+          std::max(st.compaction.max_pending_deltas, m->commits_since_major);
+      if (m->commits_since_major > 0) {
+        st.backlog.push_back(
+            {t->record.project(), t->record.name(), canonical, m->commits_since_major});
+      }
+    }
+  }
+  auto more = [](const PartitionBacklog& a, const PartitionBacklog& b) {
+    return a.pending_deltas > b.pending_deltas;
+  };
+  if (st.backlog.size() > EngineStats::kMaxBacklog) {
+    std::partial_sort(st.backlog.begin(), st.backlog.begin() + EngineStats::kMaxBacklog,
+                      st.backlog.end(), more);
+    st.backlog.resize(EngineStats::kMaxBacklog);
+  } else {
+    std::sort(st.backlog.begin(), st.backlog.end(), more);
+  }
   return st;
 }
 

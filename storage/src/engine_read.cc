@@ -69,11 +69,13 @@ Result<EngineImpl::ReadView> EngineImpl::OpenRead(const std::string& project,
     } else {
       for (const auto& [name, m] : t.partitions) view.partitions.push_back(m);
     }
+    // The snapshot is taken with the manifests: a run that retention deletes after this (once a
+    // newer manifest has dropped it) stays readable through it.
+    rocksdb::DB* db = db_.get();
+    view.snapshot = std::shared_ptr<const rocksdb::Snapshot>(
+        db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
   }
   DT_RETURN_IF_ERROR(CheckRetention(t, view.version, latest));
-  rocksdb::DB* db = db_.get();
-  view.snapshot = std::shared_ptr<const rocksdb::Snapshot>(
-      db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
   return view;
 }
 
@@ -82,9 +84,10 @@ namespace {
 // Walks partitions (by canonical spec) and their buckets 0..N-1, merging each bucket's runs.
 class ViewCursor {
  public:
+  // `changes`: keys written in (min_version, version] (ChangeRuns); else the snapshot at version.
   ViewCursor(EngineImpl::ReadView view, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-             uint64_t min_version)
-      : view_(std::move(view)), db_(db), cf_(cf), min_version_(min_version) {}
+             bool changes, uint64_t min_version)
+      : view_(std::move(view)), db_(db), cf_(cf), changes_(changes), min_version_(min_version) {}
 
   // The next key state of any bucket; false at the end.
   Result<bool> Next(MergedKey* out) {
@@ -102,7 +105,8 @@ class ViewCursor {
         bucket_ = 0;
         continue;
       }
-      std::vector<RunRef> runs = VisibleRuns(m, bucket_, view_.version);
+      std::vector<RunRef> runs = changes_ ? ChangeRuns(m, bucket_, min_version_, view_.version)
+                                          : VisibleRuns(m, bucket_, view_.version);
       if (runs.empty() || runs.front().version <= min_version_) {
         ++bucket_;
         continue;
@@ -124,6 +128,7 @@ class ViewCursor {
   EngineImpl::ReadView view_;
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* cf_;
+  bool changes_;
   uint64_t min_version_;
   size_t part_ = 0;
   uint32_t bucket_ = 0;
@@ -200,7 +205,7 @@ Result<std::unique_ptr<RowIterator>> EngineImpl::Scan(const ScanOptions& options
   DT_ASSIGN_OR_RETURN(ReadView view,
                       OpenRead(options.project, options.table, options.partition, options.at));
   return std::unique_ptr<RowIterator>(
-      std::make_unique<ScanIterator>(ViewCursor(std::move(view), db_.get(), data_cf_, 0)));
+      std::make_unique<ScanIterator>(ViewCursor(std::move(view), db_.get(), data_cf_, false, 0)));
 }
 
 Result<std::unique_ptr<ChangeIterator>> EngineImpl::Changes(const ChangesOptions& options) {
@@ -214,8 +219,8 @@ Result<std::unique_ptr<ChangeIterator>> EngineImpl::Changes(const ChangesOptions
   }
   DT_RETURN_IF_ERROR(CheckRetention(*view.table, options.from_version, view.version));
   const uint64_t from = options.from_version;
-  return std::unique_ptr<ChangeIterator>(
-      std::make_unique<ChangesIterator>(ViewCursor(std::move(view), db_.get(), data_cf_, from)));
+  return std::unique_ptr<ChangeIterator>(std::make_unique<ChangesIterator>(
+      ViewCursor(std::move(view), db_.get(), data_cf_, true, from)));
 }
 
 Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {

@@ -211,6 +211,7 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
   }
   if (s->record.status() != messages::SESSION_NORMAL) return Conflict(s->record);
   if (runs.empty()) return Status::Ok();
+  DT_RETURN_IF_ERROR(CheckFlow(t, s->record.partition()));
 
   DT_ASSIGN_OR_RETURN(uint64_t first_id, AllocateRunIds(runs.size()));
   rocksdb::WriteBatch wb;

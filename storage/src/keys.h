@@ -12,6 +12,10 @@
 //   C table_id(BE8) version(BE8)           -> CommitRecord: the commit log and the journal of
 //                                             runs published by each version
 //   I table_id(BE8) key                    -> IdempotencyRecord
+//   M table_id(BE8) canonical_spec         -> PartitionRunsRecord: the partition's runs at or
+//                                             below its last major compaction (bases, and deltas
+//                                             kept for versions inside retention)
+//   K table_id(BE8) canonical_spec         -> CompactionIntentRecord: a compaction in flight
 //   S session_id                           -> SessionRecord, written at open and on status change
 //   R session_id run_id(BE8)               -> RunRecord of an open session's run (moved into the
 //                                             CommitRecord by commit, deleted by abort/expiry)
@@ -43,6 +47,12 @@ std::string Name(std::string_view project, std::string_view table);
 std::string NamePrefix(std::string_view project);
 std::string Partition(uint64_t table_id, std::string_view canonical);
 std::string Commit(uint64_t table_id, uint64_t version);
+inline std::string PartitionRuns(uint64_t table_id, std::string_view canonical) {
+  return TablePrefix('M', table_id) + std::string(canonical);
+}
+inline std::string CompactionIntent(uint64_t table_id, std::string_view canonical) {
+  return TablePrefix('K', table_id) + std::string(canonical);
+}
 std::string Idempotency(uint64_t table_id, std::string_view key);
 std::string Session(std::string_view session_id);
 std::string SessionRun(std::string_view session_id, uint64_t run_id);

@@ -1,8 +1,14 @@
 // The in-memory state readers see: per partition an immutable manifest of the runs published so
-// far, replaced copy-on-write by each commit of the partition. A reader copies the shared_ptrs it
-// needs under a short lock and then reads without locks; the pointers pin the runs (cleanup only
-// deletes runs no live manifest references), so a read sees exactly the commits up to its version
-// however long it runs (promises 2, 3).
+// far, replaced copy-on-write by each commit of the partition and by each major compaction. A
+// reader copies the shared_ptrs it needs and takes a RocksDB snapshot under a short lock, then
+// reads without locks: runs are immutable, and a run deleted later (retention) stays readable
+// through the snapshot, so a read sees exactly the commits up to its version however long it runs
+// (promises 2, 3).
+//
+// A run is visible to the versions in [version, hidden_from). Deltas start visible for good
+// (hidden_from = kForever); a major compaction at Vc adds a base run (full rows of every live key
+// at Vc) with version Vc and hides every run at or below Vc from Vc on, so reads at >= Vc see
+// base + later deltas, and reads below Vc see the old runs exactly as before (promise 6).
 #pragma once
 
 #include <cstdint>
@@ -14,22 +20,28 @@
 
 namespace deltatunnel::storage {
 
+inline constexpr uint64_t kForever = ~uint64_t{0};
+
 struct RunRef {
   uint64_t run_id = 0;
-  uint64_t version = 0;  // the table version that published it
+  uint64_t version = 0;  // the table version that published it (a base: the version it folds)
   uint64_t rows = 0;
   uint64_t bytes = 0;
   std::shared_ptr<const std::string> key_filter;  // key_filter.h; null: none
+  bool base = false;
+  uint64_t hidden_from = kForever;
+  bool VisibleAt(uint64_t v) const { return version <= v && v < hidden_from; }
 };
 
 struct PartitionManifest {
   proto::PartitionSpec spec;
-  // Per bucket, the published runs in (version, run_id) order: oldest first, so the runs visible at
-  // version V are a prefix, and a commit appends.
+  // Per bucket, the runs oldest first: by version, a base after the deltas it folds, deltas of one
+  // version in run_id order. A commit appends; merges read the visible runs newest first.
   std::vector<std::vector<RunRef>> buckets;
   uint64_t version = 0;  // of the last commit
   uint64_t commits_since_major = 0;
-  uint64_t rows = 0;
+  uint64_t base_version = 0;  // of the last major compaction (0: none)
+  uint64_t rows = 0;          // estimate: rows readable at the latest version (before folding)
   uint64_t bytes = 0;
 };
 
@@ -49,7 +61,22 @@ inline std::vector<RunRef> VisibleRuns(const PartitionManifest& m, uint32_t buck
   if (bucket >= m.buckets.size()) return out;
   const auto& runs = m.buckets[bucket];
   for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
-    if (it->version <= version) out.push_back(*it);
+    if (it->VisibleAt(version)) out.push_back(*it);
+  }
+  return out;
+}
+
+// The runs that answer net changes over (from, to], newest first: those visible at `from` (the
+// state before) and every delta published in (from, to], each with the version of its own commit.
+// A base made in (from, to] is left out: it would date its keys at its own version.
+inline std::vector<RunRef> ChangeRuns(const PartitionManifest& m, uint32_t bucket, uint64_t from,
+                                      uint64_t to) {
+  std::vector<RunRef> out;
+  if (bucket >= m.buckets.size()) return out;
+  const auto& runs = m.buckets[bucket];
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    const bool delta_in_range = !it->base && from < it->version && it->version <= to;
+    if (delta_in_range || it->VisibleAt(from)) out.push_back(*it);
   }
   return out;
 }

@@ -1,5 +1,8 @@
-// Crash tests (promises 1, 2, 7): a child process appends and commits, reporting every
+// Crash tests (promises 1, 2, 6, 7): a child process appends and commits, reporting every
 // acknowledged append and commit through a pipe, and is killed with SIGKILL at a random point.
+// Its table has a compaction threshold of 2 commits, so major compactions run all the time and
+// kills land inside them too; one variant kills the child exactly while a compaction has written
+// its base and not yet published it.
 // After each kill the parent reopens the engine and checks that every acknowledged commit is there,
 // that nothing uncommitted is visible (the table equals the model of the committed sessions
 // exactly), and that the session open at the kill is resumable: it is committed or aborted in turn.
@@ -52,6 +55,8 @@ EngineOptions CrashOptions(const std::string& dir) {
   return o;
 }
 
+void Say(int fd, const std::string& line);
+
 [[noreturn]] void ChildFail(const char* what) {
   std::fprintf(stderr, "crash child: %s\n", what);
   _exit(3);
@@ -67,6 +72,7 @@ struct Acks {
   std::map<int, int> appended;  // session -> batches acknowledged
   std::map<int, uint64_t> committed;
   bool ready = false;
+  bool paused = false;  // a compaction is held before it publishes
 };
 
 void ParseAcks(const std::string& text, Acks* acks) {
@@ -80,6 +86,8 @@ void ParseAcks(const std::string& text, Acks* acks) {
     long long a = 0, b = 0;
     if (line == "R") {
       acks->ready = true;
+    } else if (line == "P") {
+      acks->paused = true;
     } else if (std::sscanf(line.c_str(), "%c %lld %lld", &tag, &a, &b) == 3) {
       if (tag == 'A') acks->appended[static_cast<int>(a)] = static_cast<int>(b) + 1;
       if (tag == 'C') acks->committed[static_cast<int>(a)] = static_cast<uint64_t>(b);
@@ -87,12 +95,15 @@ void ParseAcks(const std::string& text, Acks* acks) {
   }
 }
 
-void RunCrashRounds(int rounds, uint64_t seed) {
+void RunCrashRounds(int rounds, uint64_t seed, bool kill_in_compaction = false) {
   INFO("crash test seed " << seed);
   TempDir dir;
   {
     auto e = Must(Engine::Open(CrashOptions(dir.path)));
-    MustOk(e->CreateTable(KvTable("t", false, {{"write.bucket.num", "4"}})).status());
+    MustOk(e->CreateTable(
+                KvTable("t", false,
+                        {{"write.bucket.num", "4"}, {"compaction.major.commit-threshold", "2"}}))
+               .status());
   }
   std::mt19937_64 rng(seed);
   std::map<int, int> batches;  // committed session index -> batches it committed
@@ -111,6 +122,7 @@ void RunCrashRounds(int rounds, uint64_t seed) {
       close(fds[0]);
       setenv("DT_CRASH_DIR", dir.path.c_str(), 1);
       setenv("DT_CRASH_FD", std::to_string(fds[1]).c_str(), 1);
+      if (kill_in_compaction) setenv("DT_CRASH_PAUSE", "1", 1);
       execl(self, self, "crash child", nullptr);
       _exit(4);
     }
@@ -126,8 +138,18 @@ void RunCrashRounds(int rounds, uint64_t seed) {
       ParseAcks(text, &acks);
     }
     REQUIRE(acks.ready);
-    std::this_thread::sleep_for(
-        std::chrono::microseconds(std::uniform_int_distribution<int>(0, 60000)(rng)));
+    if (kill_in_compaction) {
+      while (!acks.paused) {
+        const ssize_t got = read(fds[0], buf, sizeof buf);
+        if (got <= 0) break;
+        text.append(buf, static_cast<size_t>(got));
+        ParseAcks(text, &acks);
+      }
+      REQUIRE(acks.paused);
+    } else {
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(std::uniform_int_distribution<int>(0, 60000)(rng)));
+    }
     kill(pid, SIGKILL);
     int wstatus = 0;
     waitpid(pid, &wstatus, 0);
@@ -198,7 +220,15 @@ TEST_CASE("crash child", "[.crash_child]") {
   const char* fd_text = std::getenv("DT_CRASH_FD");
   if (dir == nullptr || fd_text == nullptr) return;
   const int fd = std::atoi(fd_text);
-  auto opened = Engine::Open(CrashOptions(dir));
+  EngineOptions options = CrashOptions(dir);
+  if (std::getenv("DT_CRASH_PAUSE") != nullptr) {
+    // Hold every compaction after its base is written, until the kill.
+    options.compaction_pause = [fd] {
+      Say(fd, "P\n");
+      std::this_thread::sleep_for(std::chrono::minutes(1));
+    };
+  }
+  auto opened = Engine::Open(options);
   if (!opened.ok()) ChildFail("open");
   auto& e = *opened;
   auto info = e->DescribeTable("p", "t");
@@ -224,6 +254,10 @@ TEST_CASE("crash child", "[.crash_child]") {
 
 TEST_CASE("crash: SIGKILL at random points loses no acknowledged write", "[storage][crash]") {
   RunCrashRounds(20, 20261125);
+}
+
+TEST_CASE("crash: SIGKILL inside a compaction leaves the table as before", "[storage][crash]") {
+  RunCrashRounds(6, 20261126, /*kill_in_compaction=*/true);
 }
 
 TEST_CASE("crash: many kills", "[storage][crash][.stress]") {

@@ -1,7 +1,10 @@
 // A model-based randomized test: random upserts (full and partial), deletes, commits, aborts,
 // reopens and reads (scans at random versions, lookups, changes) against a simple in-memory model
-// of the table, compared after every step. The seed is printed on failure; the [.stress] variant
-// runs longer with a seed from the clock.
+// of the table, compared after every step. Major compactions run beside it on the compactor's own
+// thread, automatically (a threshold of 3 commits) and on request at random points, and time
+// moves on so that retention expires old versions and reclaims their runs: every version inside
+// retention must still read as the model says (promises 5, 6), every older one VersionExpired. The
+// seed is printed on failure; the [.stress] variant runs longer with a seed from the clock.
 #include <chrono>
 #include <random>
 #include <set>
@@ -32,21 +35,29 @@ class ModelRun {
  public:
   explicit ModelRun(uint64_t seed) : rng_(seed) {
     engine_ = Must(Engine::Open(Options(dir_.path, clock_)));
-    info_ = Must(engine_->CreateTable(KvTable(
-        "t", true, {{"write.bucket.num", "4"}, {"acid.partial.fields.update.enable", "true"}})));
+    info_ = Must(engine_->CreateTable(KvTable("t", true,
+                                              {{"write.bucket.num", "4"},
+                                               {"acid.partial.fields.update.enable", "true"},
+                                               {"compaction.major.commit-threshold", "3"},
+                                               {"acid.data.retain.hours", "1"}})));
     states_.emplace_back();
     written_.emplace_back();
+    commit_times_.push_back(0);
   }
 
   void Step() {
     const int r = Pick(100);
     if (r < 8 || sessions_.empty()) return OpenSession();
-    if (r < 45) return Append();
-    if (r < 57) return Commit();
-    if (r < 62) return Abort();
-    if (r < 65) return Reopen();
-    if (r < 80) return CheckScan();
-    if (r < 90) return CheckLookup();
+    if (r < 40) return Append();
+    if (r < 52) return Commit();
+    if (r < 56) return Abort();
+    if (r < 58) return Reopen();
+    if (r < 62) return Compact();
+    if (r < 63) return engine_->WaitForCompactions();
+    if (r < 65) return MoveTime();
+    if (r < 79) return CheckScan();
+    if (r < 89) return CheckLookup();
+    if (r < 90) return CheckExpired();
     return CheckChanges();
   }
 
@@ -98,6 +109,7 @@ class ModelRun {
     sessions_.erase(sessions_.begin() + static_cast<long>(i));
     auto info = Must(engine_->Commit(s.id));
     REQUIRE(info.commit_version == states_.size());
+    commit_times_.push_back(*clock_.now);
     State next = states_.back();
     std::set<Key> written;
     for (const Op& op : s.ops) {
@@ -132,7 +144,43 @@ class ModelRun {
     }
   }
 
-  uint64_t RandomVersion() { return static_cast<uint64_t>(Pick(static_cast<int>(states_.size()))); }
+  void Compact() {
+    std::optional<std::string> ds;
+    if (Pick(3) != 0) ds = "ds=" + Partition();
+    auto c = Must(engine_->Compact("p", "t", ds));
+    REQUIRE((c.state == "queued" || c.state == "running" || c.state == "done"));
+  }
+
+  // Moves the clock on by up to 20 minutes (retention is 1 h) and reclaims what expired.
+  void MoveTime() {
+    clock_.Advance(Pick(20 * 60) * 1000);
+    engine_->ReclaimExpiredVersions();
+  }
+
+  // The oldest version inside retention: V is readable while it is the latest or while commit V+1
+  // is younger than an hour.
+  uint64_t OldestReadable() const {
+    uint64_t v = states_.size() - 1;
+    while (v > 0 && commit_times_[v] > *clock_.now - 3600 * 1000) --v;
+    return v;
+  }
+
+  uint64_t RandomVersion() {
+    const uint64_t oldest = OldestReadable();
+    return oldest + static_cast<uint64_t>(Pick(static_cast<int>(states_.size() - oldest)));
+  }
+
+  void CheckExpired() {
+    const uint64_t oldest = OldestReadable();
+    if (oldest == 0) return;
+    ScanOptions o;
+    o.project = "p";
+    o.table = "t";
+    o.at = AtVersion(static_cast<uint64_t>(Pick(static_cast<int>(oldest))));
+    auto it = engine_->Scan(o);
+    INFO("scan at expired version " << *o.at.version << ", oldest readable " << oldest);
+    REQUIRE(it.status().code() == ErrorCode::kVersionExpired);
+  }
 
   void CheckScanAt(uint64_t v, const std::optional<std::string>& ds) {
     ScanOptions o;
@@ -222,6 +270,7 @@ class ModelRun {
   TableInfo info_;
   std::vector<State> states_;           // [v]: the table at version v
   std::vector<std::set<Key>> written_;  // [v]: keys written by commit v
+  std::vector<int64_t> commit_times_;   // [v]: the clock at commit v
   std::vector<ModelSession> sessions_;
 };
 

@@ -99,6 +99,21 @@ class Engine {
                                                        const std::string& key,
                                                        const std::string& result_json) = 0;
 
+  // ---- Major compaction
+  // Queues a major compaction of one partition (a spec) or of every partition of the table, and
+  // answers it queued. While one is queued or running for the same partition (or the same whole
+  // table), answers that one instead. ServiceUnavailable when compaction is off (0 threads).
+  virtual Result<CompactionInfo> Compact(const std::string& project, const std::string& table,
+                                         const std::optional<std::string>& partition) = 0;
+  // Queued and running compactions, then the most recent finished ones, newest first.
+  virtual std::vector<CompactionInfo> Compactions() = 0;
+  // Blocks until no compaction is queued or running (tests, benchmarks, shutdown).
+  virtual void WaitForCompactions() = 0;
+  // Drops the runs that no version inside retention can read any more (kept only for older
+  // versions after a compaction) and frees their space. The maintenance thread calls it; public
+  // for tests.
+  virtual void ReclaimExpiredVersions() = 0;
+
   // ---- Operations
   virtual EngineStats Stats() = 0;
   // Expires sessions past their lifetime and reclaims aborted/expired data. Called periodically by

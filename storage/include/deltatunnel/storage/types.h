@@ -27,6 +27,15 @@ struct EngineOptions {
   uint32_t idempotency_ttl_hours = 168;
   // RocksDB block cache, bytes.
   uint64_t block_cache_bytes = 256ull << 20;
+  // Major compaction worker threads. 0: no compaction at all (no automatic trigger, Compact() is
+  // refused, and no FlowExceeded backpressure, which would otherwise never lift).
+  uint32_t compaction_threads = 1;
+  // Backpressure: appends to a partition with this many commits since its last major compaction
+  // answer FlowExceeded until the compactor catches up. 0: no bound.
+  uint32_t max_pending_deltas = 200;
+  // Tests: called by a compaction worker after it wrote the base and before it publishes it (to
+  // slow the compactor down, or to crash there).
+  std::function<void()> compaction_pause;
   // Milliseconds since the epoch; tests inject a clock to move time (retention, expiry).
   std::function<int64_t()> clock_ms;
 };
@@ -176,6 +185,48 @@ struct IdempotentLoad {
   friend bool operator==(const IdempotentLoad&, const IdempotentLoad&) = default;
 };
 
+// One major compaction request: of one partition, or of every partition of a table.
+struct CompactionInfo {
+  std::string id;
+  std::string project;
+  std::string table;
+  std::optional<std::string> partition;  // canonical spec; absent: every partition of the table
+  std::string state;                     // queued, running, done, failed
+  bool automatic = false;                // queued by the commit threshold, not by a request
+  uint64_t input_rows = 0;               // rows of the runs merged (deltas and the old base)
+  uint64_t input_bytes = 0;
+  uint64_t output_rows = 0;  // rows of the new base
+  uint64_t output_bytes = 0;
+  int64_t queued_at_ms = 0;
+  int64_t started_at_ms = 0;   // 0 while queued
+  int64_t finished_at_ms = 0;  // 0 until done or failed
+  std::string error;           // when failed
+};
+
+struct CompactionStats {
+  uint64_t done = 0;  // partition compactions published since start
+  uint64_t failed = 0;
+  uint64_t input_rows = 0;
+  uint64_t input_bytes = 0;
+  uint64_t output_rows = 0;
+  uint64_t output_bytes = 0;
+  double seconds = 0;           // spent compacting, all workers
+  uint64_t queued = 0;          // requests waiting
+  uint64_t running = 0;         // partitions being compacted now
+  uint64_t pending_deltas = 0;  // commits since the last major compaction, summed over partitions
+  uint64_t max_pending_deltas = 0;  // of the partition with the most
+  uint64_t flow_exceeded = 0;       // appends refused by backpressure since start
+  uint64_t versions_reclaimed = 0;  // runs dropped because no version inside retention needs them
+};
+
+// A partition with commits waiting for its major compaction.
+struct PartitionBacklog {
+  std::string project;
+  std::string table;
+  std::string partition;  // canonical
+  uint64_t pending_deltas = 0;
+};
+
 struct EngineStats {
   uint64_t tables = 0;
   uint64_t open_sessions = 0;
@@ -183,6 +234,10 @@ struct EngineStats {
   uint64_t bytes_appended = 0;
   uint64_t commits = 0;
   uint64_t storage_bytes = 0;  // live data on disk, estimate
+  CompactionStats compaction;
+  // The partitions with the most commits waiting for compaction (at most kMaxBacklog, most first).
+  static constexpr size_t kMaxBacklog = 100;
+  std::vector<PartitionBacklog> backlog;
 };
 
 }  // namespace deltatunnel::storage

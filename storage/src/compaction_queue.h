@@ -1,0 +1,103 @@
+// The compactor's scheduling: a queue of major compaction requests and the worker threads that run
+// them (EngineOptions::compaction_threads). The compaction itself is the engine's
+// (engine_compact.cc); this file only decides who runs what, when:
+//
+//  - A request covers one partition or every partition of a table. A request for something
+//    already queued or running answers the existing one (api.md section 5).
+//  - Fair across tables: each table has its own FIFO of requests, and workers take the tables in
+//    turn (round robin), so a table with a long backlog cannot starve the others.
+//  - One worker per partition at a time: a request whose partitions overlap one being compacted
+//    waits while workers take other tables' requests.
+//  - Finished requests stay listed (newest first, the last kHistory) for GET /api/v1/compactions.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "deltatunnel/proto/status.h"
+#include "deltatunnel/storage/types.h"
+
+namespace deltatunnel::storage {
+
+// What one partition's compaction did.
+struct CompactionCounts {
+  uint64_t input_rows = 0;
+  uint64_t input_bytes = 0;
+  uint64_t output_rows = 0;
+  uint64_t output_bytes = 0;
+};
+
+class CompactionQueue {
+ public:
+  // Compacts one partition on a worker thread.
+  using RunFn = std::function<Status(uint64_t table_id, const std::string& canonical,
+                                     CompactionCounts* counts)>;
+  CompactionQueue(uint32_t threads, RunFn run, std::function<int64_t()> now_ms,
+                  std::function<std::string()> new_id);
+  ~CompactionQueue();  // Stop()
+  CompactionQueue(const CompactionQueue&) = delete;
+  CompactionQueue& operator=(const CompactionQueue&) = delete;
+
+  // Lets the partition in progress finish, drops what is queued, joins the workers.
+  void Stop();
+
+  // Queues a request (see the top of the file). `partitions`: the canonical specs it covers;
+  // `partition` absent means the whole table.
+  CompactionInfo Enqueue(uint64_t table_id, const std::string& project, const std::string& table,
+                         const std::optional<std::string>& partition,
+                         std::vector<std::string> partitions, bool automatic);
+  // Forgets the queued requests of a dropped table.
+  void DropTable(uint64_t table_id);
+
+  std::vector<CompactionInfo> List() const;
+  void WaitIdle();
+  // The queue's part of the stats: done, failed, rows and bytes, seconds, queued, running.
+  CompactionStats Stats() const;
+
+ private:
+  static constexpr size_t kHistory = 100;
+  struct Job {
+    CompactionInfo info;
+    uint64_t table_id = 0;
+    std::vector<std::string> partitions;
+  };
+  using JobPtr = std::shared_ptr<Job>;
+
+  void Worker();
+  // The next job no running partition conflicts with, taken off the queue; null if none.
+  JobPtr TakeLocked();
+  bool ConflictsLocked(const Job& job) const;
+  // A queued (or, with include_running, running) job of the table covering `partition` (absent:
+  // the whole table).
+  JobPtr FindLocked(uint64_t table_id, const std::optional<std::string>& partition,
+                    bool include_running) const;
+
+  RunFn run_;
+  std::function<int64_t()> now_ms_;
+  std::function<std::string()> new_id_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable idle_cv_;
+  bool stopping_ = false;
+  std::map<uint64_t, std::deque<JobPtr>> queued_;  // by table
+  std::deque<uint64_t> turn_;                      // tables with queued jobs, next first
+  std::vector<JobPtr> running_;
+  std::set<std::pair<uint64_t, std::string>> running_partitions_;
+  std::deque<JobPtr> history_;  // newest first
+  CompactionStats stats_;       // done, failed, rows, bytes, seconds
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace deltatunnel::storage

@@ -1,0 +1,521 @@
+// Major compaction and retention reclaim.
+//
+// Without compaction a bucket's runs grow with every commit and every read merges them all. A
+// major compaction of a partition at version Vc (its last commit when the compaction starts):
+//
+//   1. Pins the partition's manifest at Vc and a RocksDB snapshot (as a reader does), allocates one
+//      run id per bucket, and writes the intent record K (synced): "base runs [first, first+n) of
+//      this partition may exist". Nothing else is locked: commits go on, adding deltas above Vc.
+//   2. Per bucket, merges the runs visible at Vc exactly as a read at Vc does (partial upserts
+//      resolved, deletes dropped) into one new base run: full rows of every live key, chunked as
+//      any run (run_format.h). All buckets go into ONE SST file (run ids ascend, so keys are
+//      already in order), ingested with IngestExternalFile: the base bypasses the WAL and the
+//      memtable and lands in the lowest level, so compaction I/O does not compete with ingest.
+//   3. Publishes, under the table's commit_mu (a commit's manifest copy cannot race it) in one
+//      synced WriteBatch: the M record (the partition's runs at or below Vc: the new base, and the
+//      older runs still needed by versions inside retention, now hidden from Vc on; see
+//      manifest.h), the P record (commits_since_major = commits above Vc), the C records at or
+//      below Vc stripped of their runs (the M record lists them now), and the K record deleted.
+//      Then the manifest is swapped under state_mu. Reads at >= Vc see base + deltas above Vc;
+//      reads below Vc see the old runs as before (promise 6).
+//   4. Runs that no readable version needs (hidden_from <= the oldest version inside retention)
+//      are dropped in that same batch with DeleteRange, and CompactRange frees their space.
+//      Retention moves with time, so ReclaimExpiredVersions (maintenance thread, every 30 s) does
+//      step 4 alone for partitions whose hidden runs expire later. A read that pinned an older
+//      manifest still reads deleted runs through its RocksDB snapshot (engine_read.cc).
+//
+// A crash anywhere leaves the table as before the compaction: before step 3 the base runs are
+// referenced by nothing but the K record, and Open deletes them; step 3 is one batch. The
+// partition's commits_since_major is unchanged, so the compaction is queued again after Open.
+//
+// Backpressure: Append refuses a partition whose commits since its last major compaction reach
+// max_pending_deltas (FlowExceeded), while the compactor catches up; commits of sessions that
+// already wrote go on, so nothing written is ever lost to it.
+#include <fmt/format.h>
+#include <rocksdb/sst_file_writer.h>
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "bucket_merge.h"
+#include "engine_impl.h"
+#include "key_filter.h"
+#include "keys.h"
+#include "run_format.h"
+
+namespace deltatunnel::storage {
+namespace {
+
+// Builds the base runs of one compaction into one SST file.
+class BaseWriter {
+ public:
+  BaseWriter(const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf, std::string path)
+      : writer_(rocksdb::EnvOptions(), options, cf), path_(std::move(path)) {}
+
+  Status Open() {
+    rocksdb::Status s = writer_.Open(path_);
+    if (!s.ok()) return Internal("compaction: opening " + path_ + ": " + s.ToString());
+    return Status::Ok();
+  }
+
+  void StartRun(uint64_t run_id) {
+    run_id_ = run_id;
+    run_rows_ = run_bytes_ = 0;
+    hashes_.clear();
+  }
+
+  Status Add(std::string_view key, std::string_view row) {
+    AppendEntry(&chunk_, {key, proto::RowOp::kUpsert, {}, row});
+    last_key_.assign(key);
+    hashes_.push_back(KeyHash(key));
+    ++run_rows_;
+    if (chunk_.size() >= kChunkTargetBytes) return Cut();
+    return Status::Ok();
+  }
+
+  // Ends the run: its row and byte counts and its key filter.
+  Status FinishRun(uint64_t* rows, uint64_t* bytes, std::string* key_filter) {
+    if (!chunk_.empty()) DT_RETURN_IF_ERROR(Cut());
+    *rows = run_rows_;
+    *bytes = run_bytes_;
+    *key_filter = run_rows_ == 0 ? std::string() : BuildKeyFilter(hashes_);
+    return Status::Ok();
+  }
+
+  // Finishes the file; false when it holds nothing (no file to ingest).
+  Result<bool> Finish() {
+    if (entries_ == 0) return false;
+    rocksdb::Status s = writer_.Finish();
+    if (!s.ok()) return Internal("compaction: writing " + path_ + ": " + s.ToString());
+    return true;
+  }
+
+ private:
+  Status Cut() {
+    rocksdb::Status s = writer_.Put(keys::RunStart(run_id_) + last_key_, chunk_);
+    if (!s.ok()) return Internal("compaction: writing " + path_ + ": " + s.ToString());
+    run_bytes_ += chunk_.size();
+    ++entries_;
+    chunk_.clear();
+    return Status::Ok();
+  }
+
+  rocksdb::SstFileWriter writer_;
+  std::string path_;
+  uint64_t run_id_ = 0;
+  uint64_t run_rows_ = 0;
+  uint64_t run_bytes_ = 0;
+  uint64_t entries_ = 0;
+  std::string chunk_;
+  std::string last_key_;
+  std::vector<uint64_t> hashes_;
+};
+
+}  // namespace
+
+uint64_t EngineImpl::OldestReadableLocked(const TableState& t, int64_t now) const {
+  // Version V is readable while commit V+1 is younger than retention (engine_read.cc); commit
+  // times never go backwards, so the readable versions are a suffix.
+  const int64_t retain_ms = int64_t{t.record.retain_hours()} * 3600 * 1000;
+  auto it = std::upper_bound(t.commit_times.begin(), t.commit_times.end(), now - retain_ms);
+  return std::min<uint64_t>(static_cast<uint64_t>(it - t.commit_times.begin()), t.version);
+}
+
+void EngineImpl::PutRunsRecord(const TableState& t, const std::string& canonical,
+                               const PartitionManifest& m, rocksdb::WriteBatch* wb) {
+  messages::PartitionRunsRecord rec;
+  rec.set_base_version(m.base_version);
+  for (uint32_t b = 0; b < m.buckets.size(); ++b) {
+    for (const RunRef& r : m.buckets[b]) {
+      if (r.version > m.base_version) break;
+      auto* out = rec.add_runs();
+      out->set_run_id(r.run_id);
+      out->set_bucket(b);
+      out->set_version(r.version);
+      out->set_base(r.base);
+      out->set_hidden_from(r.hidden_from == kForever ? 0 : r.hidden_from);
+      out->set_rows(r.rows);
+      out->set_bytes(r.bytes);
+      if (r.key_filter) out->set_key_filter(*r.key_filter);
+    }
+  }
+  wb->Put(meta_cf_, keys::PartitionRuns(t.id, canonical), rec.SerializeAsString());
+}
+
+std::vector<RunRef> EngineImpl::DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable) {
+  std::vector<RunRef> dropped;
+  for (auto& bucket : m->buckets) {
+    auto keep = std::stable_partition(bucket.begin(), bucket.end(), [&](const RunRef& r) {
+      return r.hidden_from > oldest_readable;
+    });
+    dropped.insert(dropped.end(), keep, bucket.end());
+    bucket.erase(keep, bucket.end());
+  }
+  return dropped;
+}
+
+void EngineImpl::FreeRuns(const std::vector<RunRef>& runs) {
+  if (!runs.empty()) {
+    uint64_t lo = kForever, hi = 0;
+    for (const RunRef& r : runs) {
+      lo = std::min(lo, r.run_id);
+      hi = std::max(hi, r.run_id);
+    }
+    versions_reclaimed_ += runs.size();
+    std::lock_guard lock(free_mu_);
+    pending_free_.push_back({lo, hi + 1, db_->GetLatestSequenceNumber()});
+  }
+  // The DeleteRanges are written; compacting their key range drops the rows under them now rather
+  // than whenever RocksDB would get there. A snapshot older than the deletion (a read that pinned
+  // an older manifest) keeps them alive, so such a range waits for a later pass.
+  std::vector<PendingFree> ready;
+  {
+    std::lock_guard lock(free_mu_);
+    uint64_t snapshots = 0, oldest = 0;
+    db_->GetIntProperty(rocksdb::DB::Properties::kNumSnapshots, &snapshots);
+    db_->GetIntProperty(rocksdb::DB::Properties::kOldestSnapshotSequence, &oldest);
+    auto keep = std::stable_partition(
+        pending_free_.begin(), pending_free_.end(),
+        [&](const PendingFree& f) { return snapshots > 0 && oldest <= f.sequence; });
+    ready.assign(keep, pending_free_.end());
+    pending_free_.erase(keep, pending_free_.end());
+  }
+  for (const PendingFree& f : ready) {
+    const std::string begin = keys::RunStart(f.first_run), end = keys::RunStart(f.end_run);
+    rocksdb::Slice b(begin), e(end);
+    rocksdb::CompactRangeOptions opts;
+    opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    rocksdb::Status s = db_->CompactRange(opts, data_cf_, &b, &e);
+    if (!s.ok()) spdlog::warn("freeing reclaimed runs: {}", s.ToString());
+  }
+}
+
+Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canonical,
+                                    CompactionCounts* counts) {
+  std::shared_ptr<TableState> tp = FindTableById(table_id);
+  if (!tp) return Status::Ok();  // dropped while queued
+  TableState& t = *tp;
+
+  // 1. Pin the partition at Vc.
+  ManifestPtr pinned;
+  std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  {
+    std::lock_guard lock(t.state_mu);
+    auto it = t.partitions.find(canonical);
+    if (it == t.partitions.end()) return Status::Ok();  // never committed
+    pinned = it->second;
+    rocksdb::DB* db = db_.get();
+    snapshot = std::shared_ptr<const rocksdb::Snapshot>(
+        db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+  }
+  if (pinned->commits_since_major == 0) return Status::Ok();  // nothing since the last one
+  const uint64_t vc = pinned->version;
+  const uint32_t buckets = static_cast<uint32_t>(pinned->buckets.size());
+
+  DT_ASSIGN_OR_RETURN(uint64_t first_id, AllocateRunIds(buckets));
+  messages::CompactionIntentRecord intent;
+  intent.set_first_run_id(first_id);
+  intent.set_run_count(buckets);
+  intent.set_version(vc);
+  rocksdb::WriteOptions synced;
+  synced.sync = options_.sync_commits;
+  rocksdb::Status st = db_->Put(synced, meta_cf_, keys::CompactionIntent(t.id, canonical),
+                                intent.SerializeAsString());
+  if (!st.ok()) return Internal("compaction: writing its intent: " + st.ToString());
+  // On failure from here on, the base runs go and the intent with them.
+  auto abandon = [&](Status why) {
+    rocksdb::WriteBatch wb;
+    wb.DeleteRange(data_cf_, keys::RunStart(first_id), keys::RunStart(first_id + buckets));
+    wb.Delete(meta_cf_, keys::CompactionIntent(t.id, canonical));
+    rocksdb::Status s = db_->Write(synced, &wb);
+    if (!s.ok()) spdlog::warn("abandoning a compaction: {}", s.ToString());
+    return why;
+  };
+
+  // 2. Merge each bucket at Vc into its base run, all into one SST file.
+  const std::string path = fmt::format("{}/compaction-{}.sst", options_.data_dir, first_id);
+  BaseWriter writer(db_->GetOptions(data_cf_), data_cf_, path);
+  if (Status s = writer.Open(); !s.ok()) return abandon(s);
+  std::vector<RunRef> bases(buckets);
+  MergedKey key;
+  uint64_t keys_seen = 0;
+  for (uint32_t b = 0; b < buckets; ++b) {
+    std::vector<RunRef> runs = VisibleRuns(*pinned, b, vc);
+    for (const RunRef& r : runs) {
+      counts->input_rows += r.rows;
+      counts->input_bytes += r.bytes;
+    }
+    writer.StartRun(first_id + b);
+    BucketMerge merge(*t.schema, db_.get(), data_cf_, snapshot.get(), std::move(runs));
+    if (Status s = merge.Init(); !s.ok()) return abandon(s);
+    for (;;) {
+      auto has = merge.Next(&key, 0, /*encode=*/true);
+      if (!has.ok()) return abandon(has.status());
+      if (!*has) break;
+      if ((++keys_seen & 4095) == 0 && compaction_cancel_.load()) {
+        return abandon(Status(ErrorCode::kServiceUnavailable, "the engine is shutting down"));
+      }
+      if (key.op != proto::RowOp::kUpsert) continue;
+      if (Status s = writer.Add(key.key, key.encoded); !s.ok()) return abandon(s);
+    }
+    RunRef& base = bases[b];
+    std::string filter;
+    if (Status s = writer.FinishRun(&base.rows, &base.bytes, &filter); !s.ok()) return abandon(s);
+    base.run_id = first_id + b;
+    base.version = vc;
+    base.base = true;
+    if (!filter.empty()) base.key_filter = std::make_shared<const std::string>(std::move(filter));
+    counts->output_rows += base.rows;
+    counts->output_bytes += base.bytes;
+  }
+  auto wrote = writer.Finish();
+  if (!wrote.ok()) return abandon(wrote.status());
+  if (*wrote) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;
+    st = db_->IngestExternalFile(data_cf_, {path}, ingest);
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    if (!st.ok()) return abandon(Internal("compaction: ingesting the base: " + st.ToString()));
+  } else {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+  if (options_.compaction_pause) options_.compaction_pause();
+
+  // The commit records at or below Vc lose their run lists (the M record has them now). They are
+  // immutable until this compaction publishes, so they are read outside the lock.
+  std::set<uint64_t> versions;
+  for (const auto& bucket : pinned->buckets) {
+    for (const RunRef& r : bucket) {
+      if (!r.base && r.version > pinned->base_version && r.version <= vc) {
+        versions.insert(r.version);
+      }
+    }
+  }
+  rocksdb::WriteBatch wb;
+  for (uint64_t v : versions) {
+    std::string value;
+    st = db_->Get({}, meta_cf_, keys::Commit(t.id, v), &value);
+    if (!st.ok()) return abandon(Internal("compaction: reading commit record: " + st.ToString()));
+    messages::CommitRecord c;
+    if (!c.ParseFromString(value)) return abandon(Internal("corrupt commit record"));
+    c.clear_runs();
+    wb.Put(meta_cf_, keys::Commit(t.id, v), c.SerializeAsString());
+  }
+
+  // 3. Publish.
+  std::vector<RunRef> dropped;
+  {
+    std::lock_guard commit_lock(t.commit_mu);
+    if (t.dropped) return abandon(Status::Ok());
+    ManifestPtr current;
+    uint64_t oldest = 0;
+    {
+      std::lock_guard lock(t.state_mu);
+      current = t.partitions.at(canonical);
+      oldest = OldestReadableLocked(t, Now());
+    }
+    auto next = std::make_shared<PartitionManifest>();
+    next->spec = current->spec;
+    next->buckets.resize(buckets);
+    next->version = current->version;
+    next->base_version = vc;
+    next->commits_since_major = current->commits_since_major - pinned->commits_since_major;
+    for (uint32_t b = 0; b < buckets; ++b) {
+      auto& out = next->buckets[b];
+      const auto& in = current->buckets[b];
+      size_t i = 0;
+      for (; i < in.size() && in[i].version <= vc; ++i) {
+        RunRef r = in[i];
+        r.hidden_from = std::min(r.hidden_from, vc);
+        out.push_back(std::move(r));
+      }
+      if (bases[b].rows > 0) out.push_back(bases[b]);
+      next->rows += bases[b].rows;
+      next->bytes += bases[b].bytes;
+      for (; i < in.size(); ++i) {
+        out.push_back(in[i]);
+        next->rows += in[i].rows;
+        next->bytes += in[i].bytes;
+      }
+    }
+    dropped = DropExpiredRuns(next.get(), oldest);
+    for (const RunRef& r : dropped) {
+      wb.DeleteRange(data_cf_, keys::RunStart(r.run_id), keys::RunStart(r.run_id + 1));
+    }
+    PutRunsRecord(t, canonical, *next, &wb);
+    messages::PartitionRecord p;
+    p.set_partition(canonical);
+    p.set_version(next->version);
+    p.set_commits_since_major(next->commits_since_major);
+    p.set_rows(next->rows);
+    p.set_bytes(next->bytes);
+    wb.Put(meta_cf_, keys::Partition(t.id, canonical), p.SerializeAsString());
+    wb.Delete(meta_cf_, keys::CompactionIntent(t.id, canonical));
+    st = db_->Write(synced, &wb);
+    if (!st.ok()) return abandon(Internal("compaction: publishing: " + st.ToString()));
+    const uint64_t pending = next->commits_since_major;
+    {
+      std::lock_guard lock(t.state_mu);
+      t.partitions[canonical] = std::move(next);
+    }
+    // Commits that came while it ran may have crossed the threshold again.
+    MaybeQueueCompaction(t, canonical, pending);
+  }
+  FreeRuns(dropped);
+  return Status::Ok();
+}
+
+void EngineImpl::MaybeQueueCompaction(const TableState& t, const std::string& canonical,
+                                      uint64_t commits_since_major) {
+  if (!compactor_ || commits_since_major < t.record.commit_threshold()) return;
+  compactor_->Enqueue(t.id, t.record.project(), t.record.name(), canonical, {canonical},
+                      /*automatic=*/true);
+}
+
+Status EngineImpl::CheckFlow(const TableState& t, const std::string& canonical) {
+  if (!compactor_ || options_.max_pending_deltas == 0) return Status::Ok();
+  uint64_t pending = 0;
+  {
+    std::lock_guard lock(t.state_mu);
+    auto it = t.partitions.find(canonical);
+    if (it != t.partitions.end()) pending = it->second->commits_since_major;
+  }
+  if (pending < options_.max_pending_deltas) return Status::Ok();
+  ++flow_exceeded_;
+  return {ErrorCode::kFlowExceeded,
+          fmt::format("partition '{}' of table '{}' has {} commits waiting for major compaction "
+                      "(limit {}); retry when the compactor has caught up",
+                      canonical, t.record.name(), pending, options_.max_pending_deltas)};
+}
+
+Result<CompactionInfo> EngineImpl::Compact(const std::string& project, const std::string& table,
+                                           const std::optional<std::string>& partition) {
+  DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
+  if (!compactor_) {
+    return Status(ErrorCode::kServiceUnavailable,
+                  "major compaction is off on this server (compaction threads = 0)");
+  }
+  std::vector<std::string> partitions;
+  std::optional<std::string> canonical;
+  if (partition) {
+    DT_ASSIGN_OR_RETURN(proto::PartitionSpec spec,
+                        proto::ParsePartitionSpec(*t->schema, *partition));
+    canonical = spec.canonical;
+    partitions.push_back(spec.canonical);
+  } else {
+    std::lock_guard lock(t->state_mu);
+    for (const auto& [name, m] : t->partitions) partitions.push_back(name);
+  }
+  return compactor_->Enqueue(t->id, t->record.project(), t->record.name(), canonical,
+                             std::move(partitions), /*automatic=*/false);
+}
+
+std::vector<CompactionInfo> EngineImpl::Compactions() {
+  return compactor_ ? compactor_->List() : std::vector<CompactionInfo>{};
+}
+
+void EngineImpl::WaitForCompactions() {
+  if (compactor_) compactor_->WaitIdle();
+}
+
+void EngineImpl::ReclaimExpiredVersions() {
+  std::vector<std::shared_ptr<TableState>> tables;
+  {
+    std::shared_lock lock(catalog_mu_);
+    for (const auto& [id, t] : tables_by_id_) tables.push_back(t);
+  }
+  for (const auto& tp : tables) {
+    TableState& t = *tp;
+    std::vector<RunRef> dropped;
+    {
+      std::lock_guard commit_lock(t.commit_mu);
+      if (t.dropped) continue;
+      std::vector<std::pair<std::string, ManifestPtr>> parts;
+      uint64_t oldest = 0;
+      {
+        std::lock_guard lock(t.state_mu);
+        oldest = OldestReadableLocked(t, Now());
+        for (const auto& [name, m] : t.partitions) {
+          if (m->base_version > 0) parts.emplace_back(name, m);
+        }
+      }
+      for (auto& [canonical, m] : parts) {
+        auto next = std::make_shared<PartitionManifest>(*m);
+        std::vector<RunRef> gone = DropExpiredRuns(next.get(), oldest);
+        if (gone.empty()) continue;
+        rocksdb::WriteBatch wb;
+        for (const RunRef& r : gone) {
+          wb.DeleteRange(data_cf_, keys::RunStart(r.run_id), keys::RunStart(r.run_id + 1));
+        }
+        PutRunsRecord(t, canonical, *next, &wb);
+        rocksdb::Status st = db_->Write({}, &wb);
+        if (!st.ok()) {
+          spdlog::warn("reclaiming expired versions of {}: {}", t.record.name(), st.ToString());
+          continue;
+        }
+        {
+          std::lock_guard lock(t.state_mu);
+          t.partitions[canonical] = std::move(next);
+        }
+        dropped.insert(dropped.end(), gone.begin(), gone.end());
+      }
+    }
+    FreeRuns(dropped);
+  }
+  FreeRuns({});  // ranges that waited for older snapshots to go
+}
+
+Status EngineImpl::RecoverCompactions() {
+  // Base runs of compactions a crash interrupted: referenced by nothing but their intent.
+  rocksdb::WriteBatch wb;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  for (it->Seek("K"); it->Valid() && it->key().starts_with("K"); it->Next()) {
+    messages::CompactionIntentRecord intent;
+    if (!intent.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return Internal("corrupt compaction intent record");
+    }
+    wb.DeleteRange(data_cf_, keys::RunStart(intent.first_run_id()),
+                   keys::RunStart(intent.first_run_id() + intent.run_count()));
+    wb.Delete(meta_cf_, it->key());
+  }
+  if (!it->status().ok()) return Internal("reading intents: " + it->status().ToString());
+  if (wb.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    rocksdb::Status st = db_->Write(wo, &wb);
+    if (!st.ok()) return Internal("dropping interrupted compactions: " + st.ToString());
+    spdlog::info("dropped the output of {} interrupted compaction(s)", wb.Count() / 2);
+  }
+  // Leftover SST files of compactions that never ingested.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.data_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("compaction-") && name.ends_with(".sst")) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+  if (options_.compaction_threads == 0) return Status::Ok();
+  compactor_ = std::make_unique<CompactionQueue>(
+      options_.compaction_threads,
+      [this](uint64_t table_id, const std::string& canonical, CompactionCounts* counts) {
+        return CompactPartition(table_id, canonical, counts);
+      },
+      [this] { return Now(); }, [this] { return NewSessionId(); });
+  // Partitions over their threshold (a compaction a crash or a stop interrupted, or never run).
+  std::shared_lock lock(catalog_mu_);
+  for (const auto& [id, t] : tables_by_id_) {
+    std::lock_guard state_lock(t->state_mu);
+    for (const auto& [canonical, m] : t->partitions) {
+      if (m->commits_since_major >= t->record.commit_threshold()) {
+        compactor_->Enqueue(t->id, t->record.project(), t->record.name(), canonical, {canonical},
+                            /*automatic=*/true);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace deltatunnel::storage

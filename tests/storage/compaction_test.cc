@@ -1,0 +1,384 @@
+// Major compaction (promise 6), retention reclaim (promise 5) and backpressure: every version
+// inside retention reads, looks up and diffs exactly as before a compaction, also after a reopen;
+// versions past retention answer VersionExpired once reclaimed and their space is freed; reads
+// beside a compaction see one version; a partition too far behind refuses appends until the
+// compactor catches up. Crashes inside a compaction are in crash_test.cc.
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "test_util.h"
+
+using namespace dt_test;
+
+namespace {
+
+using ChangeMap = std::map<int64_t, std::pair<proto::RowOp, uint64_t>>;
+
+ChangeMap ReadChanges(Engine& e, uint64_t from, uint64_t to) {
+  ChangesOptions o;
+  o.project = "p";
+  o.table = "t";
+  o.from_version = from;
+  o.to_version = to;
+  auto it = Must(e.Changes(o));
+  ChangeMap out;
+  for (; it->Valid(); it->Next()) out[it->row()[0].as_int()] = {it->op(), it->last_version()};
+  MustOk(it->status());
+  return out;
+}
+
+Rows LookupAll(Engine& e, uint64_t version, int64_t keys) {
+  LookupOptions o;
+  o.project = "p";
+  o.table = "t";
+  o.at = AtVersion(version);
+  for (int64_t k = 0; k < keys; ++k) o.keys.push_back({proto::Value(k)});
+  Rows out;
+  for (const auto& row : Must(e.Lookup(o)).rows) out[row[0].as_int()] = ToCell(row);
+  return out;
+}
+
+// Everything a read can ask of versions [from, to]: scans, lookups, and changes between each pair.
+struct Readings {
+  std::map<uint64_t, Rows> scans;
+  std::map<uint64_t, Rows> lookups;
+  std::map<std::pair<uint64_t, uint64_t>, ChangeMap> changes;
+  friend bool operator==(const Readings&, const Readings&) = default;
+};
+
+Readings ReadAll(Engine& e, uint64_t from, uint64_t to, int64_t keys) {
+  Readings r;
+  for (uint64_t v = from; v <= to; ++v) {
+    INFO("reading version " << v);
+    r.scans[v] = ScanRows(e, "t", AtVersion(v));
+    r.lookups[v] = LookupAll(e, v, keys);
+    for (uint64_t a = from; a <= v; ++a) r.changes[{a, v}] = ReadChanges(e, a, v);
+  }
+  return r;
+}
+
+// One commit of random full upserts, partial upserts and deletes over keys [0, keys).
+void RandomCommit(Engine& e, const TableInfo& info, std::mt19937_64& rng, int64_t keys, int rows) {
+  auto s = Must(e.OpenSession(SessionOn("t")));
+  Batcher b(info);
+  for (int i = 0; i < rows; ++i) {
+    const int64_t k = std::uniform_int_distribution<int64_t>(0, keys - 1)(rng);
+    const int kind = std::uniform_int_distribution<int>(0, 9)(rng);
+    const std::string v = "v" + std::to_string(rng() % 1000);
+    if (kind < 2) {
+      b.Delete(k);
+    } else if (kind < 5) {
+      b.SetV(k, v);
+    } else {
+      b.Upsert(k, v, static_cast<double>(rng() % 100));
+    }
+  }
+  MustOk(e.Append(s.id, b.batch()));
+  Must(e.Commit(s.id));
+}
+
+CompactionInfo CompactNow(Engine& e, std::optional<std::string> partition = std::nullopt) {
+  auto c = Must(e.Compact("p", "t", partition));
+  e.WaitForCompactions();
+  for (const auto& done : e.Compactions()) {
+    if (done.id == c.id) return done;
+  }
+  FAIL("compaction " << c.id << " is not listed");
+  return c;
+}
+
+// A gate the compaction_pause hook waits at (threads: no Catch2 calls).
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  int waiting = 0;
+  void Wait() {
+    std::unique_lock lock(mu);
+    ++waiting;
+    cv.notify_all();
+    cv.wait(lock, [&] { return open; });
+    --waiting;
+  }
+  void Open() {
+    std::lock_guard lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+  void AwaitWaiter() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return waiting > 0; });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("compaction: every version reads the same before and after, also after a reopen",
+          "[storage][compaction]") {
+  TempDir dir;
+  TestClock clock;
+  auto e = Must(Engine::Open(Options(dir.path, clock)));
+  auto info = Must(e->CreateTable(KvTable("t", false,
+                                          {{"write.bucket.num", "4"},
+                                           {"acid.partial.fields.update.enable", "true"},
+                                           {"compaction.major.commit-threshold", "1000"}})));
+  std::mt19937_64 rng(7);
+  constexpr int64_t kKeys = 300;
+  for (int i = 0; i < 8; ++i) RandomCommit(*e, info, rng, kKeys, 200);
+  const Readings before = ReadAll(*e, 0, 8, kKeys);
+
+  const CompactionInfo c = CompactNow(*e);
+  CHECK(c.state == "done");
+  CHECK(c.error.empty());
+  CHECK(c.input_rows > c.output_rows);
+  CHECK(c.output_rows == before.scans.at(8).size());
+  CHECK(c.output_bytes > 0);
+  CHECK(c.started_at_ms > 0);
+  CHECK(c.finished_at_ms >= c.started_at_ms);
+  CHECK(Must(e->ListPartitions("p", "t")).front().commits_since_major == 0);
+  CHECK(ReadAll(*e, 0, 8, kKeys) == before);
+
+  // Deltas above the base, a second compaction over base + deltas, then a reopen.
+  for (int i = 0; i < 4; ++i) RandomCommit(*e, info, rng, kKeys, 200);
+  const Readings more = ReadAll(*e, 0, 12, kKeys);
+  CHECK(CompactNow(*e).state == "done");
+  CHECK(ReadAll(*e, 0, 12, kKeys) == more);
+  e.reset();
+  e = Must(Engine::Open(Options(dir.path, clock)));
+  CHECK(ReadAll(*e, 0, 12, kKeys) == more);
+  // A compaction with nothing new since the last one is a no-op.
+  CHECK(CompactNow(*e).output_rows == 0);
+  CHECK(ReadAll(*e, 0, 12, kKeys) == more);
+}
+
+TEST_CASE("compaction: a partition is compacted automatically at its commit threshold",
+          "[storage][compaction]") {
+  TempDir dir;
+  TestClock clock;
+  auto e = Must(Engine::Open(Options(dir.path, clock)));
+  auto info = Must(e->CreateTable(
+      KvTable("t", true, {{"write.bucket.num", "2"}, {"compaction.major.commit-threshold", "3"}})));
+  for (int i = 0; i < 3; ++i) {
+    auto s = Must(e->OpenSession(SessionOn("t", "ds=a")));
+    Batcher b(info);
+    b.Upsert(i, "x");
+    MustOk(e->Append(s.id, b.batch()));
+    Must(e->Commit(s.id));
+  }
+  e->WaitForCompactions();
+  auto list = e->Compactions();
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].automatic);
+  CHECK(list[0].partition == std::optional<std::string>("ds=a"));
+  CHECK(list[0].state == "done");
+  CHECK(list[0].output_rows == 3);
+  CHECK(Must(e->ListPartitions("p", "t")).front().commits_since_major == 0);
+  CHECK(e->Stats().compaction.done == 1);
+}
+
+TEST_CASE("compaction: retention expires old versions after compaction and frees their space",
+          "[storage][compaction][retention]") {
+  TempDir dir;
+  TestClock clock;
+  auto e = Must(Engine::Open(Options(dir.path, clock)));
+  auto info = Must(e->CreateTable(KvTable("t", false,
+                                          {{"write.bucket.num", "4"},
+                                           {"acid.data.retain.hours", "1"},
+                                           {"compaction.major.commit-threshold", "1000"}})));
+  // Ten commits rewriting the same 20 k keys: nine tenths of the data is history.
+  const std::string pad(80, 'x');
+  for (int c = 0; c < 10; ++c) {
+    auto s = Must(e->OpenSession(SessionOn("t")));
+    Batcher b(info);
+    for (int64_t k = 0; k < 20000; ++k) b.Upsert(k, pad + std::to_string(c));
+    MustOk(e->Append(s.id, b.batch()));
+    Must(e->Commit(s.id));
+    clock.Advance(1000);
+  }
+  const Rows v5 = ScanRows(*e, "t", AtVersion(5));
+  const Rows latest = ScanRows(*e, "t");
+  CHECK(CompactNow(*e).state == "done");
+  // Inside retention the old versions still read as they did.
+  CHECK(ScanRows(*e, "t", AtVersion(5)) == v5);
+  e->ReclaimExpiredVersions();
+  CHECK(ScanRows(*e, "t", AtVersion(5)) == v5);
+  const uint64_t bytes_before = e->Stats().storage_bytes;
+
+  // A scan opened now at version 9 keeps reading it while its runs are reclaimed under it.
+  ScanOptions o;
+  o.project = "p";
+  o.table = "t";
+  o.at = AtVersion(9);
+  auto pinned = Must(e->Scan(o));
+  clock.Advance(2 * 3600 * 1000);
+  e->ReclaimExpiredVersions();
+  CHECK(e->Stats().compaction.versions_reclaimed > 0);
+  CHECK(e->Scan(o).status().code() == ErrorCode::kVersionExpired);
+  size_t through_pinned = 0;
+  for (; pinned->Valid(); pinned->Next(), ++through_pinned) {
+    if (pinned->row()[1].as_string() != pad + "8") break;
+  }
+  MustOk(pinned->status());
+  CHECK(through_pinned == 20000);
+  pinned.reset();
+
+  o.at = AtVersion(5);
+  CHECK(e->Scan(o).status().code() == ErrorCode::kVersionExpired);
+  CHECK(ScanRows(*e, "t") == latest);
+  e->ReclaimExpiredVersions();  // frees what the pinned scan kept alive
+  const uint64_t bytes_after = e->Stats().storage_bytes;
+  INFO("storage bytes before " << bytes_before << ", after " << bytes_after);
+  CHECK(bytes_after < bytes_before / 3);
+
+  e.reset();
+  e = Must(Engine::Open(Options(dir.path, clock)));
+  CHECK(ScanRows(*e, "t") == latest);
+  CHECK(e->Scan(o).status().code() == ErrorCode::kVersionExpired);
+}
+
+TEST_CASE("compaction: requests, deduplication and the list", "[storage][compaction]") {
+  TempDir dir;
+  TestClock clock;
+  Gate gate;
+  EngineOptions options = Options(dir.path, clock);
+  options.compaction_pause = [&gate] { gate.Wait(); };
+  auto e = Must(Engine::Open(options));
+  auto info = Must(e->CreateTable(KvTable("t", true, {{"write.bucket.num", "2"}})));
+  for (const std::string ds : {"a", "b"}) {
+    auto s = Must(e->OpenSession(SessionOn("t", "ds=" + ds)));
+    Batcher b(info);
+    b.Upsert(1, ds);
+    MustOk(e->Append(s.id, b.batch()));
+    Must(e->Commit(s.id));
+  }
+
+  const CompactionInfo a = Must(e->Compact("p", "t", std::string("ds=a")));
+  CHECK(a.state == "queued");
+  CHECK(a.partition == std::optional<std::string>("ds=a"));
+  CHECK_FALSE(a.automatic);
+  gate.AwaitWaiter();  // running, held before it publishes
+  CHECK(Must(e->Compact("p", "t", std::string("ds=a"))).id == a.id);
+  const CompactionInfo whole = Must(e->Compact("p", "t", std::nullopt));
+  CHECK(whole.id != a.id);
+  CHECK_FALSE(whole.partition);
+  CHECK(Must(e->Compact("p", "t", std::nullopt)).id == whole.id);
+  // While held, the list has the running one first.
+  auto list = e->Compactions();
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].id == a.id);
+  CHECK(list[0].state == "running");
+  CHECK(list[1].state == "queued");
+
+  CHECK(e->Compact("p", "nope", std::nullopt).status().code() == ErrorCode::kNoSuchTable);
+  CHECK(e->Compact("p", "t", std::string("zz=1")).status().code() == ErrorCode::kInvalidArgument);
+
+  gate.Open();
+  e->WaitForCompactions();
+  list = e->Compactions();
+  REQUIRE(list.size() == 2);
+  for (const auto& c : list) {
+    CHECK(c.state == "done");
+    CHECK(c.project == "p");
+    CHECK(c.table == "t");
+  }
+  CHECK(list[0].id == whole.id);    // newest first
+  CHECK(list[0].output_rows == 1);  // ds=b; ds=a had nothing new since the first one
+  CHECK(list[1].output_rows == 1);
+
+  // With no compaction threads, requests are refused and nothing is throttled.
+  e.reset();
+  options.compaction_threads = 0;
+  options.compaction_pause = nullptr;
+  e = Must(Engine::Open(options));
+  CHECK(e->Compact("p", "t", std::nullopt).status().code() == ErrorCode::kServiceUnavailable);
+  CHECK(e->Compactions().empty());
+}
+
+TEST_CASE("compaction: backpressure refuses appends until the compactor catches up",
+          "[storage][compaction][backpressure]") {
+  TempDir dir;
+  TestClock clock;
+  Gate gate;
+  EngineOptions options = Options(dir.path, clock);
+  options.max_pending_deltas = 4;
+  options.compaction_pause = [&gate] { gate.Wait(); };
+  auto e = Must(Engine::Open(options));
+  auto info = Must(e->CreateTable(KvTable(
+      "t", false, {{"write.bucket.num", "2"}, {"compaction.major.commit-threshold", "2"}})));
+  auto commit_one = [&](int64_t k) -> Status {
+    auto s = Must(e->OpenSession(SessionOn("t")));
+    Batcher b(info);
+    b.Upsert(k, "x");
+    DT_RETURN_IF_ERROR(e->Append(s.id, b.batch()));
+    return e->Commit(s.id).status();
+  };
+  // A session that wrote before the bound commits after it: nothing written is lost.
+  auto early = Must(e->OpenSession(SessionOn("t")));
+  {
+    Batcher b(info);
+    b.Upsert(100, "early");
+    MustOk(e->Append(early.id, b.batch()));
+  }
+  for (int64_t k = 0; k < 4; ++k) MustOk(commit_one(k));
+  gate.AwaitWaiter();  // the compactor is held
+  const Status refused = commit_one(10);
+  CHECK(refused.code() == ErrorCode::kFlowExceeded);
+  CHECK(e->Stats().compaction.flow_exceeded == 1);
+  CHECK(e->Stats().compaction.max_pending_deltas == 4);
+  CHECK(Must(e->Commit(early.id)).commit_version == 5);
+
+  gate.Open();
+  e->WaitForCompactions();
+  CHECK(e->Stats().compaction.max_pending_deltas < 4);
+  MustOk(commit_one(10));
+  CHECK(ScanRows(*e, "t").size() == 6);
+}
+
+TEST_CASE("compaction: reads beside compactions see one version", "[storage][compaction]") {
+  TempDir dir;
+  TestClock clock;
+  auto e = Must(Engine::Open(Options(dir.path, clock)));
+  auto info = Must(e->CreateTable(KvTable(
+      "t", false, {{"write.bucket.num", "4"}, {"compaction.major.commit-threshold", "2"}})));
+  constexpr int64_t kKeys = 300;
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::atomic<int> reads{0};
+  // Every commit writes every key with its own tag (half as partial upserts): a read that sees
+  // two tags, or a key without its other column, saw part of a commit or a half-folded base.
+  std::thread writer([&] {
+    for (int c = 1; c <= 40; ++c) {
+      auto s = Must(e->OpenSession(SessionOn("t")));
+      Batcher b(info);
+      for (int64_t k = 0; k < kKeys; ++k) b.Upsert(k, "t" + std::to_string(c), 1.0);
+      MustOk(e->Append(s.id, b.batch()));
+      Must(e->Commit(s.id));
+    }
+    done = true;
+  });
+  while (!done) {
+    ScanOptions o;
+    o.project = "p";
+    o.table = "t";
+    auto it = e->Scan(o);
+    if (!it.ok()) {
+      ++bad;
+      break;
+    }
+    std::set<std::string> tags;
+    int64_t n = 0;
+    for (; (*it)->Valid(); (*it)->Next(), ++n) tags.insert((*it)->row()[1].as_string());
+    const uint64_t v = (*it)->version();
+    if (!(*it)->status().ok() || (v > 0 && (tags.size() != 1 || n != kKeys))) ++bad;
+    if (v > 0 && tags.size() == 1 && *tags.begin() != "t" + std::to_string(v)) ++bad;
+    ++reads;
+  }
+  writer.join();
+  e->WaitForCompactions();
+  CHECK(bad == 0);
+  CHECK(reads > 0);
+  CHECK(e->Stats().compaction.done > 0);
+}
