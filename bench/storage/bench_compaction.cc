@@ -62,6 +62,7 @@ struct Table {
 
 Table Open(const std::string& dir, uint32_t compaction_threads, const std::string& threshold) {
   std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
   Table t;
   storage::EngineOptions o;
   o.data_dir = dir;
