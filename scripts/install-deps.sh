@@ -2,24 +2,30 @@
 # Installs every Debian 12 package deltatunnel needs to build, test and run. Idempotent: a machine
 # that has them all returns at once. Used by the README's quick start, .ci/run and docker/Dockerfile.
 #
-#   scripts/install-deps.sh           build + test dependencies
+#   scripts/install-deps.sh           build + test dependencies and the CI tools
+#   scripts/install-deps.sh --build   only what a build needs (the Docker image's builder)
 #   scripts/install-deps.sh --runtime only the shared libraries the server and tool need at run time
 set -euo pipefail
 
 build_pkgs=(
-  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  build-essential cmake ninja-build pkg-config ca-certificates curl
   libboost-dev librocksdb-dev libprotobuf-dev protobuf-compiler
   libfmt-dev libspdlog-dev nlohmann-json3-dev libcli11-dev libtoml11-dev
   libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libsimdjson-dev tzdata
-  catch2 clang-format clang libclang-rt-14-dev python3
+  catch2
 )
+# The format check, sanitizer and fuzz builds (clang), and scripts.
+tool_pkgs=(git clang-format clang libclang-rt-14-dev python3)
 runtime_pkgs=(
   librocksdb7.8 libprotobuf32 libfmt9 libspdlog1.10 libzstd1 liblz4-1 libsnappy1v5 zlib1g
   libssl3 ca-certificates curl libsimdjson14 tzdata
 )
 
-pkgs=("${build_pkgs[@]}")
-[[ "${1:-}" == "--runtime" ]] && pkgs=("${runtime_pkgs[@]}")
+case "${1:-}" in
+  --runtime) pkgs=("${runtime_pkgs[@]}") ;;
+  --build) pkgs=("${build_pkgs[@]}") ;;
+  *) pkgs=("${build_pkgs[@]}" "${tool_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

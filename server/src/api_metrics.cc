@@ -58,6 +58,7 @@ void ApiMetrics::Refresh(storage::Engine& engine, SlotPool& slots) {
   open_sessions_.Set(static_cast<double>(stats.open_sessions));
   tables_.Set(static_cast<double>(stats.tables));
   storage_bytes_.Set(static_cast<double>(stats.storage_bytes));
+  RefreshCompaction(stats);
   slots.ForEach(
       [&](const std::string& project, const std::string& group, uint32_t in_use, uint32_t limit) {
         Labels labels = {{"project", project}, {"quota", group}};
@@ -70,6 +71,61 @@ void ApiMetrics::Refresh(storage::Engine& engine, SlotPool& slots) {
                    labels)
             .Set(limit);
       });
+}
+
+void ApiMetrics::RefreshCompaction(const storage::EngineStats& stats) {
+  const storage::CompactionStats& c = stats.compaction;
+  storage::CompactionStats& last = last_compaction_;
+  auto inc = [&](const char* name, const char* help, uint64_t now, uint64_t& before,
+                 Labels labels = {}) {
+    metrics_.Counter(name, help, labels).Inc(now - std::min(now, before));
+    before = now;
+  };
+  inc("deltatunnel_compactions_total", "Partition major compactions finished, by result.", c.done,
+      last.done, {{"result", "done"}});
+  inc("deltatunnel_compactions_total", "Partition major compactions finished, by result.", c.failed,
+      last.failed, {{"result", "failed"}});
+  inc("deltatunnel_compaction_input_bytes_total", "Bytes of runs merged by major compactions.",
+      c.input_bytes, last.input_bytes);
+  inc("deltatunnel_compaction_output_bytes_total", "Bytes of base runs written by compactions.",
+      c.output_bytes, last.output_bytes);
+  inc("deltatunnel_compaction_input_rows_total", "Rows of runs merged by major compactions.",
+      c.input_rows, last.input_rows);
+  inc("deltatunnel_compaction_output_rows_total", "Rows of base runs written by compactions.",
+      c.output_rows, last.output_rows);
+  inc("deltatunnel_versions_reclaimed_total",
+      "Runs dropped once no version inside retention needed them.", c.versions_reclaimed,
+      last.versions_reclaimed);
+  metrics_
+      .Gauge("deltatunnel_compaction_seconds_total", "Time spent in major compactions, seconds.")
+      .Set(c.seconds);
+  metrics_.Gauge("deltatunnel_compaction_queue_length", "Compaction requests waiting.")
+      .Set(static_cast<double>(c.queued));
+  metrics_.Gauge("deltatunnel_compactions_running", "Partitions being compacted now.")
+      .Set(static_cast<double>(c.running));
+  metrics_
+      .Gauge("deltatunnel_compaction_pending_deltas",
+             "Commits waiting for major compaction, all partitions.")
+      .Set(static_cast<double>(c.pending_deltas));
+  // Per partition, for the partitions furthest behind; one that caught up reads 0 once.
+  constexpr const char* kBacklogHelp =
+      "Commits waiting for major compaction, by partition (the partitions furthest behind).";
+  std::set<std::tuple<std::string, std::string, std::string>> now;
+  for (const auto& b : stats.backlog) {
+    now.insert({b.project, b.table, b.partition});
+    metrics_
+        .Gauge("deltatunnel_partition_pending_deltas", kBacklogHelp,
+               {{"project", b.project}, {"table", b.table}, {"partition", b.partition}})
+        .Set(static_cast<double>(b.pending_deltas));
+  }
+  for (const auto& [project, table, partition] : backlog_labels_) {
+    if (now.count({project, table, partition}) != 0) continue;
+    metrics_
+        .Gauge("deltatunnel_partition_pending_deltas", kBacklogHelp,
+               {{"project", project}, {"table", table}, {"partition", partition}})
+        .Set(0);
+  }
+  backlog_labels_ = std::move(now);
 }
 
 }  // namespace deltatunnel::server

@@ -1,8 +1,11 @@
 // The storage-side metrics of the API (api.md section 6): rows and bytes written by surface,
-// commits and their latency, open sessions, slots in use, throttled requests by code, storage size.
+// commits and their latency, open sessions, slots in use, throttled requests by code, storage size,
+// compactions (run, rows and bytes in and out, time, queue, deltas waiting per partition).
 #pragma once
 
+#include <set>
 #include <string_view>
+#include <tuple>
 
 #include "deltatunnel/server/http_types.h"
 #include "deltatunnel/server/metrics.h"
@@ -34,6 +37,10 @@ class ApiMetrics {
   Gauge& open_sessions_;
   Gauge& tables_;
   Gauge& storage_bytes_;
+  // Compaction: the engine's cumulative figures, turned into counters by their increase.
+  void RefreshCompaction(const storage::EngineStats& stats);
+  storage::CompactionStats last_compaction_;
+  std::set<std::tuple<std::string, std::string, std::string>> backlog_labels_;
 };
 
 }  // namespace deltatunnel::server

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -9,7 +10,9 @@
 
 #include "api_context.h"
 #include "api_metrics.h"
+#include "api_util.h"
 #include "auth.h"
+#include "native_compaction.h"
 #include "native_load.h"
 #include "native_read.h"
 #include "native_tables.h"
@@ -38,6 +41,33 @@ class ApiModule final : public ServerModule {
     Add(router, "GET", table + "/data", HandleData);
     Add(router, "POST", table + "/lookup", HandleLookup);
     Add(router, "GET", table + "/changes", HandleChanges);
+    Add(router, "POST", table + "/compact", HandleCompact);
+    Add(router, "GET", "/api/v1/compactions", HandleListCompactions);
+    // Test hook (--test-hooks only): hold each compaction this long before it publishes.
+    router.Add(
+        "POST", "/_test/compaction-hold",
+        [this](Request& req) -> Response {
+          if (!ctx_.test_hooks)
+            return ErrorResponse({ErrorCode::kNoSuchObject, "no such path"}, req.request_id);
+          return Answer(req, [&]() -> Result<Response> {
+            DT_ASSIGN_OR_RETURN(uint64_t ms, QueryUint(req, "ms", 0, 0, 600000));
+            compaction_hold_ms_ = ms;
+            return JsonResponse({{"hold_ms", ms}});
+          });
+        },
+        RouteOptions{.blocking = true});
+    // api.md section 1: with authentication on, every request but /healthz and /readyz carries
+    // credentials, /metrics included (any valid key or token; no project is named).
+    router.Wrap("GET", "/metrics", [this](Handler next) -> Handler {
+      return [this, next](Request& req) {
+        if (!auth_) {
+          return ErrorResponse({ErrorCode::kServiceUnavailable, "the server is starting"},
+                               req.request_id);
+        }
+        if (Status s = auth_->Check(req, ""); !s.ok()) return ErrorResponse(s, req.request_id);
+        return next(req);
+      };
+    });
     const std::string upserts = "/projects/{project}[/schemas/{schema}]/tables/{table}/upserts";
     for (const char* method : {"POST", "GET", "PUT", "DELETE"}) {
       Add(router, method, upserts, HandleUpserts);
@@ -51,6 +81,13 @@ class ApiModule final : public ServerModule {
     options.default_commit_threshold = config.storage.default_commit_threshold;
     options.block_cache_bytes = config.storage.block_cache_mb << 20;
     options.idempotency_ttl_hours = config.storage.idempotency_ttl_hours;
+    options.compaction_threads = config.compaction.threads;
+    options.max_pending_deltas = config.compaction.max_pending_deltas;
+    if (config.test_hooks) {
+      options.compaction_pause = [this] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(compaction_hold_ms_.load()));
+      };
+    }
     DT_ASSIGN_OR_RETURN(engine_, storage::Engine::Open(options));
 
     std::map<std::string, uint32_t> groups;
@@ -59,6 +96,8 @@ class ApiModule final : public ServerModule {
     auth_ = std::make_unique<Authenticator>(config.auth);
     metrics_ = std::make_unique<ApiMetrics>(metrics);
 
+    disk_guard_ = std::make_unique<DiskGuard>(config.data_dir, config.storage.min_free_bytes);
+    ctx_.disk_guard = disk_guard_.get();
     ctx_.engine = engine_.get();
     ctx_.slots = slots_.get();
     ctx_.metrics = metrics_.get();
@@ -110,11 +149,13 @@ class ApiModule final : public ServerModule {
   std::unique_ptr<SlotPool> slots_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<ApiMetrics> metrics_;
+  std::unique_ptr<DiskGuard> disk_guard_;
   ApiContext ctx_;
   std::thread refresher_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool closing_ = false;  // guarded by mu_
+  std::atomic<uint64_t> compaction_hold_ms_{0};
 };
 
 }  // namespace

@@ -10,14 +10,20 @@
 
 #include "deltatunnel/proto/status.h"
 #include "deltatunnel/server/http_types.h"
+#include "write_guard.h"
 
 namespace deltatunnel::server {
+
+// The Retry-After of an error answer: a 503 from a handler is storage that cannot take writes.
+inline int RetryAfterOf(const Status& s) {
+  return s.code() == ErrorCode::kServiceUnavailable ? kStorageRetryAfterSeconds : 1;
+}
 
 // Runs `fn` (returning Result<Response>), turning a failure into the error answer.
 template <typename Fn>
 Response Answer(const Request& req, Fn&& fn) {
   Result<Response> r = fn();
-  if (!r.ok()) return ErrorResponse(r.status(), req.request_id);
+  if (!r.ok()) return ErrorResponse(r.status(), req.request_id, RetryAfterOf(r.status()));
   return std::move(r).value();
 }
 

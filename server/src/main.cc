@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "api_module.h"
+#include "console_routes.h"
 #include "deltatunnel/server/command_line.h"
 #include "deltatunnel/server/server.h"
 
@@ -57,10 +58,15 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // A file size limit (RLIMIT_FSIZE) makes a write fail with EFBIG rather than kill the process:
+  // storage reports it, and writes answer 503 ServiceUnavailable while reads go on.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   Server server(config);
   // The storage engine and the Tunnel and native surfaces on it.
   server.AddModule(MakeApiModule());
+  // The console at / and the metrics history it plots (console/README.md).
+  server.AddModule(MakeConsoleModule());
   Status started = server.Start();
   if (!started.ok()) {
     spdlog::critical("cannot start: {}", started.ToString());

@@ -51,6 +51,8 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
     }
   }
 
+  // A retry of a committed load answers above, whatever the free space.
+  DT_RETURN_IF_ERROR(CheckWritable(ctx));
   RequestRowsOrError body = ReadRequestRows(ctx, table, partition, req, true);
   if (!body.rows) return std::move(body.error);
   const RequestRows& rows = *body.rows;
@@ -61,7 +63,7 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
   options.table = table.name;
   options.partition = partition.canonical;
   options.lifetime_hours = 1;
-  DT_ASSIGN_OR_RETURN(storage::SessionInfo session, ctx.engine->OpenSession(options));
+  DT_ASSIGN_OR_RETURN(storage::SessionInfo session, WriteFailure(ctx.engine->OpenSession(options)));
 
   nlohmann::json result = {{"partition", partition.canonical}, {"rows", rows.result.rows},
                            {"upserts", rows.result.upserts},   {"deletes", rows.result.deletes},
@@ -88,7 +90,7 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
   }();
   if (!committed.ok()) {
     (void)ctx.engine->Abort(session.id);  // leave nothing behind; the original error is the answer
-    return committed.status();
+    return WriteFailure(committed.status());
   }
   result["version"] = committed->commit_version;
   result["took_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -68,4 +68,9 @@ TEST_CASE("with authentication on, requests need a credential with rights", "[au
   auto token_all = c.Send("GET", path, "", {{"Authorization", "Bearer tok-all"}});
   CHECK(token_all.status == 200);
   CHECK(c.Send("GET", path, "", {{"Authorization", "Bearer nope"}}).status == 401);
+
+  // /metrics too: any valid credential, no project named.
+  CHECK(c.Get("/metrics").status == 401);
+  CHECK(c.Send("GET", "/metrics", "", {{"Authorization", "Bearer tok-q"}}).status == 200);
+  CHECK(c.Send("GET", "/metrics", "", {{"Authorization", "Bearer nope"}}).status == 401);
 }

@@ -73,6 +73,7 @@ TEST_CASE("conf/deltatunnel.toml states exactly the built-in defaults", "[config
   CHECK(f.storage.default_commit_threshold == d.storage.default_commit_threshold);
   CHECK(f.storage.block_cache_mb == d.storage.block_cache_mb);
   CHECK(f.storage.idempotency_ttl_hours == d.storage.idempotency_ttl_hours);
+  CHECK(f.storage.min_free_bytes == d.storage.min_free_bytes);
   CHECK(f.auth.enabled == d.auth.enabled);
   CHECK(f.auth.access_keys.empty());
   CHECK(f.auth.bearer_tokens.empty());
@@ -100,6 +101,7 @@ sync_commits = false
 default_commit_threshold = 5
 block_cache_mb = 64
 idempotency_ttl_hours = 200
+min_free_bytes = 2147483648
 [auth]
 enabled = true
 access_keys = [{ id = "ak", secret = "${DT_TEST_SECRET}", projects = ["shop", "ads"] }]
@@ -128,6 +130,7 @@ max_pending_deltas = 50
   CHECK(c->storage.default_commit_threshold == 5);
   CHECK(c->storage.block_cache_mb == 64);
   CHECK(c->storage.idempotency_ttl_hours == 200);
+  CHECK(c->storage.min_free_bytes == 2147483648);
   CHECK(c->auth.enabled);
   REQUIRE(c->auth.access_keys.size() == 1);
   CHECK(c->auth.access_keys[0].id == "ak");

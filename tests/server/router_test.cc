@@ -98,3 +98,19 @@ TEST_CASE("malformed and duplicate patterns are programming errors", "[router]")
   CHECK_THROWS_AS(r.Add("GET", "/a/b]", Answer(1)), std::invalid_argument);
   CHECK_NOTHROW(r.Add("POST", "/a/{x}", Answer(1)));
 }
+
+TEST_CASE("Wrap puts a handler in front of a registered route", "[router]") {
+  Router r;
+  r.Add("GET", "/metrics", Answer(200));
+  r.Add("GET", "/other", Answer(201));
+  r.Wrap("GET", "/metrics", [](Handler next) -> Handler {
+    return [next](Request& req) {
+      Response resp = next(req);
+      resp.status += 1;
+      return resp;
+    };
+  });
+  CHECK(Call(r.Find("GET", "/metrics")) == 201);
+  CHECK(Call(r.Find("GET", "/other")) == 201);
+  CHECK_THROWS_AS(r.Wrap("GET", "/nope", [](Handler h) { return h; }), std::logic_error);
+}

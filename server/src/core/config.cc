@@ -159,7 +159,8 @@ Status ReadStorage(TableReader& r, StorageConfig& c) {
   DT_RETURN_IF_ERROR(r.Bool("sync_commits", c.sync_commits));
   DT_RETURN_IF_ERROR(r.Uint("default_commit_threshold", c.default_commit_threshold));
   DT_RETURN_IF_ERROR(r.Uint("block_cache_mb", c.block_cache_mb));
-  return r.Uint("idempotency_ttl_hours", c.idempotency_ttl_hours);
+  DT_RETURN_IF_ERROR(r.Uint("idempotency_ttl_hours", c.idempotency_ttl_hours));
+  return r.Uint("min_free_bytes", c.min_free_bytes);
 }
 
 Status ReadAccessKey(TableReader& k, AuthConfig& c) {
@@ -334,7 +335,7 @@ Status ValidateConfig(const ServerConfig& c) {
     }
     DT_RETURN_IF_ERROR(InRange(key + ".slots", g.slots, 1, 1 << 20));
   }
-  DT_RETURN_IF_ERROR(InRange("compaction.threads", c.compaction.threads, 1, 64));
+  DT_RETURN_IF_ERROR(InRange("compaction.threads", c.compaction.threads, 0, 64));
   return InRange("compaction.max_pending_deltas", c.compaction.max_pending_deltas, 1, 1 << 20);
 }
 

@@ -113,6 +113,7 @@ Metrics::Series& Metrics::Get(std::string_view name, std::string_view help, Type
   }
   auto s = std::make_unique<Series>();
   s->labels = std::move(rendered);
+  s->label_pairs = labels;
   switch (type) {
     case Type::kCounter:
       s->counter = std::make_unique<::deltatunnel::server::Counter>();
@@ -142,6 +143,32 @@ Gauge& Metrics::Gauge(std::string_view name, std::string_view help, const Labels
 Histogram& Metrics::Histogram(std::string_view name, std::string_view help,
                               const std::vector<double>& bounds, const Labels& labels) {
   return *Get(name, help, Type::kHistogram, labels, bounds).histogram;
+}
+
+std::vector<Metrics::SeriesValue> Metrics::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<SeriesValue> out;
+  for (const auto& [name, f] : families_) {
+    for (const auto& s : f.series) {
+      SeriesValue v;
+      v.name = name;
+      v.labels = s->label_pairs;
+      if (s->counter) {
+        v.kind = SeriesValue::Kind::kCounter;
+        v.value = static_cast<double>(s->counter->Value());
+      } else if (s->gauge) {
+        v.kind = SeriesValue::Kind::kGauge;
+        v.value = s->gauge->Value();
+      } else if (s->histogram) {
+        v.kind = SeriesValue::Kind::kHistogram;
+        v.value = s->histogram->Sum();
+        v.bounds = s->histogram->bounds();
+        v.buckets = s->histogram->BucketCounts();
+      }
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
 }
 
 std::string Metrics::Render() const {

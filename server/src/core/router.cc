@@ -97,6 +97,18 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
   }
 }
 
+void Router::Wrap(std::string_view method, std::string_view pattern,
+                  const std::function<Handler(Handler)>& wrap) {
+  bool found = false;
+  for (Route& r : routes_) {
+    if (r.method == method && r.pattern == pattern) {
+      r.handler = wrap(std::move(r.handler));
+      found = true;
+    }
+  }
+  if (!found) throw std::logic_error(fmt::format("no route {} {} to wrap", method, pattern));
+}
+
 Router::Match Router::Find(std::string_view method, std::string_view encoded_path) const {
   Match m;
   std::vector<std::string> segments;

@@ -22,6 +22,10 @@ struct StorageConfig {
   uint64_t block_cache_mb = 256;
   // How long a load's Idempotency-Key is remembered per table, hours (api.md: at least 7 days).
   uint32_t idempotency_ttl_hours = 168;
+  // Below this many free bytes on the data directory's filesystem, requests that add data answer
+  // 503 ServiceUnavailable with Retry-After while reads go on; 0 turns the guard off. (A disk that
+  // does fill up stops RocksDB: write_guard.h.)
+  uint64_t min_free_bytes = 1ull << 30;
 };
 
 // An ODPS access key (wire-format.md section 7). `projects` lists the projects it may use; "*" is

@@ -84,10 +84,25 @@ class Metrics {
 
   std::string Render() const;
 
+  // One series' values, read at once per value (not across series): for in-process readers such
+  // as the console's history sampler.
+  struct SeriesValue {
+    enum class Kind { kCounter, kGauge, kHistogram };
+    std::string name;
+    Labels labels;
+    Kind kind = Kind::kCounter;
+    double value = 0;               // a counter's or gauge's value; a histogram's sum
+    std::vector<double> bounds;     // histogram: the buckets' upper bounds (+Inf implicit)
+    std::vector<uint64_t> buckets;  // histogram: per bucket (not cumulative), the last +Inf
+  };
+  // Every series, families sorted by name, each family's series in registration order.
+  std::vector<SeriesValue> Snapshot() const;
+
  private:
   enum class Type { kCounter, kGauge, kHistogram };
   struct Series {
     std::string labels;  // rendered: `a="1",b="2"` (no braces)
+    Labels label_pairs;
     std::unique_ptr<::deltatunnel::server::Counter> counter;
     std::unique_ptr<::deltatunnel::server::Gauge> gauge;
     std::unique_ptr<::deltatunnel::server::Histogram> histogram;

@@ -8,6 +8,7 @@
 // segments earliest wins (`/a/b` over `/a/{x}`).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -40,6 +41,11 @@ class Router {
   // method and pattern registered before (programming errors, found at start-up).
   void Add(std::string_view method, std::string_view pattern, Handler handler,
            RouteOptions options = {});
+  // Replaces the handler of the routes registered with exactly this method and pattern by
+  // wrap(old handler), e.g. to put authentication in front of a route another module added.
+  // Throws std::logic_error when there is none.
+  void Wrap(std::string_view method, std::string_view pattern,
+            const std::function<Handler(Handler)>& wrap);
 
   struct Match {
     enum class Kind { kFound, kNotFound, kMethodNotAllowed, kBadPath };
