@@ -20,23 +20,16 @@
 #include <vector>
 
 #include "../common/bench_rows.h"
+#include "../common/bench_timing.h"
 #include "deltatunnel/proto/row_batch.h"
 #include "deltatunnel/storage/engine.h"
 
 namespace {
 
 using namespace deltatunnel;
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
+using bench::Clock;
+using bench::Percentile;
+using bench::Seconds;
 
 template <typename T>
 T Check(Result<T> r, const char* what) {
