@@ -82,6 +82,7 @@ class ApiModule final : public ServerModule {
     options.block_cache_bytes = config.storage.block_cache_mb << 20;
     options.idempotency_ttl_hours = config.storage.idempotency_ttl_hours;
     options.compaction_threads = config.compaction.threads;
+    options.compaction_nice = config.compaction.nice;
     options.max_pending_deltas = config.compaction.max_pending_deltas;
     if (config.test_hooks) {
       options.compaction_pause = [this] {

@@ -1,14 +1,22 @@
 #include "compaction_queue.h"
 
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace deltatunnel::storage {
 
-CompactionQueue::CompactionQueue(uint32_t threads, RunFn run, std::function<int64_t()> now_ms,
+CompactionQueue::CompactionQueue(uint32_t threads, uint32_t nice, RunFn run,
+                                 std::function<int64_t()> now_ms,
                                  std::function<std::string()> new_id)
     : run_(std::move(run)), now_ms_(std::move(now_ms)), new_id_(std::move(new_id)) {
-  for (uint32_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Worker(); });
+  for (uint32_t i = 0; i < threads; ++i) workers_.emplace_back([this, nice] { Worker(nice); });
 }
 
 CompactionQueue::~CompactionQueue() { Stop(); }
@@ -111,7 +119,14 @@ CompactionQueue::JobPtr CompactionQueue::TakeLocked() {
   return nullptr;
 }
 
-void CompactionQueue::Worker() {
+void CompactionQueue::Worker(uint32_t nice) {
+  // Linux keeps a nice value per thread (inherited from the creator): this lowers the worker alone.
+  pthread_setname_np(pthread_self(), "dt-compaction");
+  const auto tid = static_cast<id_t>(gettid());
+  const int target = std::min(getpriority(PRIO_PROCESS, tid) + static_cast<int>(nice), 19);
+  if (nice > 0 && setpriority(PRIO_PROCESS, tid, target) != 0) {
+    spdlog::warn("compaction worker: setpriority({}): {}", target, std::strerror(errno));
+  }
   std::unique_lock lock(mu_);
   for (;;) {
     JobPtr job;

@@ -43,7 +43,8 @@ class CompactionQueue {
   // Compacts one partition on a worker thread.
   using RunFn = std::function<Status(uint64_t table_id, const std::string& canonical,
                                      CompactionCounts* counts)>;
-  CompactionQueue(uint32_t threads, RunFn run, std::function<int64_t()> now_ms,
+  // Workers run at `nice` (0..19, lower priority than the caller's threads).
+  CompactionQueue(uint32_t threads, uint32_t nice, RunFn run, std::function<int64_t()> now_ms,
                   std::function<std::string()> new_id);
   ~CompactionQueue();  // Stop()
   CompactionQueue(const CompactionQueue&) = delete;
@@ -74,7 +75,7 @@ class CompactionQueue {
   };
   using JobPtr = std::shared_ptr<Job>;
 
-  void Worker();
+  void Worker(uint32_t nice);
   // The next job no running partition conflicts with, taken off the queue; null if none.
   JobPtr TakeLocked();
   bool ConflictsLocked(const Job& job) const;

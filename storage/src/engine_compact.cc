@@ -19,7 +19,8 @@
 //      Then the manifest is swapped under state_mu. Reads at >= Vc see base + deltas above Vc;
 //      reads below Vc see the old runs as before (promise 6).
 //   4. Runs that no readable version needs (hidden_from <= the oldest version inside retention)
-//      are dropped in that same batch with DeleteRange, and CompactRange frees their space.
+//      are dropped in that same batch with DeleteRange; FreeRuns then frees their space (files
+//      holding only such runs dropped whole, the rest compacted).
 //      Retention moves with time, so ReclaimExpiredVersions (maintenance thread, every 30 s) does
 //      step 4 alone for partitions whose hidden runs expire later. A read that pinned an older
 //      manifest still reads deleted runs through its RocksDB snapshot (engine_read.cc).
@@ -28,10 +29,14 @@
 // referenced by nothing but the K record, and Open deletes them; step 3 is one batch. The
 // partition's commits_since_major is unchanged, so the compaction is queued again after Open.
 //
+// The workers run at a lower CPU priority (EngineOptions::compaction_nice): compaction must not
+// slow ingest down, and the backlog it lets grow is bounded by the backpressure below.
+//
 // Backpressure: Append refuses a partition whose commits since its last major compaction reach
 // max_pending_deltas (FlowExceeded), while the compactor catches up; commits of sessions that
 // already wrote go on, so nothing written is ever lost to it.
 #include <fmt/format.h>
+#include <rocksdb/convenience.h>
 #include <rocksdb/sst_file_writer.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
@@ -157,18 +162,28 @@ std::vector<RunRef> EngineImpl::DropExpiredRuns(PartitionManifest* m, uint64_t o
 
 void EngineImpl::FreeRuns(const std::vector<RunRef>& runs) {
   if (!runs.empty()) {
-    uint64_t lo = kForever, hi = 0;
-    for (const RunRef& r : runs) {
-      lo = std::min(lo, r.run_id);
-      hi = std::max(hi, r.run_id);
+    std::vector<uint64_t> ids;
+    for (const RunRef& r : runs) ids.push_back(r.run_id);
+    std::sort(ids.begin(), ids.end());
+    PendingFree f;
+    for (uint64_t id : ids) {
+      if (!f.runs.empty() && f.runs.back().second == id) {
+        ++f.runs.back().second;
+      } else {
+        f.runs.emplace_back(id, id + 1);
+      }
     }
+    f.sequence = db_->GetLatestSequenceNumber();
     versions_reclaimed_ += runs.size();
     std::lock_guard lock(free_mu_);
-    pending_free_.push_back({lo, hi + 1, db_->GetLatestSequenceNumber()});
+    pending_free_.push_back(std::move(f));
   }
-  // The DeleteRanges are written; compacting their key range drops the rows under them now rather
-  // than whenever RocksDB would get there. A snapshot older than the deletion (a read that pinned
-  // an older manifest) keeps them alive, so such a range waits for a later pass.
+  // The DeleteRanges are written; the space under them is freed now rather than whenever RocksDB
+  // would get there. A snapshot older than the deletion (a read that pinned an older manifest)
+  // still reads those runs, so such a deletion waits for a later pass. Without one, no reader can
+  // see the runs any more: SST files holding nothing else are dropped whole (DeleteFilesInRanges,
+  // which ignores snapshots, hence the wait), and what is left is compacted, beside RocksDB's
+  // own compactions rather than exclusive of them (which would let L0 pile up and stall ingest).
   std::vector<PendingFree> ready;
   {
     std::lock_guard lock(free_mu_);
@@ -178,15 +193,25 @@ void EngineImpl::FreeRuns(const std::vector<RunRef>& runs) {
     auto keep = std::stable_partition(
         pending_free_.begin(), pending_free_.end(),
         [&](const PendingFree& f) { return snapshots > 0 && oldest <= f.sequence; });
-    ready.assign(keep, pending_free_.end());
+    ready.assign(std::make_move_iterator(keep), std::make_move_iterator(pending_free_.end()));
     pending_free_.erase(keep, pending_free_.end());
   }
   for (const PendingFree& f : ready) {
-    const std::string begin = keys::RunStart(f.first_run), end = keys::RunStart(f.end_run);
-    rocksdb::Slice b(begin), e(end);
+    std::vector<std::string> bounds;
+    for (const auto& [first, end] : f.runs) {
+      bounds.push_back(keys::RunStart(first));
+      bounds.push_back(keys::RunStart(end));
+    }
+    std::vector<rocksdb::Slice> slices(bounds.begin(), bounds.end());
+    std::vector<rocksdb::RangePtr> ranges;
+    for (size_t i = 0; i < slices.size(); i += 2) ranges.emplace_back(&slices[i], &slices[i + 1]);
+    rocksdb::Status s = rocksdb::DeleteFilesInRanges(db_.get(), data_cf_, ranges.data(),
+                                                     ranges.size(), /*include_end=*/false);
+    if (!s.ok()) spdlog::warn("dropping the files of reclaimed runs: {}", s.ToString());
     rocksdb::CompactRangeOptions opts;
+    opts.exclusive_manual_compaction = false;
     opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-    rocksdb::Status s = db_->CompactRange(opts, data_cf_, &b, &e);
+    s = db_->CompactRange(opts, data_cf_, &slices.front(), &slices.back());
     if (!s.ok()) spdlog::warn("freeing reclaimed runs: {}", s.ToString());
   }
 }
@@ -499,7 +524,7 @@ Status EngineImpl::RecoverCompactions() {
   }
   if (options_.compaction_threads == 0) return Status::Ok();
   compactor_ = std::make_unique<CompactionQueue>(
-      options_.compaction_threads,
+      options_.compaction_threads, options_.compaction_nice,
       [this](uint64_t table_id, const std::string& canonical, CompactionCounts* counts) {
         return CompactPartition(table_id, canonical, counts);
       },

@@ -207,9 +207,8 @@ class EngineImpl final : public Engine {
   std::atomic<uint64_t> flow_exceeded_{0};
   std::atomic<uint64_t> versions_reclaimed_{0};
   struct PendingFree {
-    uint64_t first_run = 0;
-    uint64_t end_run = 0;
-    uint64_t sequence = 0;  // of the deletion
+    std::vector<std::pair<uint64_t, uint64_t>> runs;  // [first, end) ranges of deleted run ids
+    uint64_t sequence = 0;                            // of the deletion
   };
   std::mutex free_mu_;
   std::vector<PendingFree> pending_free_;  // guarded by free_mu_

@@ -80,6 +80,7 @@ TEST_CASE("conf/deltatunnel.toml states exactly the built-in defaults", "[config
   CHECK(f.quota.default_slots == d.quota.default_slots);
   CHECK(f.quota.groups.empty());
   CHECK(f.compaction.threads == d.compaction.threads);
+  CHECK(f.compaction.nice == d.compaction.nice);
   CHECK(f.compaction.max_pending_deltas == d.compaction.max_pending_deltas);
 }
 
@@ -113,6 +114,7 @@ default_slots = 8
 groups = [{ name = "etl", slots = 16 }]
 [compaction]
 threads = 2
+nice = 3
 max_pending_deltas = 50
 )");
   REQUIRE(c.ok());
@@ -143,6 +145,7 @@ max_pending_deltas = 50
   CHECK(c->quota.groups[0].name == "etl");
   CHECK(c->quota.groups[0].slots == 16);
   CHECK(c->compaction.threads == 2);
+  CHECK(c->compaction.nice == 3);
   CHECK(c->compaction.max_pending_deltas == 50);
 }
 
@@ -166,6 +169,8 @@ TEST_CASE("bad values are refused with the key and the reason", "[config]") {
              Catch::Contains("'listen'") && Catch::Contains("HOST:PORT"));
   CHECK_THAT(Refusal("listen = \"127.0.0.1:70000\""), Catch::Contains("0 to 65535"));
   CHECK_THAT(Refusal("log_level = \"loud\""), Catch::Contains("'log_level'"));
+  CHECK_THAT(Refusal("[compaction]\nnice = 20"),
+             Catch::Contains("'compaction.nice'") && Catch::Contains("not in [0, 19]"));
   CHECK_THAT(Refusal("timezone = \"Mars/../x\""), Catch::Contains("'timezone'"));
   CHECK_THAT(Refusal("[storage]\nsync_commits = 1"),
              Catch::Contains("'storage.sync_commits'") && Catch::Contains("true or false"));

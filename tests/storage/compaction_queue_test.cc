@@ -1,6 +1,9 @@
 // The compactor's scheduling (compaction_queue.h) with a fake compaction: fair turns across tables,
 // one worker per partition at a time, deduplication of requests, the list and the stats. Pure C++
 // (no RocksDB), so it also runs under ThreadSanitizer in CI.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -61,7 +64,7 @@ TEST_CASE("compaction queue: tables take turns; a backlog cannot starve another 
   FakeCompactor fake;
   fake.hold = true;
   CompactionQueue q(
-      1, fake.Fn(), [] { return int64_t{1}; }, Ids());
+      1, 0, fake.Fn(), [] { return int64_t{1}; }, Ids());
   // Table 1 queues ten partitions before table 2 queues one: table 2's comes second.
   for (int i = 0; i < 10; ++i) {
     q.Enqueue(1, "p", "t1", "ds=" + std::to_string(i), {"ds=" + std::to_string(i)}, true);
@@ -83,7 +86,7 @@ TEST_CASE("compaction queue: one worker per partition; requests deduplicated",
   FakeCompactor fake;
   fake.hold = true;
   CompactionQueue q(
-      4, fake.Fn(), [] { return int64_t{1}; }, Ids());
+      4, 0, fake.Fn(), [] { return int64_t{1}; }, Ids());
   const CompactionInfo a = q.Enqueue(1, "p", "t", "ds=a", {"ds=a"}, false);
   // Wait until it runs, then ask again: the running one answers a request, and an automatic
   // trigger queues one more pass (the running one fixed its version already).
@@ -125,7 +128,7 @@ TEST_CASE("compaction queue: stopping drops what is queued", "[storage][compacti
   FakeCompactor fake;
   fake.hold = true;
   auto q = std::make_unique<CompactionQueue>(
-      1, fake.Fn(), [] { return int64_t{1}; }, Ids());
+      1, 0, fake.Fn(), [] { return int64_t{1}; }, Ids());
   for (int i = 0; i < 5; ++i) q->Enqueue(1, "p", "t", std::to_string(i), {std::to_string(i)}, true);
   std::thread releaser([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -135,4 +138,21 @@ TEST_CASE("compaction queue: stopping drops what is queued", "[storage][compacti
   releaser.join();
   CHECK(fake.calls <= 1);
   CHECK(q->Enqueue(1, "p", "t", "x", {"x"}, false).state == "failed");
+}
+
+TEST_CASE("compaction queue: workers run at the nice value asked for, the caller's threads do not",
+          "[storage][compaction][queue]") {
+  const int caller = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  std::atomic<int> seen{-100};
+  CompactionQueue q(
+      1, 7,
+      [&](uint64_t, const std::string&, CompactionCounts*) {
+        seen = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+        return Status::Ok();
+      },
+      [] { return int64_t{1}; }, Ids());
+  q.Enqueue(1, "p", "t", "ds=a", {"ds=a"}, false);
+  q.WaitIdle();
+  CHECK(seen.load() == std::min(caller + 7, 19));
+  CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) == caller);
 }

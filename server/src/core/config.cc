@@ -204,6 +204,7 @@ Status ReadQuota(TableReader& r, QuotaConfig& c) {
 
 Status ReadCompaction(TableReader& r, CompactionConfig& c) {
   DT_RETURN_IF_ERROR(r.Uint("threads", c.threads));
+  DT_RETURN_IF_ERROR(r.Uint("nice", c.nice));
   return r.Uint("max_pending_deltas", c.max_pending_deltas);
 }
 
@@ -336,6 +337,7 @@ Status ValidateConfig(const ServerConfig& c) {
     DT_RETURN_IF_ERROR(InRange(key + ".slots", g.slots, 1, 1 << 20));
   }
   DT_RETURN_IF_ERROR(InRange("compaction.threads", c.compaction.threads, 0, 64));
+  DT_RETURN_IF_ERROR(InRange("compaction.nice", c.compaction.nice, 0, 19));
   return InRange("compaction.max_pending_deltas", c.compaction.max_pending_deltas, 1, 1 << 20);
 }
 

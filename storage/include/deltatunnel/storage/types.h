@@ -30,6 +30,10 @@ struct EngineOptions {
   // Major compaction worker threads. 0: no compaction at all (no automatic trigger, Compact() is
   // refused, and no FlowExceeded backpressure, which would otherwise never lift).
   uint32_t compaction_threads = 1;
+  // Nice increment of the compaction workers over the thread that opened the engine (0..19):
+  // compaction is background work, so ingest and reads get the CPU first; the backlog this lets
+  // grow is bounded by max_pending_deltas.
+  uint32_t compaction_nice = 10;
   // Backpressure: appends to a partition with this many commits since its last major compaction
   // answer FlowExceeded until the compactor catches up. 0: no bound.
   uint32_t max_pending_deltas = 200;
