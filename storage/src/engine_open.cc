@@ -56,6 +56,11 @@ Status EngineImpl::OpenDb() {
   rocksdb::Options db_opts;
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
+  // Write SST files and the WAL out to disk as they grow (1 MiB at a time) rather than in one burst
+  // at their end: a commit's WAL sync then does not queue behind a flush's or a compaction's whole
+  // file (commit latency p99; RocksDB's tuning guide recommends it).
+  db_opts.bytes_per_sync = 1 << 20;
+  db_opts.wal_bytes_per_sync = 1 << 20;
   rocksdb::BlockBasedTableOptions table_opts;
   table_opts.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   rocksdb::ColumnFamilyOptions cf_opts;

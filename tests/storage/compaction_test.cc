@@ -360,20 +360,10 @@ TEST_CASE("compaction: reads beside compactions see one version", "[storage][com
     done = true;
   });
   while (!done) {
-    ScanOptions o;
-    o.project = "p";
-    o.table = "t";
-    auto it = e->Scan(o);
-    if (!it.ok()) {
-      ++bad;
-      break;
-    }
-    std::set<std::string> tags;
-    int64_t n = 0;
-    for (; (*it)->Valid(); (*it)->Next(), ++n) tags.insert((*it)->row()[1].as_string());
-    const uint64_t v = (*it)->version();
-    if (!(*it)->status().ok() || (v > 0 && (tags.size() != 1 || n != kKeys))) ++bad;
-    if (v > 0 && tags.size() == 1 && *tags.begin() != "t" + std::to_string(v)) ++bad;
+    const TagScan r = ScanTags(*e, "t");
+    const uint64_t v = r.version;
+    if (!r.ok || (v > 0 && (r.tags.size() != 1 || r.rows != kKeys))) ++bad;
+    if (v > 0 && r.tags.size() == 1 && *r.tags.begin() != "t" + std::to_string(v)) ++bad;
     ++reads;
   }
   writer.join();

@@ -42,20 +42,9 @@ TEST_CASE("concurrency: readers see whole commits; commit order decides",
   std::vector<std::pair<uint64_t, std::string>> seen;  // reader thread only until joined
   std::thread reader([&] {
     while (!done) {
-      ScanOptions o;
-      o.project = "p";
-      o.table = "t";
-      auto it = e->Scan(o);
-      if (!it.ok()) {
-        ++bad;
-        return;
-      }
-      std::set<std::string> tags;
-      int64_t n = 0;
-      for (; (*it)->Valid(); (*it)->Next(), ++n) tags.insert((*it)->row()[1].as_string());
-      const uint64_t v = (*it)->version();
-      if (!(*it)->status().ok() || tags.size() > 1 || n != (v == 0 ? 0 : kKeys)) ++bad;
-      if (v > 0 && tags.size() == 1) seen.emplace_back(v, *tags.begin());
+      const TagScan r = ScanTags(*e, "t");
+      if (!r.ok || r.tags.size() > 1 || r.rows != (r.version == 0 ? 0 : kKeys)) ++bad;
+      if (r.version > 0 && r.tags.size() == 1) seen.emplace_back(r.version, *r.tags.begin());
     }
   });
   std::map<uint64_t, std::string> committed;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -148,6 +149,29 @@ inline Rows ScanRows(Engine& e, const std::string& table, VersionSpec at = {},
   MustOk(it->status());
   if (version) *version = it->version();
   return rows;
+}
+
+// One scan of table `table` at its latest version, for readers on their own thread (no Catch2
+// assertions: Catch2 v2 is not thread-safe): the version it read, the distinct values of column 1
+// and the row count; ok is false when the scan failed.
+struct TagScan {
+  bool ok = false;
+  uint64_t version = 0;
+  std::set<std::string> tags;
+  int64_t rows = 0;
+};
+
+inline TagScan ScanTags(Engine& e, const std::string& table) {
+  ScanOptions o;
+  o.project = "p";
+  o.table = table;
+  TagScan out;
+  auto it = e.Scan(o);
+  if (!it.ok()) return out;
+  for (; (*it)->Valid(); (*it)->Next(), ++out.rows) out.tags.insert((*it)->row()[1].as_string());
+  out.version = (*it)->version();
+  out.ok = (*it)->status().ok();
+  return out;
 }
 
 inline VersionSpec AtVersion(uint64_t v) {
