@@ -1,8 +1,15 @@
 // The writer's memory mode. The caller's thread encodes rows into per-bucket record streams; a
-// full bucket, or the biggest buckets when the shared budget is spent, is handed to the send pool.
-// Accounting: buffered_ counts the bytes of open streams plus those of streams in flight, so the
-// budget also bounds what waits in the pool.
+// full bucket, or the biggest buckets when the shared budget is spent, is finished into a stream
+// that waits in its partition's queue until the bucket's previous stream is answered (a key's rows
+// stay in order) and the partition has a free flush slot; then it goes to the send pool. The caller
+// only waits when the budget is spent, so encoding goes on while streams are sent.
+// Accounting: the budget counts what the buffers hold, their capacity: the open streams' (caller
+// thread only, open_bytes_), plus the queued and in-flight ones' until their send is answered
+// (queued_bytes_). The caller's thread takes mu_ only when a stream is finished, when the budget
+// is spent, and at checkpoints; per row it touches no lock.
+#include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 
@@ -15,6 +22,17 @@
 namespace deltatunnel::client {
 namespace {
 
+// The capacity of an empty std::string: RecordStreamWriter starts each stream in one (a moved-from
+// string after Finish()).
+constexpr uint64_t kEmptyStringCapacity = 15;
+
+// The capacity of a string grown by appends from `capacity` to `size` bytes: libstdc++ reallocates
+// to max(size, 2 * capacity). The open stream's buffer is RecordStreamWriter's own, so its capacity
+// is followed by this model rather than read.
+uint64_t GrownCapacity(uint64_t capacity, uint64_t size) {
+  return size <= capacity ? capacity : std::max(size, 2 * capacity);
+}
+
 class MemoryWriter final : public UpsertWriter {
  public:
   explicit MemoryWriter(WriterTarget target)
@@ -22,41 +40,66 @@ class MemoryWriter final : public UpsertWriter {
 
   ~MemoryWriter() override {
     std::unique_lock lock(mu_);
+    stopped_ = true;  // queued streams are dropped, like open ones
     cv_.wait(lock, [this] { return in_flight_ == 0; });
   }
 
   Status Write(std::string_view partition, proto::Row row, proto::RowOp op) override {
-    {
-      std::lock_guard lock(mu_);
-      if (!error_.ok()) return error_;
+    if (failed_.load(std::memory_order_acquire)) return FirstError();
+    // Rows mostly come in runs of one partition: its spec is made canonical and looked up once.
+    const bool same = last_partition_ != nullptr && partition == last_spec_;
+    std::string spec;
+    if (!same) {
+      DT_ASSIGN_OR_RETURN(spec, names_.Canonical(partition));
     }
-    DT_ASSIGN_OR_RETURN(std::string spec, names_.Canonical(partition));
     DT_RETURN_IF_ERROR(proto::NormalizeRow(t_.schema, op == proto::RowOp::kDelete, &row));
-    DT_ASSIGN_OR_RETURN(Partition * p, Find(spec));
+    Partition* p = last_partition_;
+    if (!same) {
+      DT_ASSIGN_OR_RETURN(p, Find(spec));
+      last_spec_.assign(partition);
+      last_partition_ = p;
+    }
     const uint32_t b = proto::BucketOf(p->session->hasher(), t_.schema, row, p->bucket_count());
     Bucket& bk = p->buckets[b];
     DT_RETURN_IF_ERROR(bk.stream->Write(std::move(row), op));
 
-    std::unique_lock lock(mu_);
-    buffered_ += bk.stream->bytes() - bk.accounted;
-    bk.accounted = bk.stream->bytes();
-    stats_.peak_buffered = std::max(stats_.peak_buffered, buffered_);
-    ++stats_.rows;
-    if (bk.accounted >= t_.options.bucket_buffer_size) Flush(p, b, lock);
-    while (error_.ok() && buffered_ > t_.options.buffer_size) {
-      if (!FlushBiggest(lock)) cv_.wait(lock);
+    const uint64_t size = bk.stream->bytes();
+    bk.capacity = GrownCapacity(bk.capacity, size);
+    open_bytes_ += bk.capacity - bk.held;
+    bk.held = bk.capacity;
+    rows_.store(rows_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (size >= t_.options.bucket_buffer_size) {
+      Pending s = Take(p, b);
+      std::lock_guard lock(mu_);
+      Queue(p, std::move(s));
     }
-    return error_;
+    const uint64_t used = open_bytes_ + queued_bytes_.load(std::memory_order_relaxed);
+    if (used > peak_.load(std::memory_order_relaxed)) {
+      peak_.store(used, std::memory_order_relaxed);
+    }
+    if (used > t_.options.buffer_size) {
+      std::unique_lock lock(mu_);
+      while (error_.ok() && open_bytes_ + queued_bytes_.load() > t_.options.buffer_size) {
+        if (!FlushBiggest()) cv_.wait(lock);
+      }
+      return error_;
+    }
+    if (failed_.load(std::memory_order_acquire)) return FirstError();
+    return Status::Ok();
   }
 
   Status Checkpoint() override {
-    std::unique_lock lock(mu_);
+    if (failed_.load(std::memory_order_acquire)) return FirstError();
     for (auto& [spec, p] : partitions_) {
-      for (uint32_t b = 0; b < p->bucket_count() && error_.ok(); ++b) {
-        if (p->buckets[b].stream->records() > 0) Flush(p.get(), b, lock);
+      for (uint32_t b = 0; b < p->bucket_count(); ++b) {
+        if (p->buckets[b].stream->records() == 0) continue;
+        Pending s = Take(p.get(), b);
+        std::lock_guard lock(mu_);
+        Queue(p.get(), std::move(s));
       }
     }
-    cv_.wait(lock, [this] { return in_flight_ == 0; });
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return in_flight_ == 0 && (queued_ == 0 || !error_.ok()); });
     if (!error_.ok()) return error_;
     std::vector<UpsertSession*> sessions;
     for (auto& [spec, p] : partitions_) sessions.push_back(p->session.get());
@@ -64,45 +107,73 @@ class MemoryWriter final : public UpsertWriter {
     Status s = CommitAll(t_, sessions);
     lock.lock();
     if (!s.ok()) {
-      error_ = s;
+      SetError(s);
       return s;
     }
     stats_.commits += sessions.size();
-    partitions_.clear();  // the next rows open new sessions
+    ClearPartitions();  // the next rows open new sessions
     return Status::Ok();
   }
 
   Status Abort() override {
     std::unique_lock lock(mu_);
+    stopped_ = true;  // what is queued is dropped
     cv_.wait(lock, [this] { return in_flight_ == 0; });
     Status first;
     for (auto& [spec, p] : partitions_) {
       Status s = p->session->Abort();
       if (first.ok() && !s.ok()) first = s;
     }
-    partitions_.clear();
-    buffered_ = 0;
+    ClearPartitions();
+    stopped_ = false;
     return first;
   }
 
   WriterStats stats() const override {
     std::lock_guard lock(mu_);
-    return stats_;
+    WriterStats s = stats_;
+    s.rows = rows_.load(std::memory_order_relaxed);
+    s.peak_buffered = peak_.load(std::memory_order_relaxed);
+    return s;
   }
   const proto::TableSchema& schema() const override { return t_.schema; }
 
  private:
   struct Bucket {
-    std::unique_ptr<proto::RecordStreamWriter> stream;  // touched by the caller's thread only
-    uint64_t accounted = 0;                             // its bytes counted in buffered_
-    bool in_flight = false;                             // guarded by mu_
+    // Touched by the caller's thread only.
+    std::unique_ptr<proto::RecordStreamWriter> stream;
+    uint64_t capacity = kEmptyStringCapacity;  // of the open stream's buffer
+    uint64_t held = 0;                         // counted in open_bytes_: 0 or capacity
+    // Guarded by mu_.
+    bool in_flight = false;  // one stream of a bucket at a time
+    int queued = 0;          // its streams in the partition's queue
+  };
+  // A finished stream, queued or in flight.
+  struct Pending {
+    uint32_t bucket = 0;
+    uint64_t records = 0;
+    uint64_t bytes = 0;  // the stream's size
+    uint64_t held = 0;   // its buffer's capacity, counted in queued_bytes_
+    std::string data;
   };
   struct Partition {
     std::unique_ptr<UpsertSession> session;
     std::vector<Bucket> buckets;
-    int in_flight = 0;  // guarded by mu_
+    int in_flight = 0;          // guarded by mu_
+    std::deque<Pending> queue;  // guarded by mu_: in the order the streams were finished
     uint32_t bucket_count() const { return static_cast<uint32_t>(buckets.size()); }
   };
+
+  Status FirstError() const {
+    std::lock_guard lock(mu_);
+    return error_;
+  }
+
+  void SetError(Status s) {  // mu_ held
+    if (!error_.ok()) return;
+    error_ = std::move(s);
+    failed_.store(true, std::memory_order_release);
+  }
 
   Result<Partition*> Find(const std::string& spec) {
     auto it = partitions_.find(spec);
@@ -115,29 +186,56 @@ class MemoryWriter final : public UpsertWriter {
     return partitions_.emplace(spec, std::move(p)).first->second.get();
   }
 
-  // Sends the bucket's stream once its previous one is answered (a key's rows stay in order) and
-  // the partition has a free flush slot.
-  void Flush(Partition* p, uint32_t b, std::unique_lock<std::mutex>& lock) {
+  // Caller's thread: finishes the bucket's open stream, which stops counting in open_bytes_.
+  Pending Take(Partition* p, uint32_t b) {
     Bucket& bk = p->buckets[b];
-    cv_.wait(lock, [&] {
-      return !error_.ok() || (!bk.in_flight && p->in_flight < t_.options.flush_concurrent);
-    });
-    if (!error_.ok() || bk.stream->records() == 0) return;
-    const uint64_t records = bk.stream->records();
-    auto stream = std::make_shared<std::string>(bk.stream->Finish());
-    const uint64_t bytes = stream->size();
-    buffered_ += bytes - bk.accounted;
-    bk.accounted = 0;
-    bk.in_flight = true;
-    ++p->in_flight;
-    ++in_flight_;
-    pool_.Submit([this, p, b, stream, records, bytes] { Send(p, b, stream, records, bytes); });
+    Pending s;
+    s.bucket = b;
+    s.records = bk.stream->records();
+    s.data = bk.stream->Finish();
+    s.bytes = s.data.size();
+    s.held = s.data.capacity();
+    open_bytes_ -= bk.held;
+    bk.held = 0;
+    bk.capacity = kEmptyStringCapacity;
+    return s;
   }
 
-  void Send(Partition* p, uint32_t b, std::shared_ptr<std::string> stream, uint64_t records,
-            uint64_t bytes) {
+  // mu_ held: queues a finished stream (counted in queued_bytes_ from now on) and sends what can
+  // go.
+  void Queue(Partition* p, Pending s) {
+    queued_bytes_.fetch_add(s.held);
+    ++queued_;
+    ++p->buckets[s.bucket].queued;
+    p->queue.push_back(std::move(s));
+    Pump(p);
+  }
+
+  // mu_ held: sends the partition's oldest queued streams whose buckets have none in flight, while
+  // it has free flush slots.
+  void Pump(Partition* p) {
+    if (!error_.ok() || stopped_) return;
+    for (auto it = p->queue.begin();
+         it != p->queue.end() && p->in_flight < t_.options.flush_concurrent;) {
+      Bucket& bk = p->buckets[it->bucket];
+      if (bk.in_flight) {
+        ++it;
+        continue;
+      }
+      bk.in_flight = true;
+      --bk.queued;
+      --queued_;
+      ++p->in_flight;
+      ++in_flight_;
+      auto job = std::make_shared<Pending>(std::move(*it));
+      it = p->queue.erase(it);
+      pool_.Submit([this, p, job] { Send(p, *job); });
+    }
+  }
+
+  void Send(Partition* p, Pending& job) {
     Status s;
-    std::string body = std::move(*stream);
+    std::string body = std::move(job.data);
     if (!t_.content_encoding.empty()) {
       auto compressed = proto::Compress(t_.content_encoding, body);
       if (compressed.ok()) {
@@ -146,24 +244,28 @@ class MemoryWriter final : public UpsertWriter {
         s = compressed.status();
       }
     }
-    if (s.ok()) s = p->session->WriteBucket(b, std::move(body), records, t_.content_encoding);
+    if (s.ok())
+      s = p->session->WriteBucket(job.bucket, std::move(body), job.records, t_.content_encoding);
+    body = std::string();  // freed before it stops counting
     std::lock_guard lock(mu_);
-    p->buckets[b].in_flight = false;
+    p->buckets[job.bucket].in_flight = false;
     --p->in_flight;
     --in_flight_;
-    buffered_ -= bytes;
+    queued_bytes_.fetch_sub(job.held);
     if (s.ok()) {
       ++stats_.streams_sent;
-      stats_.bytes_sent += bytes;
-    } else if (error_.ok()) {
-      error_ = Status(s.code(), "writing bucket " + std::to_string(b) + " of partition '" +
-                                    p->session->partition() + "': " + s.message());
+      stats_.bytes_sent += job.bytes;
+    } else {
+      SetError(Status(s.code(), "writing bucket " + std::to_string(job.bucket) + " of partition '" +
+                                    p->session->partition() + "': " + s.message()));
     }
+    Pump(p);
     cv_.notify_all();
   }
 
-  // Sends the biggest bucket that can go now; false when none can (the caller waits).
-  bool FlushBiggest(std::unique_lock<std::mutex>& lock) {
+  // mu_ held: sends the biggest open bucket that can go now; false when none can (the caller
+  // waits for a send to be answered).
+  bool FlushBiggest() {
     Partition* best = nullptr;
     uint32_t best_b = 0;
     uint64_t best_bytes = 0;
@@ -171,16 +273,25 @@ class MemoryWriter final : public UpsertWriter {
       if (p->in_flight >= t_.options.flush_concurrent) continue;
       for (uint32_t b = 0; b < p->bucket_count(); ++b) {
         const Bucket& bk = p->buckets[b];
-        if (!bk.in_flight && bk.accounted > best_bytes) {
+        if (!bk.in_flight && bk.queued == 0 && bk.held > best_bytes) {
           best = p.get();
           best_b = b;
-          best_bytes = bk.accounted;
+          best_bytes = bk.held;
         }
       }
     }
     if (best == nullptr) return false;
-    Flush(best, best_b, lock);
+    Queue(best, Take(best, best_b));
     return true;
+  }
+
+  void ClearPartitions() {  // mu_ held, nothing in flight
+    partitions_.clear();
+    last_partition_ = nullptr;
+    last_spec_.clear();
+    open_bytes_ = 0;
+    queued_bytes_.store(0);
+    queued_ = 0;
   }
 
   WriterTarget t_;
@@ -190,11 +301,21 @@ class MemoryWriter final : public UpsertWriter {
   // Keyed by canonical spec. Changed only by the caller's thread; senders hold Partition pointers,
   // which stay valid until Checkpoint/Abort, which first wait for every send.
   std::map<std::string, std::unique_ptr<Partition>> partitions_;
-  uint64_t buffered_ = 0;  // guarded by mu_
-  int in_flight_ = 0;      // guarded by mu_
-  Status error_;           // guarded by mu_: the first failed send
-  WriterStats stats_;      // guarded by mu_
-  ThreadPool pool_;        // last: its threads stop before the members they use
+  // The caller's thread only: the partition of the last row, by the spec the caller gave.
+  std::string last_spec_;
+  Partition* last_partition_ = nullptr;
+  uint64_t open_bytes_ = 0;  // the caller's thread only: capacity of the open streams
+  // Written under mu_; the caller's thread reads it without, to decide whether to take the lock.
+  std::atomic<uint64_t> queued_bytes_{0};
+  int queued_ = 0;                   // guarded by mu_: streams in the partitions' queues
+  int in_flight_ = 0;                // guarded by mu_
+  bool stopped_ = false;             // guarded by mu_: Abort or the destructor drop what is queued
+  Status error_;                     // guarded by mu_: the first failed send or commit
+  std::atomic<bool> failed_{false};  // error_ is set
+  std::atomic<uint64_t> rows_{0};    // written by the caller's thread only
+  std::atomic<uint64_t> peak_{0};    // written by the caller's thread only
+  WriterStats stats_;                // guarded by mu_: streams_sent, bytes_sent, commits
+  ThreadPool pool_;                  // last: its threads stop before the members they use
 };
 
 }  // namespace

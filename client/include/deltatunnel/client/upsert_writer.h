@@ -2,10 +2,12 @@
 // the table's hasher and buffered per bucket; a full bucket goes to the partition's session as one
 // record stream; Checkpoint() sends everything and commits every partition's session.
 //
-// Memory mode: each bucket buffers up to bucket_buffer_size; all buckets together stay within
-// buffer_size (over it, the biggest buckets are sent and the caller waits for them); at most
-// flush_concurrent buckets of one partition are in flight, and one bucket has at most one stream
-// in flight, so rows of a key arrive in the order they were written.
+// Memory mode: each bucket buffers up to bucket_buffer_size; a full bucket's stream waits in its
+// partition's queue for a flush slot while the caller goes on writing; all buffers together (open,
+// queued and in flight, by capacity) stay within buffer_size (over it, the biggest buckets are sent
+// and the caller waits for them); at most flush_concurrent buckets of one partition are in flight,
+// and one bucket has at most one stream in flight, so rows of a key arrive in the order they were
+// written.
 // File-cache mode: rows go to one local file per partition (rolled at rolling_max_size); at a
 // checkpoint file_cached_writer_num uploaders send the files, each with a bounded share of the
 // buffer, so thousands of partitions fit in a small budget.
