@@ -1,7 +1,9 @@
 // deltatunnel-bench-client [rows] [rss_rows]: prints
-//   1. a plain HTTP PUT loop: the rows pre-encoded as 1 MiB record streams, PUT one after the other
-//      into one session, then committed (the HTTP ingest the writer should approach);
-//   2. the UpsertWriter with the same rows (encoding included), identity and snappy bodies;
+//   1. plain HTTP PUTs: the rows pre-encoded as 1 MiB record streams, PUT from 4 connections into
+//      one session, then committed, as deltatunnel-bench-ingest's HTTP ingest does (the baseline
+//      the writer should approach);
+//   2. the UpsertWriter with the same rows (encoding included): identity bodies with the default 2
+//      and with 4 buckets in flight, and snappy bodies;
 //   3. the writer's peak RSS with 256 partitions x 16 buckets (memory mode) and with 1000
 //      partitions (file-cache mode), each measured in a child process of its own.
 // Build in Release (see bench/CMakeLists.txt); the server is started here on a free port.
@@ -9,11 +11,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "bench_rows.h"
 #include "deltatunnel/client/upsert_session.h"
@@ -42,15 +47,51 @@ std::string TableJson(const std::string& name, int buckets, bool partitioned) {
   return j.dump();
 }
 
+// CPU seconds (user + system) of this process (the client) and of the server process so far.
+struct CpuTimes {
+  double client = 0;
+  double server = 0;
+};
+
+CpuTimes Cpu(const testing::ServerProcess& server) {
+  CpuTimes t;
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  t.client = static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+             static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+  // /proc/PID/stat: fields 14 and 15 are utime and stime in clock ticks.
+  if (FILE* f = std::fopen(("/proc/" + std::to_string(server.pid()) + "/stat").c_str(), "r")) {
+    char buf[1024];
+    const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* p = std::strrchr(buf, ')');
+    unsigned long utime = 0, stime = 0;
+    if (p && std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                         &stime) == 2) {
+      t.server = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    }
+  }
+  return t;
+}
+
+void ReportCpu(const CpuTimes& before, const CpuTimes& after, size_t rows) {
+  const double c = after.client - before.client, s = after.server - before.server;
+  std::printf("  CPU: client %.2f s (%.2f us a row), server %.2f s (%.2f us a row)\n", c,
+              c / static_cast<double>(rows) * 1e6, s, s / static_cast<double>(rows) * 1e6);
+}
+
 void Report(const char* what, size_t rows, uint64_t bytes, double secs) {
   std::printf("%-44s %9zu rows  %7.2f s  %9.0f rows/s  %7.1f MB/s\n", what, rows, secs,
               static_cast<double>(rows) / secs, static_cast<double>(bytes) / 1e6 / secs);
 }
 
-// The plain loop: streams built first (not timed), then PUT and commit (timed).
+// The plain loop, as the server benchmark (deltatunnel-bench-ingest) does its HTTP ingest: streams
+// built first (not timed), then PUT from `connections` connections at once, each on its own slot,
+// and committed (timed).
 double PlainPutLoop(testing::ServerProcess& server, client::Client& c,
-                    const std::vector<proto::Row>& rows, uint64_t* bytes) {
-  auto session = client::UpsertSession::Create(c, "bench", "plain", {"", 1, 1});
+                    const std::vector<proto::Row>& rows, int connections, uint64_t* bytes) {
+  auto session = client::UpsertSession::Create(c, "bench", "plain", {"", connections, 1});
   if (!session.ok()) Die("create session", session.status());
   auto& s = **session;
   std::vector<proto::RecordStreamWriter> writers(s.bucket_count(),
@@ -73,17 +114,30 @@ double PlainPutLoop(testing::ServerProcess& server, client::Client& c,
     const uint64_t n = writers[b].records();
     if (n) bodies.push_back({b, n, writers[b].Finish()});
   }
-  testing::HttpClient http = server.Client();
-  const auto start = Clock::now();
   *bytes = 0;
-  for (auto& body : bodies) {
-    *bytes += body.data.size();
-    const std::string target = "/projects/bench/tables/plain/upserts?upsertid=" + s.id() +
-                               "&bucketid=" + std::to_string(body.bucket) +
-                               "&slotid=0&record_count=" + std::to_string(body.records);
-    auto res = http.Send("PUT", target, std::move(body.data));
-    if (res.status != 200) Die("PUT", Internal(res.body));
+  for (const auto& body : bodies) *bytes += body.data.size();
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> senders;
+  const auto start = Clock::now();
+  for (int t = 0; t < connections; ++t) {
+    senders.emplace_back([&, t] {
+      testing::HttpClient http = server.Client();
+      for (size_t i = next++; i < bodies.size() && !failed; i = next++) {
+        const std::string target = "/projects/bench/tables/plain/upserts?upsertid=" + s.id() +
+                                   "&bucketid=" + std::to_string(bodies[i].bucket) +
+                                   "&slotid=" + std::to_string(t) +
+                                   "&record_count=" + std::to_string(bodies[i].records);
+        auto res = http.Send("PUT", target, std::move(bodies[i].data));
+        if (res.status != 200) {
+          std::fprintf(stderr, "PUT: %d %s\n", res.status, res.body.c_str());
+          failed = true;
+        }
+      }
+    });
   }
+  for (auto& th : senders) th.join();
+  if (failed) std::exit(1);
   client::CommitOptions co;
   co.poll_initial = std::chrono::milliseconds(10);
   if (Status st = s.Commit(co); !st.ok()) Die("commit", st);
@@ -91,9 +145,10 @@ double PlainPutLoop(testing::ServerProcess& server, client::Client& c,
 }
 
 double WriterRun(client::Client& c, const std::string& table, const std::vector<proto::Row>& rows,
-                 const std::string& compression, uint64_t* bytes) {
+                 const std::string& compression, int flush_concurrent, uint64_t* bytes) {
   client::WriterOptions o;
   o.compress_algorithm = compression;
+  o.flush_concurrent = flush_concurrent;
   o.commit_poll_initial = std::chrono::milliseconds(10);
   auto w = client::UpsertWriter::Open(c, "bench", table, o);
   if (!w.ok()) Die("open writer", w.status());
@@ -141,6 +196,9 @@ long PeakRssKb(const std::string& endpoint, const std::string& table, int partit
 
 }  // namespace
 
+// As deltatunnel-bench-ingest's default.
+constexpr int kConnections = 4;
+
 int main(int argc, char** argv) {
   const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 500000;
   const size_t rss_rows = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1000000;
@@ -149,7 +207,7 @@ int main(int argc, char** argv) {
   auto client = client::Client::Open({endpoint});
   if (!client.ok()) Die("client", client.status());
   auto& c = **client;
-  for (const char* t : {"plain", "writer", "writer_snappy"}) {
+  for (const char* t : {"plain", "writer", "writer_4", "writer_snappy"}) {
     if (auto r = c.CreateTable("bench", nlohmann::json::parse(TableJson(t, 16, false))); !r.ok()) {
       Die("create table", r.status());
     }
@@ -170,13 +228,20 @@ int main(int argc, char** argv) {
   const auto rows = bench::BenchRows(n);
   std::printf("deltatunnel-bench-client: %zu rows of about 100 bytes, 16 buckets, one server\n", n);
   uint64_t bytes = 0;
-  double t = PlainPutLoop(server, c, rows, &bytes);
-  Report("plain HTTP PUT loop (1 MiB streams), commit", n, bytes, t);
+  CpuTimes cpu = Cpu(server);
+  double t = PlainPutLoop(server, c, rows, kConnections, &bytes);
+  Report("plain HTTP PUTs (1 MiB streams, 4 connections), commit", n, bytes, t);
+  ReportCpu(cpu, Cpu(server), n);  // the client's part includes encoding the streams (untimed)
   const double plain_rate = static_cast<double>(n) / t;
-  t = WriterRun(c, "writer", rows, "identity", &bytes);
+  cpu = Cpu(server);
+  t = WriterRun(c, "writer", rows, "identity", 2, &bytes);
   Report("UpsertWriter, identity bodies", n, bytes, t);
-  std::printf("  writer / plain loop: %.2f\n", static_cast<double>(n) / t / plain_rate);
-  t = WriterRun(c, "writer_snappy", rows, "snappy", &bytes);
+  ReportCpu(cpu, Cpu(server), n);
+  std::printf("  writer / plain PUTs: %.2f\n", static_cast<double>(n) / t / plain_rate);
+  t = WriterRun(c, "writer_4", rows, "identity", kConnections, &bytes);
+  Report("UpsertWriter, identity, 4 in flight", n, bytes, t);
+  std::printf("  writer / plain PUTs: %.2f\n", static_cast<double>(n) / t / plain_rate);
+  t = WriterRun(c, "writer_snappy", rows, "snappy", 2, &bytes);
   Report("UpsertWriter, snappy bodies (the default)", n, bytes, t);
 
   return 0;
