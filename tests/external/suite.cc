@@ -93,18 +93,6 @@ std::string ErrorCode(const HttpResponse& response) {
   return json["Code"];
 }
 
-std::vector<nlohmann::json> NdjsonRows(const std::string& body) {
-  std::vector<nlohmann::json> rows;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t end = body.find('\n', pos);
-    if (end == std::string::npos) end = body.size();
-    if (end > pos) rows.push_back(nlohmann::json::parse(body.substr(pos, end - pos)));
-    pos = end + 1;
-  }
-  return rows;
-}
-
 ScopedTable::~ScopedTable() {
   try {
     api_.Send("DELETE", TablePath(name_));

@@ -17,6 +17,7 @@ namespace deltatunnel::external {
 
 using testing::HttpHeaders;
 using testing::HttpResponse;
+using testing::NdjsonRows;
 using Query = std::vector<std::pair<std::string, std::string>>;
 
 struct Credentials {
@@ -67,9 +68,6 @@ inline std::string TablePath(const std::string& table) { return TablesPath() + "
 
 // The error Code of an answer's JSON body, "" when there is none.
 std::string ErrorCode(const HttpResponse& response);
-
-// The NDJSON lines of a body, each parsed.
-std::vector<nlohmann::json> NdjsonRows(const std::string& body);
 
 // Drops the table when the test ends, however it ends (a failed drop is ignored).
 class ScopedTable {

@@ -55,17 +55,4 @@ inline void CreateTable(HttpClient& client, const std::string& project, const st
   REQUIRE(r.status == 201);
 }
 
-// The NDJSON lines of a body, each parsed.
-inline std::vector<nlohmann::json> NdjsonRows(const std::string& body) {
-  std::vector<nlohmann::json> rows;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t end = body.find('\n', pos);
-    if (end == std::string::npos) end = body.size();
-    if (end > pos) rows.push_back(nlohmann::json::parse(body.substr(pos, end - pos)));
-    pos = end + 1;
-  }
-  return rows;
-}
-
 }  // namespace deltatunnel::testing

@@ -37,6 +37,18 @@ std::string HttpResponse::Header(std::string_view lower_name) const {
 
 nlohmann::json HttpResponse::Json() const { return nlohmann::json::parse(body); }
 
+std::vector<nlohmann::json> NdjsonRows(const std::string& body) {
+  std::vector<nlohmann::json> rows;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t end = body.find('\n', pos);
+    if (end == std::string::npos) end = body.size();
+    if (end > pos) rows.push_back(nlohmann::json::parse(body.substr(pos, end - pos)));
+    pos = end + 1;
+  }
+  return rows;
+}
+
 struct HttpClient::Impl {
   std::string host;
   uint16_t port;

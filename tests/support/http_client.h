@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,9 @@ struct HttpResponse {
 };
 
 using HttpHeaders = std::map<std::string, std::string>;
+
+// The NDJSON lines of a body, each parsed (throws on a line that is not JSON).
+std::vector<nlohmann::json> NdjsonRows(const std::string& body);
 
 class HttpClient {
  public:
