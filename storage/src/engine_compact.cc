@@ -11,6 +11,7 @@
 //      any run (run_format.h). All buckets go into ONE SST file (run ids ascend, so keys are
 //      already in order), ingested with IngestExternalFile: the base bypasses the WAL and the
 //      memtable and lands in the lowest level, so compaction I/O does not compete with ingest.
+//      Base run ids carry keys::kBaseRunBit: the file never overlaps the deltas being flushed.
 //   3. Publishes, under the table's commit_mu (a commit's manifest copy cannot race it) in one
 //      synced WriteBatch: the M record (the partition's runs at or below Vc: the new base, and the
 //      older runs still needed by versions inside retention, now hidden from Vc on; see
@@ -19,8 +20,9 @@
 //      Then the manifest is swapped under state_mu. Reads at >= Vc see base + deltas above Vc;
 //      reads below Vc see the old runs as before (promise 6).
 //   4. Runs that no readable version needs (hidden_from <= the oldest version inside retention)
-//      are dropped in that same batch with DeleteRange; FreeRuns then frees their space (files
-//      holding only such runs dropped whole, the rest compacted).
+//      are dropped in that same batch, listed in D records; FreeRuns then frees their space
+//      (reclaimed_runs.h: files holding only such runs dropped whole, the rest compacted through
+//      a filter; no range tombstones).
 //      Retention moves with time, so ReclaimExpiredVersions (maintenance thread, every 30 s) does
 //      step 4 alone for partitions whose hidden runs expire later. A read that pinned an older
 //      manifest still reads deleted runs through its RocksDB snapshot (engine_read.cc).
@@ -117,6 +119,12 @@ class BaseWriter {
   std::vector<uint64_t> hashes_;
 };
 
+RunRanges RangesOf(const std::vector<RunRef>& runs) {
+  std::vector<uint64_t> ids;
+  for (const RunRef& r : runs) ids.push_back(r.run_id);
+  return ToRunRanges(std::move(ids));
+}
+
 }  // namespace
 
 uint64_t EngineImpl::OldestReadableLocked(const TableState& t, int64_t now) const {
@@ -160,30 +168,42 @@ std::vector<RunRef> EngineImpl::DropExpiredRuns(PartitionManifest* m, uint64_t o
   return dropped;
 }
 
-void EngineImpl::FreeRuns(const std::vector<RunRef>& runs) {
+void EngineImpl::PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch* wb) {
+  for (const auto& [first, end] : ranges) {
+    std::string value;
+    PutBigEndian64(&value, end);
+    wb->Put(meta_cf_, keys::Reclaim(first), value);
+  }
+}
+
+Status EngineImpl::LoadReclaims() {
+  PendingFree f;  // sequence 0: no snapshot is left from before the restart
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  for (it->Seek("D"); it->Valid() && it->key().starts_with("D"); it->Next()) {
+    if (it->key().size() != 9 || it->value().size() != 8) return Internal("corrupt D record");
+    f.runs.emplace_back(GetBigEndian64(std::string_view(it->key().data() + 1, 8)),
+                        GetBigEndian64(std::string_view(it->value().data(), 8)));
+  }
+  if (!it->status().ok()) return Internal("loading D records: " + it->status().ToString());
+  if (!f.runs.empty()) pending_free_.push_back(std::move(f));
+  return Status::Ok();
+}
+
+void EngineImpl::FreeRuns(RunRanges runs) {
   if (!runs.empty()) {
-    std::vector<uint64_t> ids;
-    for (const RunRef& r : runs) ids.push_back(r.run_id);
-    std::sort(ids.begin(), ids.end());
     PendingFree f;
-    for (uint64_t id : ids) {
-      if (!f.runs.empty() && f.runs.back().second == id) {
-        ++f.runs.back().second;
-      } else {
-        f.runs.emplace_back(id, id + 1);
-      }
-    }
+    for (const auto& [first, end] : runs) versions_reclaimed_ += end - first;
+    f.runs = std::move(runs);
     f.sequence = db_->GetLatestSequenceNumber();
-    versions_reclaimed_ += runs.size();
     std::lock_guard lock(free_mu_);
     pending_free_.push_back(std::move(f));
   }
-  // The DeleteRanges are written; the space under them is freed now rather than whenever RocksDB
-  // would get there. A snapshot older than the deletion (a read that pinned an older manifest)
-  // still reads those runs, so such a deletion waits for a later pass. Without one, no reader can
-  // see the runs any more: SST files holding nothing else are dropped whole (DeleteFilesInRanges,
-  // which ignores snapshots, hence the wait), and what is left is compacted, beside RocksDB's
-  // own compactions rather than exclusive of them (which would let L0 pile up and stall ingest).
+  // A snapshot older than the batch that dropped the runs (a read that pinned an older manifest)
+  // still reads them, so their freeing waits for a later call. Without one, no reader can see the
+  // runs any more: SST files holding nothing else are dropped whole (DeleteFilesInRanges, which
+  // ignores snapshots, hence the wait), and RocksDB compacts what else overlaps them, with the
+  // ReclaimFilter removing their chunks, beside its own compactions rather than exclusive of
+  // them (which would let L0 pile up and stall ingest). Then their D records go.
   std::vector<PendingFree> ready;
   {
     std::lock_guard lock(free_mu_);
@@ -197,6 +217,7 @@ void EngineImpl::FreeRuns(const std::vector<RunRef>& runs) {
     pending_free_.erase(keep, pending_free_.end());
   }
   for (const PendingFree& f : ready) {
+    reclaimed_.Add(f.runs);
     std::vector<std::string> bounds;
     for (const auto& [first, end] : f.runs) {
       bounds.push_back(keys::RunStart(first));
@@ -208,11 +229,25 @@ void EngineImpl::FreeRuns(const std::vector<RunRef>& runs) {
     rocksdb::Status s = rocksdb::DeleteFilesInRanges(db_.get(), data_cf_, ranges.data(),
                                                      ranges.size(), /*include_end=*/false);
     if (!s.ok()) spdlog::warn("dropping the files of reclaimed runs: {}", s.ToString());
+    bool freed = s.ok();
     rocksdb::CompactRangeOptions opts;
     opts.exclusive_manual_compaction = false;
     opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-    s = db_->CompactRange(opts, data_cf_, &slices.front(), &slices.back());
-    if (!s.ok()) spdlog::warn("freeing reclaimed runs: {}", s.ToString());
+    for (size_t i = 0; i < slices.size() && freed; i += 2) {
+      s = db_->CompactRange(opts, data_cf_, &slices[i], &slices[i + 1]);
+      if (!s.ok()) {
+        spdlog::warn("freeing reclaimed runs: {}", s.ToString());
+        freed = false;
+      }
+    }
+    if (freed) {
+      rocksdb::WriteBatch wb;
+      for (const auto& [first, end] : f.runs) wb.Delete(meta_cf_, keys::Reclaim(first));
+      s = db_->Write({}, &wb);
+      if (!s.ok()) spdlog::warn("deleting D records: {}", s.ToString());
+    }
+    // Not freed (shutdown): the D records stay, and the next Open frees the runs.
+    reclaimed_.Remove(f.runs);
   }
 }
 
@@ -238,7 +273,8 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   const uint64_t vc = pinned->version;
   const uint32_t buckets = static_cast<uint32_t>(pinned->buckets.size());
 
-  DT_ASSIGN_OR_RETURN(uint64_t first_id, AllocateRunIds(buckets));
+  DT_ASSIGN_OR_RETURN(const uint64_t allocated, AllocateRunIds(buckets));
+  const uint64_t first_id = keys::kBaseRunBit | allocated;
   messages::CompactionIntentRecord intent;
   intent.set_first_run_id(first_id);
   intent.set_run_count(buckets);
@@ -296,9 +332,14 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   }
   auto wrote = writer.Finish();
   if (!wrote.ok()) return abandon(wrote.status());
+  // The runs at Vc are read: the snapshot goes before the ingest, and the ingest does not keep
+  // snapshot consistency (no snapshot can name the fresh base run ids). So the base file lands in
+  // the bottom level with sequence number 0 and RocksDB never rewrites it to zero them out.
+  snapshot.reset();
   if (*wrote) {
     rocksdb::IngestExternalFileOptions ingest;
     ingest.move_files = true;
+    ingest.snapshot_consistency = false;
     st = db_->IngestExternalFile(data_cf_, {path}, ingest);
     std::error_code ignored;
     std::filesystem::remove(path, ignored);
@@ -331,7 +372,7 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   }
 
   // 3. Publish.
-  std::vector<RunRef> dropped;
+  RunRanges dropped;
   {
     std::lock_guard commit_lock(t.commit_mu);
     if (t.dropped) return abandon(Status::Ok());
@@ -366,10 +407,8 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
         next->bytes += in[i].bytes;
       }
     }
-    dropped = DropExpiredRuns(next.get(), oldest);
-    for (const RunRef& r : dropped) {
-      wb.DeleteRange(data_cf_, keys::RunStart(r.run_id), keys::RunStart(r.run_id + 1));
-    }
+    dropped = RangesOf(DropExpiredRuns(next.get(), oldest));
+    PutReclaimRecords(dropped, &wb);
     PutRunsRecord(t, canonical, *next, &wb);
     messages::PartitionRecord p;
     p.set_partition(canonical);
@@ -389,7 +428,7 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
     // Commits that came while it ran may have crossed the threshold again.
     MaybeQueueCompaction(t, canonical, pending);
   }
-  FreeRuns(dropped);
+  FreeRuns(std::move(dropped));
   return Status::Ok();
 }
 
@@ -454,7 +493,7 @@ void EngineImpl::ReclaimExpiredVersions() {
   }
   for (const auto& tp : tables) {
     TableState& t = *tp;
-    std::vector<RunRef> dropped;
+    RunRanges dropped;
     {
       std::lock_guard commit_lock(t.commit_mu);
       if (t.dropped) continue;
@@ -469,12 +508,10 @@ void EngineImpl::ReclaimExpiredVersions() {
       }
       for (auto& [canonical, m] : parts) {
         auto next = std::make_shared<PartitionManifest>(*m);
-        std::vector<RunRef> gone = DropExpiredRuns(next.get(), oldest);
+        RunRanges gone = RangesOf(DropExpiredRuns(next.get(), oldest));
         if (gone.empty()) continue;
         rocksdb::WriteBatch wb;
-        for (const RunRef& r : gone) {
-          wb.DeleteRange(data_cf_, keys::RunStart(r.run_id), keys::RunStart(r.run_id + 1));
-        }
+        PutReclaimRecords(gone, &wb);
         PutRunsRecord(t, canonical, *next, &wb);
         rocksdb::Status st = db_->Write({}, &wb);
         if (!st.ok()) {
@@ -488,7 +525,7 @@ void EngineImpl::ReclaimExpiredVersions() {
         dropped.insert(dropped.end(), gone.begin(), gone.end());
       }
     }
-    FreeRuns(dropped);
+    FreeRuns(std::move(dropped));
   }
   FreeRuns({});  // ranges that waited for older snapshots to go
 }

@@ -31,6 +31,7 @@
 #include "deltatunnel/messages/storage_meta.pb.h"
 #include "deltatunnel/storage/engine.h"
 #include "manifest.h"
+#include "reclaimed_runs.h"
 #include "run_format.h"
 
 namespace deltatunnel::storage {
@@ -167,13 +168,19 @@ class EngineImpl final : public Engine {
   static std::vector<RunRef> DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable);
   void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
                      rocksdb::WriteBatch* wb);
-  // After their DeleteRanges are written: frees the space of dropped runs (now, or on a later
-  // call once no snapshot from before the deletion is left).
-  void FreeRuns(const std::vector<RunRef>& runs);
+  // Puts the D records of dropped runs (reclaimed_runs.h) in `wb`: the batch that drops them.
+  void PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch* wb);
+  // After that batch is written: frees the space of dropped runs (now, or on a later call once no
+  // snapshot from before the batch is left) and deletes their D records.
+  void FreeRuns(RunRanges runs);
+  Status LoadReclaims();  // Open: runs whose freeing a stop or a crash interrupted
 
   void MaintenanceLoop();
 
   EngineOptions options_;
+  // Declared before db_: RocksDB calls the filter until db_ is closed.
+  ReclaimedRuns reclaimed_;
+  ReclaimFilter reclaim_filter_{&reclaimed_};
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
@@ -207,8 +214,8 @@ class EngineImpl final : public Engine {
   std::atomic<uint64_t> flow_exceeded_{0};
   std::atomic<uint64_t> versions_reclaimed_{0};
   struct PendingFree {
-    std::vector<std::pair<uint64_t, uint64_t>> runs;  // [first, end) ranges of deleted run ids
-    uint64_t sequence = 0;                            // of the deletion
+    RunRanges runs;         // of dropped run ids
+    uint64_t sequence = 0;  // of the batch that dropped them
   };
   std::mutex free_mu_;
   std::vector<PendingFree> pending_free_;  // guarded by free_mu_

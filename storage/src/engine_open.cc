@@ -33,6 +33,8 @@ EngineImpl::EngineImpl(EngineOptions options)
 
 EngineImpl::~EngineImpl() {
   compaction_cancel_ = true;
+  // A FreeRuns in CompactRange returns now; its D records stay for the next Open.
+  if (db_) db_->DisableManualCompaction();
   if (compactor_) compactor_->Stop();
   {
     std::lock_guard lock(maintenance_mu_);
@@ -74,6 +76,7 @@ Status EngineImpl::OpenDb() {
   data_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(data_table_opts));
   data_opts.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
   data_opts.memtable_prefix_bloom_size_ratio = 0.05;
+  data_opts.compaction_filter = &reclaim_filter_;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf_opts}, {"meta", cf_opts}, {"data", data_opts}};
   rocksdb::DB* raw = nullptr;
@@ -92,6 +95,7 @@ Status EngineImpl::OpenDb() {
   }
   DT_RETURN_IF_ERROR(LoadCatalog());
   DT_RETURN_IF_ERROR(LoadSessions());
+  DT_RETURN_IF_ERROR(LoadReclaims());
   DT_RETURN_IF_ERROR(RecoverCompactions());
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
   return Status::Ok();

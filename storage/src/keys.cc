@@ -40,6 +40,12 @@ std::string Idempotency(uint64_t table_id, std::string_view key) {
   return TablePrefix('I', table_id) + std::string(key);
 }
 
+std::string Reclaim(uint64_t first_run_id) {
+  std::string k = "D";
+  PutBigEndian64(&k, first_run_id);
+  return k;
+}
+
 std::string Session(std::string_view session_id) { return "S" + std::string(session_id); }
 
 std::string SessionRun(std::string_view session_id, uint64_t run_id) {

@@ -16,6 +16,8 @@
 //                                             below its last major compaction (bases, and deltas
 //                                             kept for versions inside retention)
 //   K table_id(BE8) canonical_spec         -> CompactionIntentRecord: a compaction in flight
+//   D first_run_id(BE8)                    -> fixed64 BE end: runs [first, end) that no manifest
+//                                             references, being freed (reclaimed_runs.h)
 //   S session_id                           -> SessionRecord, written at open and on status change
 //   R session_id run_id(BE8)               -> RunRecord of an open session's run (moved into the
 //                                             CommitRecord by commit, deleted by abort/expiry)
@@ -35,6 +37,11 @@
 
 namespace deltatunnel::storage::keys {
 
+// Base runs (major compaction output) carry this bit in their ids: they sort above every delta
+// run, so a base's SST file never overlaps the deltas being flushed while it is built. RocksDB
+// ingests it straight into the bottom level and moves delta files down without rewriting them.
+inline constexpr uint64_t kBaseRunBit = uint64_t{1} << 63;
+
 inline constexpr std::string_view kRunIdHigh = "Erun_id_high";
 inline constexpr std::string_view kNextTableId = "Enext_table_id";
 
@@ -53,6 +60,7 @@ inline std::string PartitionRuns(uint64_t table_id, std::string_view canonical) 
 inline std::string CompactionIntent(uint64_t table_id, std::string_view canonical) {
   return TablePrefix('K', table_id) + std::string(canonical);
 }
+std::string Reclaim(uint64_t first_run_id);
 std::string Idempotency(uint64_t table_id, std::string_view key);
 std::string Session(std::string_view session_id);
 std::string SessionRun(std::string_view session_id, uint64_t run_id);
