@@ -8,11 +8,9 @@
 
 namespace deltatunnel::storage {
 
-RunCursor::RunCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                     const rocksdb::Snapshot* snapshot, uint64_t run_id)
+RunCursor::RunCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint64_t run_id)
     : run_id_(run_id), upper_(keys::RunStart(run_id + 1)) {
   rocksdb::ReadOptions opts;
-  opts.snapshot = snapshot;
   bound_ = rocksdb::Slice(upper_);
   opts.iterate_upper_bound = &bound_;
   opts.prefix_same_as_start = true;
@@ -55,12 +53,11 @@ Status RunCursor::Next() {
 }
 
 BucketMerge::BucketMerge(const proto::TableSchema& schema, rocksdb::DB* db,
-                         rocksdb::ColumnFamilyHandle* cf, const rocksdb::Snapshot* snapshot,
-                         std::vector<RunRef> runs)
+                         rocksdb::ColumnFamilyHandle* cf, std::vector<RunRef> runs)
     : schema_(&schema), runs_(std::move(runs)), fold_(schema) {
   cursors_.reserve(runs_.size());
   for (const RunRef& r : runs_) {
-    cursors_.push_back(std::make_unique<RunCursor>(db, cf, snapshot, r.run_id));
+    cursors_.push_back(std::make_unique<RunCursor>(db, cf, r.run_id));
   }
 }
 

@@ -21,8 +21,9 @@ namespace deltatunnel::storage {
 // Streams the entries of one run in key order.
 class RunCursor {
  public:
-  RunCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::Snapshot* snapshot,
-            uint64_t run_id);
+  // Without a RocksDB snapshot: a run's chunks never change, and it is not freed while a reader
+  // that may read it holds its pin (read_pins.h).
+  RunCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint64_t run_id);
   ~RunCursor();
   RunCursor(const RunCursor&) = delete;
   RunCursor& operator=(const RunCursor&) = delete;
@@ -55,7 +56,7 @@ class BucketMerge {
  public:
   // `runs` newest first (VisibleRuns).
   BucketMerge(const proto::TableSchema& schema, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-              const rocksdb::Snapshot* snapshot, std::vector<RunRef> runs);
+              std::vector<RunRef> runs);
   Status Init();
   // The next key's state; false at the end. With `min_version`, keys whose newest write is at or
   // below it are skipped without decoding (changes). With `encode`, an upsert's row comes encoded

@@ -81,6 +81,14 @@ Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
 }
 
 Status EngineImpl::DropTable(const std::string& project, const std::string& table) {
+  RunRanges runs;
+  DT_RETURN_IF_ERROR(DropTableLocked(project, table, &runs));
+  FreeRuns(std::move(runs));  // outside the catalog lock: it may compact for a while
+  return Status::Ok();
+}
+
+Status EngineImpl::DropTableLocked(const std::string& project, const std::string& table,
+                                   RunRanges* runs) {
   std::unique_lock lock(catalog_mu_);
   const std::string name_key = keys::Name(project, table);
   auto found = tables_by_name_.find(name_key);
@@ -111,16 +119,19 @@ Status EngineImpl::DropTable(const std::string& project, const std::string& tabl
     DeleteRuns(s->record, s->runs, &wb);
     wb.Delete(meta_cf_, keys::Session(s->record.id()));
   }
+  // The committed runs are freed like those a compaction drops (reclaimed_runs.h), once no read
+  // pinned on the table is left.
   {
+    std::vector<uint64_t> ids;
     std::lock_guard state_lock(t->state_mu);
     for (const auto& [canonical, m] : t->partitions) {
       for (const auto& bucket : m->buckets) {
-        for (const RunRef& r : bucket) {
-          wb.DeleteRange(data_cf_, keys::RunStart(r.run_id), keys::RunStart(r.run_id + 1));
-        }
+        for (const RunRef& r : bucket) ids.push_back(r.run_id);
       }
     }
+    *runs = ToRunRanges(std::move(ids));
   }
+  PutReclaimRecords(*runs, &wb);
   wb.Delete(meta_cf_, keys::Table(t->id));
   wb.Delete(meta_cf_, keys::TableVersion(t->id));
   wb.Delete(meta_cf_, name_key);
@@ -131,7 +142,10 @@ Status EngineImpl::DropTable(const std::string& project, const std::string& tabl
   wo.sync = options_.sync_commits;
   rocksdb::Status st = db_->Write(wo, &wb);
   if (!st.ok()) return Internal("dropping table: " + st.ToString());
-  t->dropped = true;
+  {
+    std::lock_guard state_lock(t->state_mu);  // no read pins the table from here on
+    t->dropped = true;
+  }
   if (compactor_) compactor_->DropTable(t->id);
   tables_by_name_.erase(name_key);
   tables_by_id_.erase(t->id);

@@ -3,7 +3,7 @@
 // Without compaction a bucket's runs grow with every commit and every read merges them all. A
 // major compaction of a partition at version Vc (its last commit when the compaction starts):
 //
-//   1. Pins the partition's manifest at Vc and a RocksDB snapshot (as a reader does), allocates one
+//   1. Pins the partition's manifest at Vc and a read pin (as a reader does), allocates one
 //      run id per bucket, and writes the intent record K (synced): "base runs [first, first+n) of
 //      this partition may exist". Nothing else is locked: commits go on, adding deltas above Vc.
 //   2. Per bucket, merges the runs visible at Vc exactly as a read at Vc does (partial upserts
@@ -25,7 +25,7 @@
 //      a filter; no range tombstones).
 //      Retention moves with time, so ReclaimExpiredVersions (maintenance thread, every 30 s) does
 //      step 4 alone for partitions whose hidden runs expire later. A read that pinned an older
-//      manifest still reads deleted runs through its RocksDB snapshot (engine_read.cc).
+//      manifest still reads the dropped runs: they are freed once its pin goes (read_pins.h).
 //
 // A crash anywhere leaves the table as before the compaction: before step 3 the base runs are
 // referenced by nothing but the K record, and Open deletes them; step 3 is one batch. The
@@ -177,7 +177,7 @@ void EngineImpl::PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch*
 }
 
 Status EngineImpl::LoadReclaims() {
-  PendingFree f;  // sequence 0: no snapshot is left from before the restart
+  PendingFree f;  // mark 0: no read is left from before the restart
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
   for (it->Seek("D"); it->Valid() && it->key().starts_with("D"); it->Next()) {
     if (it->key().size() != 9 || it->value().size() != 8) return Internal("corrupt D record");
@@ -194,25 +194,22 @@ void EngineImpl::FreeRuns(RunRanges runs) {
     PendingFree f;
     for (const auto& [first, end] : runs) versions_reclaimed_ += end - first;
     f.runs = std::move(runs);
-    f.sequence = db_->GetLatestSequenceNumber();
+    f.mark = read_pins_.Mark();
     std::lock_guard lock(free_mu_);
     pending_free_.push_back(std::move(f));
   }
-  // A snapshot older than the batch that dropped the runs (a read that pinned an older manifest)
-  // still reads them, so their freeing waits for a later call. Without one, no reader can see the
-  // runs any more: SST files holding nothing else are dropped whole (DeleteFilesInRanges, which
-  // ignores snapshots, hence the wait), and RocksDB compacts what else overlaps them, with the
+  // A read pinned before the runs were dropped (on an older manifest) may still read them, so their
+  // freeing waits for a later call. Without one, no reader can see the runs any more: SST files
+  // holding nothing else are dropped whole (DeleteFilesInRanges), and RocksDB compacts what else
+  // overlaps them, with the
   // ReclaimFilter removing their chunks, beside its own compactions rather than exclusive of
   // them (which would let L0 pile up and stall ingest). Then their D records go.
   std::vector<PendingFree> ready;
   {
     std::lock_guard lock(free_mu_);
-    uint64_t snapshots = 0, oldest = 0;
-    db_->GetIntProperty(rocksdb::DB::Properties::kNumSnapshots, &snapshots);
-    db_->GetIntProperty(rocksdb::DB::Properties::kOldestSnapshotSequence, &oldest);
-    auto keep = std::stable_partition(
-        pending_free_.begin(), pending_free_.end(),
-        [&](const PendingFree& f) { return snapshots > 0 && oldest <= f.sequence; });
+    auto keep =
+        std::stable_partition(pending_free_.begin(), pending_free_.end(),
+                              [&](const PendingFree& f) { return !read_pins_.NoneBefore(f.mark); });
     ready.assign(std::make_move_iterator(keep), std::make_move_iterator(pending_free_.end()));
     pending_free_.erase(keep, pending_free_.end());
   }
@@ -259,15 +256,13 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
 
   // 1. Pin the partition at Vc.
   ManifestPtr pinned;
-  std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  ReadPins::Pin pin;
   {
     std::lock_guard lock(t.state_mu);
     auto it = t.partitions.find(canonical);
     if (it == t.partitions.end()) return Status::Ok();  // never committed
     pinned = it->second;
-    rocksdb::DB* db = db_.get();
-    snapshot = std::shared_ptr<const rocksdb::Snapshot>(
-        db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+    pin = read_pins_.Take();
   }
   if (pinned->commits_since_major == 0) return Status::Ok();  // nothing since the last one
   const uint64_t vc = pinned->version;
@@ -308,7 +303,7 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
       counts->input_bytes += r.bytes;
     }
     writer.StartRun(first_id + b);
-    BucketMerge merge(*t.schema, db_.get(), data_cf_, snapshot.get(), std::move(runs));
+    BucketMerge merge(*t.schema, db_.get(), data_cf_, std::move(runs));
     if (Status s = merge.Init(); !s.ok()) return abandon(s);
     for (;;) {
       auto has = merge.Next(&key, 0, /*encode=*/true);
@@ -332,10 +327,10 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   }
   auto wrote = writer.Finish();
   if (!wrote.ok()) return abandon(wrote.status());
-  // The runs at Vc are read: the snapshot goes before the ingest, and the ingest does not keep
-  // snapshot consistency (no snapshot can name the fresh base run ids). So the base file lands in
-  // the bottom level with sequence number 0 and RocksDB never rewrites it to zero them out.
-  snapshot.reset();
+  // The ingest does not keep snapshot consistency (no reader can name the fresh base run ids), so
+  // the base file lands in the bottom level with sequence number 0 even while some RocksDB
+  // snapshot exists, and RocksDB never rewrites it to zero them out.
+  pin.reset();
   if (*wrote) {
     rocksdb::IngestExternalFileOptions ingest;
     ingest.move_files = true;
@@ -527,7 +522,7 @@ void EngineImpl::ReclaimExpiredVersions() {
     }
     FreeRuns(std::move(dropped));
   }
-  FreeRuns({});  // ranges that waited for older snapshots to go
+  FreeRuns({});  // ranges that waited for older reads to go
 }
 
 Status EngineImpl::RecoverCompactions() {

@@ -31,6 +31,7 @@
 #include "deltatunnel/messages/storage_meta.pb.h"
 #include "deltatunnel/storage/engine.h"
 #include "manifest.h"
+#include "read_pins.h"
 #include "reclaimed_runs.h"
 #include "run_format.h"
 
@@ -42,7 +43,7 @@ struct TableState {
   std::shared_ptr<const proto::TableSchema> schema;
 
   std::mutex commit_mu;
-  bool dropped = false;  // guarded by commit_mu
+  bool dropped = false;  // written under commit_mu and state_mu; read under either
 
   mutable std::mutex state_mu;
   uint64_t version = 0;                           // guarded by state_mu
@@ -108,7 +109,7 @@ class EngineImpl final : public Engine {
     std::shared_ptr<TableState> table;
     uint64_t version = 0;
     std::vector<ManifestPtr> partitions;  // by canonical spec
-    std::shared_ptr<const rocksdb::Snapshot> snapshot;
+    ReadPins::Pin pin;                    // the runs of these manifests stay until it is released
   };
 
   rocksdb::DB* db() const { return db_.get(); }
@@ -126,6 +127,8 @@ class EngineImpl final : public Engine {
                                                const std::string& table);
   std::shared_ptr<TableState> FindTableById(uint64_t id);
   TableInfo DescribeLocked(const TableState& t);
+  // DropTable but for freeing the table's runs, which it answers in `runs`.
+  Status DropTableLocked(const std::string& project, const std::string& table, RunRanges* runs);
 
   // Recovery (engine_open.cc).
   Status LoadCatalog();
@@ -170,8 +173,8 @@ class EngineImpl final : public Engine {
                      rocksdb::WriteBatch* wb);
   // Puts the D records of dropped runs (reclaimed_runs.h) in `wb`: the batch that drops them.
   void PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch* wb);
-  // After that batch is written: frees the space of dropped runs (now, or on a later call once no
-  // snapshot from before the batch is left) and deletes their D records.
+  // After the manifests no longer name them: frees the space of dropped runs (now, or on a later
+  // call once no read pinned before is left) and deletes their D records.
   void FreeRuns(RunRanges runs);
   Status LoadReclaims();  // Open: runs whose freeing a stop or a crash interrupted
 
@@ -179,6 +182,7 @@ class EngineImpl final : public Engine {
 
   EngineOptions options_;
   // Declared before db_: RocksDB calls the filter until db_ is closed.
+  ReadPins read_pins_;
   ReclaimedRuns reclaimed_;
   ReclaimFilter reclaim_filter_{&reclaimed_};
   std::unique_ptr<rocksdb::DB> db_;
@@ -214,8 +218,8 @@ class EngineImpl final : public Engine {
   std::atomic<uint64_t> flow_exceeded_{0};
   std::atomic<uint64_t> versions_reclaimed_{0};
   struct PendingFree {
-    RunRanges runs;         // of dropped run ids
-    uint64_t sequence = 0;  // of the batch that dropped them
+    RunRanges runs;     // of dropped run ids
+    uint64_t mark = 0;  // ReadPins::Mark() once the manifests no longer name them
   };
   std::mutex free_mu_;
   std::vector<PendingFree> pending_free_;  // guarded by free_mu_

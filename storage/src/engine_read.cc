@@ -1,8 +1,8 @@
 // Reads: version selection and retention, snapshot scans, lookups, net changes, the commit log.
 //
 // A read first fixes its view under the table's state_mu: the version (latest, exact, or the last
-// commit at or before a time) and shared_ptrs to the manifests of the partitions it reads; then a
-// RocksDB snapshot. Everything after that is lock-free and sees exactly the commits up to the
+// commit at or before a time) and shared_ptrs to the manifests of the partitions it reads, and a
+// read pin (read_pins.h). Everything after that is lock-free and sees exactly the commits up to the
 // version (promise 3): runs are immutable, a manifest never changes once published, and the runs a
 // pinned manifest references are never deleted under it.
 //
@@ -50,6 +50,10 @@ Result<EngineImpl::ReadView> EngineImpl::OpenRead(const std::string& project,
   uint64_t latest = 0;
   {
     std::lock_guard lock(t.state_mu);
+    if (t.dropped) {
+      return Status(ErrorCode::kNoSuchTable,
+                    fmt::format("table '{}.{}' does not exist", project, table));
+    }
     latest = t.version;
     if (at.version) {
       if (*at.version > latest) {
@@ -69,11 +73,9 @@ Result<EngineImpl::ReadView> EngineImpl::OpenRead(const std::string& project,
     } else {
       for (const auto& [name, m] : t.partitions) view.partitions.push_back(m);
     }
-    // The snapshot is taken with the manifests: a run that retention deletes after this (once a
-    // newer manifest has dropped it) stays readable through it.
-    rocksdb::DB* db = db_.get();
-    view.snapshot = std::shared_ptr<const rocksdb::Snapshot>(
-        db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+    // The pin is taken with the manifests: a run that retention drops after this (once a newer
+    // manifest no longer names it) keeps its data until the pin goes.
+    view.pin = read_pins_.Take();
   }
   DT_RETURN_IF_ERROR(CheckRetention(t, view.version, latest));
   return view;
@@ -111,8 +113,7 @@ class ViewCursor {
         ++bucket_;
         continue;
       }
-      merge_ =
-          std::make_unique<BucketMerge>(schema(), db_, cf_, view_.snapshot.get(), std::move(runs));
+      merge_ = std::make_unique<BucketMerge>(schema(), db_, cf_, std::move(runs));
       DT_RETURN_IF_ERROR(merge_->Init());
     }
   }
@@ -235,7 +236,6 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
   const PartitionManifest& m = *view.partitions.front();
 
   rocksdb::ReadOptions ro;
-  ro.snapshot = view.snapshot.get();
   ro.prefix_same_as_start = true;  // one run per Seek: prefix Bloom filters skip other files
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_cf_));
   KeyFold fold(schema);

@@ -1,8 +1,8 @@
 // The in-memory state readers see: per partition an immutable manifest of the runs published so
 // far, replaced copy-on-write by each commit of the partition and by each major compaction. A
-// reader copies the shared_ptrs it needs and takes a RocksDB snapshot under a short lock, then
-// reads without locks: runs are immutable, and a run deleted later (retention) stays readable
-// through the snapshot, so a read sees exactly the commits up to its version however long it runs
+// reader copies the shared_ptrs it needs and takes a read pin (read_pins.h) under a short lock,
+// then reads without locks: runs are immutable, and a run dropped later (retention) is not freed
+// while the pin lives, so a read sees exactly the commits up to its version however long it runs
 // (promises 2, 3).
 //
 // A run is visible to the versions in [version, hidden_from). Deltas start visible for good

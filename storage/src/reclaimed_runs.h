@@ -5,7 +5,7 @@
 // flushed into spans from the oldest dropped run to the newest delta in the memtable, and drags
 // every file in between through compaction (each base rewritten again, at normal priority: most
 // of what made compaction slow ingest down). Instead a dropped run's id range goes into a D record
-// (meta CF, in the batch that drops the run), and once no snapshot can still read the runs
+// (meta CF, in the batch that drops the run), and once no read can still read the runs
 // (EngineImpl::FreeRuns): their files are dropped whole, the range goes into this set, RocksDB
 // compacts what else overlaps it while ReclaimFilter removes the run's chunks, and the D record
 // and the range go. A stop or a crash before the end leaves the D record: after Open, the first

@@ -2,6 +2,7 @@
 #include <rocksdb/slice.h>
 
 #include "../../storage/src/coding.h"
+#include "../../storage/src/read_pins.h"
 #include "../../storage/src/reclaimed_runs.h"
 #include "test_util.h"
 
@@ -43,4 +44,26 @@ TEST_CASE("reclaimed runs: the filter drops the chunks of runs being freed, noth
   std::string new_value;
   bool changed = false;
   CHECK_FALSE(filter.Filter(1, "short", "chunk", &new_value, &changed));
+}
+
+TEST_CASE("read pins: a mark waits for the pins taken before it, only those",
+          "[storage][compaction][retention]") {
+  ReadPins pins;
+  CHECK(pins.NoneBefore(pins.Mark()));
+  auto early = pins.Take();
+  auto early2 = pins.Take();
+  const uint64_t m1 = pins.Mark();
+  auto late = pins.Take();
+  CHECK_FALSE(pins.NoneBefore(m1));
+  early.reset();
+  CHECK_FALSE(pins.NoneBefore(m1));  // early2 is still there
+  early2.reset();
+  CHECK(pins.NoneBefore(m1));  // `late` came after the mark
+  const uint64_t m2 = pins.Mark();
+  CHECK_FALSE(pins.NoneBefore(m2));
+  auto copy = late;  // a shared pin goes with its last copy
+  late.reset();
+  CHECK_FALSE(pins.NoneBefore(m2));
+  copy.reset();
+  CHECK(pins.NoneBefore(m2));
 }
