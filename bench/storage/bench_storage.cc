@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
   fmt::print("\ncommit latency (sync), appends of 10 k rows\n");
   b.Create("commits", false);
   for (size_t size : {size_t{1000}, size_t{100000}, size_t{1000000}}) {
-    const int reps = size == 1000 ? 50 : size == 100000 ? (quick ? 5 : 20) : (quick ? 1 : 5);
+    const int reps = size == 1000 ? 50 : size == 100000 ? (quick ? 5 : 50) : (quick ? 1 : 5);
     std::vector<double> lat;
     for (int r = 0; r < reps; ++r) {
       auto batches = b.Batches(MakeRows(size, rng), std::min<size_t>(size, 10000));
