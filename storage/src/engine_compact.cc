@@ -189,10 +189,13 @@ Status EngineImpl::LoadReclaims() {
   return Status::Ok();
 }
 
+void EngineImpl::CountReclaimed(const RunRanges& runs) {
+  for (const auto& [first, end] : runs) versions_reclaimed_ += end - first;
+}
+
 void EngineImpl::FreeRuns(RunRanges runs) {
   if (!runs.empty()) {
     PendingFree f;
-    for (const auto& [first, end] : runs) versions_reclaimed_ += end - first;
     f.runs = std::move(runs);
     f.mark = read_pins_.Mark();
     std::lock_guard lock(free_mu_);
@@ -423,6 +426,7 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
     // Commits that came while it ran may have crossed the threshold again.
     MaybeQueueCompaction(t, canonical, pending);
   }
+  CountReclaimed(dropped);
   FreeRuns(std::move(dropped));
   return Status::Ok();
 }
@@ -520,6 +524,7 @@ void EngineImpl::ReclaimExpiredVersions() {
         dropped.insert(dropped.end(), gone.begin(), gone.end());
       }
     }
+    CountReclaimed(dropped);
     FreeRuns(std::move(dropped));
   }
   FreeRuns({});  // ranges that waited for older reads to go

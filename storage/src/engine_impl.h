@@ -176,6 +176,8 @@ class EngineImpl final : public Engine {
   // After the manifests no longer name them: frees the space of dropped runs (now, or on a later
   // call once no read pinned before is left) and deletes their D records.
   void FreeRuns(RunRanges runs);
+  // versions_reclaimed_: runs retention dropped (not those of dropped tables).
+  void CountReclaimed(const RunRanges& runs);
   Status LoadReclaims();  // Open: runs whose freeing a stop or a crash interrupted
 
   void MaintenanceLoop();
