@@ -291,8 +291,8 @@ TEST_CASE("compaction: a reclaimed base's file outlives the scan pinned on it",
   CHECK(bytes_after < bytes_before);
 }
 
-// Dropped runs wait for older snapshots before they are freed; a stop in that wait leaves their D
-// records, and the next Open frees them.
+// Dropped runs wait for the reads pinned before the drop before they are freed; a stop in that wait
+// leaves their D records, and the next Open frees them.
 TEST_CASE("compaction: runs a stop left unfreed are freed after the next open",
           "[storage][compaction][retention]") {
   TempDir dir;
