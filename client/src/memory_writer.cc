@@ -61,7 +61,7 @@ class MemoryWriter final : public UpsertWriter {
     }
     const uint32_t b = proto::BucketOf(p->session->hasher(), t_.schema, row, p->bucket_count());
     Bucket& bk = p->buckets[b];
-    DT_RETURN_IF_ERROR(bk.stream->Write(std::move(row), op));
+    bk.stream->WriteNormalized(row, op);  // normalised above
 
     const uint64_t size = bk.stream->bytes();
     bk.capacity = GrownCapacity(bk.capacity, size);

@@ -120,6 +120,13 @@ Status RecordStreamWriter::Write(Row row, RowOp op, const std::vector<int>* upda
   } else {
     DT_RETURN_IF_ERROR(NormalizeRow(*schema_, op == RowOp::kDelete, &row));
   }
+  Append(row, op, partial ? update_columns : nullptr);
+  return Status::Ok();
+}
+
+void RecordStreamWriter::WriteNormalized(const Row& row, RowOp op) { Append(row, op, nullptr); }
+
+void RecordStreamWriter::Append(const Row& row, RowOp op, const std::vector<int>* update_columns) {
   crc_input_.clear();
   // Into a small reused buffer, then appended: StringOutputStream zero-fills its string up to the
   // capacity whenever it grows, which over the whole stream would cost quadratic time.
@@ -127,11 +134,10 @@ Status RecordStreamWriter::Write(Row row, RowOp op, const std::vector<int>* upda
   {
     google::protobuf::io::StringOutputStream sink(&record_);
     CodedOutputStream out(&sink);
-    WriteRecord(row, op, partial ? update_columns : nullptr, &out);
+    WriteRecord(row, op, update_columns, &out);
   }
   out_.append(record_);
   ++records_;
-  return Status::Ok();
 }
 
 void RecordStreamWriter::WriteRecord(const Row& row, RowOp op,

@@ -202,6 +202,7 @@ TEST_CASE("random rows of every type round trip through writer and reader", "[re
   std::mt19937_64 rng(11);
   for (int round = 0; round < 20; ++round) {
     RecordStreamWriter w(s);
+    RecordStreamWriter normalized(s);  // fed the rows w normalised: the same bytes
     std::vector<Row> rows;
     std::vector<RowOp> ops;
     const int n = static_cast<int>(rng() % 50);
@@ -214,10 +215,13 @@ TEST_CASE("random rows of every type round trip through writer and reader", "[re
         for (size_t c = 2; c < row.size(); ++c) row[c] = Value();
       }
       REQUIRE(NormalizeRow(s, op == RowOp::kDelete, &row).ok());
+      normalized.WriteNormalized(row, op);
       rows.push_back(row);
       ops.push_back(op);
     }
     const std::string stream = w.Finish();
+    REQUIRE(normalized.records() == static_cast<uint64_t>(n));
+    REQUIRE(normalized.Finish() == stream);
     Result<RowBatch> b = Decode(s, stream, n);
     INFO(b.status().ToString());
     REQUIRE(b.ok());

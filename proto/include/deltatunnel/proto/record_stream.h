@@ -57,6 +57,10 @@ class RecordStreamWriter {
   // writes its key columns only. `update_columns` (data column indices) makes an upsert partial.
   Status Write(Row row, RowOp op, const std::vector<int>* update_columns = nullptr);
 
+  // Appends one record of a row that NormalizeRow(schema, op == kDelete, &row) accepted (a caller
+  // that normalised it already, to bucket it, skips doing it twice).
+  void WriteNormalized(const Row& row, RowOp op);
+
   uint64_t records() const { return records_; }
   size_t bytes() const { return out_.size(); }
 
@@ -64,6 +68,7 @@ class RecordStreamWriter {
   std::string Finish();
 
  private:
+  void Append(const Row& row, RowOp op, const std::vector<int>* update_columns);
   void WriteRecord(const Row& row, RowOp op, const std::vector<int>* update_columns,
                    google::protobuf::io::CodedOutputStream* out);
 
