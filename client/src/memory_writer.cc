@@ -22,17 +22,6 @@
 namespace deltatunnel::client {
 namespace {
 
-// The capacity of an empty std::string: RecordStreamWriter starts each stream in one (a moved-from
-// string after Finish()).
-constexpr uint64_t kEmptyStringCapacity = 15;
-
-// The capacity of a string grown by appends from `capacity` to `size` bytes: libstdc++ reallocates
-// to max(size, 2 * capacity). The open stream's buffer is RecordStreamWriter's own, so its capacity
-// is followed by this model rather than read.
-uint64_t GrownCapacity(uint64_t capacity, uint64_t size) {
-  return size <= capacity ? capacity : std::max(size, 2 * capacity);
-}
-
 class MemoryWriter final : public UpsertWriter {
  public:
   explicit MemoryWriter(WriterTarget target)
@@ -64,9 +53,9 @@ class MemoryWriter final : public UpsertWriter {
     bk.stream->WriteNormalized(row, op);  // normalised above
 
     const uint64_t size = bk.stream->bytes();
-    bk.capacity = GrownCapacity(bk.capacity, size);
-    open_bytes_ += bk.capacity - bk.held;
-    bk.held = bk.capacity;
+    const uint64_t capacity = bk.stream->capacity();
+    open_bytes_ += capacity - bk.held;
+    bk.held = capacity;
     rows_.store(rows_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     if (size >= t_.options.bucket_buffer_size) {
       Pending s = Take(p, b);
@@ -142,8 +131,7 @@ class MemoryWriter final : public UpsertWriter {
   struct Bucket {
     // Touched by the caller's thread only.
     std::unique_ptr<proto::RecordStreamWriter> stream;
-    uint64_t capacity = kEmptyStringCapacity;  // of the open stream's buffer
-    uint64_t held = 0;                         // counted in open_bytes_: 0 or capacity
+    uint64_t held = 0;  // the open stream's buffer capacity, as counted in open_bytes_
     // Guarded by mu_.
     bool in_flight = false;  // one stream of a bucket at a time
     int queued = 0;          // its streams in the partition's queue
@@ -197,7 +185,6 @@ class MemoryWriter final : public UpsertWriter {
     s.held = s.data.capacity();
     open_bytes_ -= bk.held;
     bk.held = 0;
-    bk.capacity = kEmptyStringCapacity;
     return s;
   }
 

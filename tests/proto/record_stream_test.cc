@@ -149,6 +149,25 @@ TEST_CASE("the wire-format.md test vector decodes", "[record_stream]") {
   CHECK(b[0].key == b[1].key);
 }
 
+TEST_CASE("a writer's next stream starts in a buffer the size of its last one", "[record_stream]") {
+  const TableSchema s = KS();
+  RecordStreamWriter w(s);
+  const auto write = [&](int64_t k) {
+    REQUIRE(w.Write({Value(k), Value(std::string(100, 'x'))}, RowOp::kUpsert).ok());
+  };
+  for (int64_t k = 0; k < 1000; ++k) write(k);
+  const std::string first = w.Finish();
+  CHECK(w.capacity() < 100);  // handed over with the stream
+  write(0);
+  CHECK(w.capacity() >= first.size());
+  CHECK(w.capacity() <= first.size() + first.size() / 8 + 64);
+  // Reserving changes no byte: the same rows make the same stream.
+  for (int64_t k = 1; k < 1000; ++k) write(k);
+  const size_t capacity = w.capacity();
+  CHECK(w.Finish() == first);
+  CHECK(capacity == first.size() + first.size() / 8);  // never regrown
+}
+
 TEST_CASE("the record_count parameter must match", "[record_stream]") {
   Result<RowBatch> r = Decode(KS(), kVector, 3);
   REQUIRE_FALSE(r.ok());

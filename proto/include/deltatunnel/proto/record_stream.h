@@ -23,10 +23,6 @@
 #include "deltatunnel/proto/status.h"
 #include "deltatunnel/proto/value.h"
 
-namespace google::protobuf::io {
-class CodedOutputStream;
-}
-
 namespace deltatunnel::proto {
 
 struct RecordStreamOptions {
@@ -63,19 +59,21 @@ class RecordStreamWriter {
 
   uint64_t records() const { return records_; }
   size_t bytes() const { return out_.size(); }
+  // The buffer's capacity: what the open stream holds in memory. A stream's first record reserves
+  // about the size of the last stream this writer finished.
+  size_t capacity() const { return out_.capacity(); }
 
   // Appends the trailer and hands over the stream; the writer starts a new, empty stream.
   std::string Finish();
 
  private:
   void Append(const Row& row, RowOp op, const std::vector<int>* update_columns);
-  void WriteRecord(const Row& row, RowOp op, const std::vector<int>* update_columns,
-                   google::protobuf::io::CodedOutputStream* out);
+  void WriteRecord(const Row& row, RowOp op, const std::vector<int>* update_columns);
 
   const TableSchema* schema_;
   std::string out_;
-  std::string record_;     // reused: the current record's bytes
   std::string crc_input_;  // reused: the current record's CRC input
+  size_t last_size_ = 0;   // of the last stream Finish() handed over
   uint64_t records_ = 0;
   uint32_t crc_of_crcs_ = 0;
 };
