@@ -171,9 +171,10 @@ double WriterRun(client::Client& c, const std::string& table, std::vector<proto:
   if (Status st = (*w)->Checkpoint(); !st.ok()) Die("checkpoint", st);
   // Where the time went: encoding and bucketing every row (streams sent meanwhile), then the
   // checkpoint's flush of what is still buffered or queued, and the commit.
-  std::printf("  last row written at %.2f s (the caller's thread: %.2f us CPU a row), checkpoint "
-              "answered at %.2f s\n",
-              written, caller_cpu / static_cast<double>(rows.size()) * 1e6, Seconds(start));
+  std::printf(
+      "  last row written at %.2f s (the caller's thread: %.2f us CPU a row), checkpoint "
+      "answered at %.2f s\n",
+      written, caller_cpu / static_cast<double>(rows.size()) * 1e6, Seconds(start));
   *bytes = (*w)->stats().bytes_sent;
   return Seconds(start);
 }

@@ -21,8 +21,8 @@ void WriteTag(std::string* out, uint32_t field, WireType wt) { PutVarint(out, fi
 
 void WriteValue(const Type& type, const Value& value, std::string* out, std::string* crc);
 
-void WriteArray(const Type& element, const List& list, size_t first, size_t step,
-                std::string* out, std::string* crc) {
+void WriteArray(const Type& element, const List& list, size_t first, size_t step, std::string* out,
+                std::string* crc) {
   const size_t count = (list.size() - first + step - 1) / step;
   PutVarint(out, count);
   for (size_t i = 0; i < count; ++i) {
