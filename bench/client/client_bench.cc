@@ -5,8 +5,11 @@
 //   2. the UpsertWriter with the same rows (encoding included): identity bodies with the default 2
 //      and with 4 buckets in flight, and snappy bodies;
 //   3. the writer's peak RSS with 256 partitions x 16 buckets (memory mode) and with 1000
-//      partitions (file-cache mode), each measured in a child process of its own.
+//      partitions (file-cache mode), each measured in a child process of its own;
+//   4. 1 and the default writer again with the server pinned to one core and the client to the
+//      other (as when the client has a machine of its own), on machines with 2 cores or more.
 // Build in Release (see bench/CMakeLists.txt); the server is started here on a free port.
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
@@ -76,6 +80,23 @@ CpuTimes Cpu(const testing::ServerProcess& server) {
   return t;
 }
 
+// Every thread of process `pid` onto CPU `cpu` alone (threads it starts later inherit it); false
+// when the machine has no such CPU.
+bool PinProcess(pid_t pid, int cpu) {
+  if (cpu >= static_cast<int>(std::thread::hardware_concurrency())) return false;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  bool any = false;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    const pid_t tid = static_cast<pid_t>(std::stol(task.path().filename().string()));
+    any = sched_setaffinity(tid, sizeof set, &set) == 0 || any;
+  }
+  return any;
+}
+
 double ThreadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -96,9 +117,9 @@ void Report(const char* what, size_t rows, uint64_t bytes, double secs) {
 // The plain loop, as the server benchmark (deltatunnel-bench-ingest) does its HTTP ingest: streams
 // built first (not timed), then PUT from `connections` connections at once, each on its own slot,
 // and committed (timed).
-double PlainPutLoop(testing::ServerProcess& server, client::Client& c,
+double PlainPutLoop(testing::ServerProcess& server, client::Client& c, const std::string& table,
                     const std::vector<proto::Row>& rows, int connections, uint64_t* bytes) {
-  auto session = client::UpsertSession::Create(c, "bench", "plain", {"", connections, 1});
+  auto session = client::UpsertSession::Create(c, "bench", table, {"", connections, 1});
   if (!session.ok()) Die("create session", session.status());
   auto& s = **session;
   std::vector<proto::RecordStreamWriter> writers(s.bucket_count(),
@@ -131,10 +152,10 @@ double PlainPutLoop(testing::ServerProcess& server, client::Client& c,
     senders.emplace_back([&, t] {
       testing::HttpClient http = server.Client();
       for (size_t i = next++; i < bodies.size() && !failed; i = next++) {
-        const std::string target = "/projects/bench/tables/plain/upserts?upsertid=" + s.id() +
-                                   "&bucketid=" + std::to_string(bodies[i].bucket) +
-                                   "&slotid=" + std::to_string(t) +
-                                   "&record_count=" + std::to_string(bodies[i].records);
+        const std::string target =
+            "/projects/bench/tables/" + table + "/upserts?upsertid=" + s.id() +
+            "&bucketid=" + std::to_string(bodies[i].bucket) + "&slotid=" + std::to_string(t) +
+            "&record_count=" + std::to_string(bodies[i].records);
         auto res = http.Send("PUT", target, std::move(bodies[i].data));
         if (res.status != 200) {
           std::fprintf(stderr, "PUT: %d %s\n", res.status, res.body.c_str());
@@ -225,7 +246,8 @@ int main(int argc, char** argv) {
   auto client = client::Client::Open({endpoint});
   if (!client.ok()) Die("client", client.status());
   auto& c = **client;
-  for (const char* t : {"plain", "writer", "writer_4", "writer_snappy"}) {
+  for (const char* t :
+       {"plain", "writer", "writer_4", "writer_snappy", "plain_pinned", "writer_pinned"}) {
     if (auto r = c.CreateTable("bench", nlohmann::json::parse(TableJson(t, 16, false))); !r.ok()) {
       Die("create table", r.status());
     }
@@ -247,7 +269,7 @@ int main(int argc, char** argv) {
   std::printf("deltatunnel-bench-client: %zu rows of about 100 bytes, 16 buckets, one server\n", n);
   uint64_t bytes = 0;
   CpuTimes cpu = Cpu(server);
-  double t = PlainPutLoop(server, c, rows, kConnections, &bytes);
+  double t = PlainPutLoop(server, c, "plain", rows, kConnections, &bytes);
   Report("plain HTTP PUTs (1 MiB streams, 4 connections), commit", n, bytes, t);
   ReportCpu(cpu, Cpu(server), n);  // the client's part includes encoding the streams (untimed)
   const double plain_rate = static_cast<double>(n) / t;
@@ -263,5 +285,18 @@ int main(int argc, char** argv) {
   t = WriterRun(c, "writer_snappy", rows, "snappy", 2, &bytes);
   Report("UpsertWriter, snappy bodies (the default)", n, bytes, t);
 
+  // 4. The baseline and the default writer again with the server on one core and the client on
+  // the other, as when the client has a machine of its own: the writer's own cost beside the
+  // encoding it has to do, without the two sides taking CPU from each other.
+  if (!PinProcess(server.pid(), 1) || !PinProcess(getpid(), 0)) {
+    std::printf("(no second core: the pinned runs are skipped)\n");
+    return 0;
+  }
+  t = PlainPutLoop(server, c, "plain_pinned", rows, kConnections, &bytes);
+  Report("pinned: plain HTTP PUTs, 4 connections", n, bytes, t);
+  const double pinned_rate = static_cast<double>(n) / t;
+  t = WriterRun(c, "writer_pinned", rows, "identity", 2, &bytes);
+  Report("pinned: UpsertWriter, identity bodies", n, bytes, t);
+  std::printf("  writer / plain PUTs, pinned: %.2f\n", static_cast<double>(n) / t / pinned_rate);
   return 0;
 }
