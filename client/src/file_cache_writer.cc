@@ -214,7 +214,7 @@ class FileCacheWriter final : public UpsertWriter {
       if (!more) break;
       const uint32_t b = proto::BucketOf(p->session->hasher(), t_.schema, row, buckets);
       if (!streams[b]) streams[b] = std::make_unique<proto::RecordStreamWriter>(t_.schema);
-      DT_RETURN_IF_ERROR(streams[b]->Write(std::move(row), op));
+      streams[b]->WriteNormalized(row, op);  // normalised by Write before it was staged
       if (streams[b]->bytes() >= per_bucket) DT_RETURN_IF_ERROR(Send(p, b, streams[b].get()));
     }
     for (uint32_t b = 0; b < buckets; ++b) {
