@@ -115,24 +115,21 @@ Status RecordStreamWriter::Write(Row row, RowOp op, const std::vector<int>* upda
   } else {
     DT_RETURN_IF_ERROR(NormalizeRow(*schema_, op == RowOp::kDelete, &row));
   }
-  Append(row, op, partial ? update_columns : nullptr);
+  WriteRecord(row, op, partial ? update_columns : nullptr);
   return Status::Ok();
 }
 
-void RecordStreamWriter::WriteNormalized(const Row& row, RowOp op) { Append(row, op, nullptr); }
+void RecordStreamWriter::WriteNormalized(const Row& row, RowOp op) {
+  WriteRecord(row, op, nullptr);
+}
 
-void RecordStreamWriter::Append(const Row& row, RowOp op, const std::vector<int>* update_columns) {
+void RecordStreamWriter::WriteRecord(const Row& row, RowOp op,
+                                     const std::vector<int>* update_columns) {
   // A new stream's buffer is reserved at the last stream's size and an eighth (streams cut at a
   // size limit differ by their last record) rather than grown from empty: regrowing it by doubling
   // copied each stream twice over and page-faulted its fresh memory.
   if (out_.empty() && last_size_ > out_.capacity()) out_.reserve(last_size_ + last_size_ / 8);
   crc_input_.clear();
-  WriteRecord(row, op, update_columns);
-  ++records_;
-}
-
-void RecordStreamWriter::WriteRecord(const Row& row, RowOp op,
-                                     const std::vector<int>* update_columns) {
   std::string* out = &out_;
   const bool partial = update_columns != nullptr;
   const auto ncols = static_cast<uint32_t>(schema_->columns.size());
@@ -167,6 +164,7 @@ void RecordStreamWriter::WriteRecord(const Row& row, RowOp op,
   char le[4];
   for (int i = 0; i < 4; ++i) le[i] = static_cast<char>(crc >> (8 * i));
   crc_of_crcs_ = Crc32cExtend(crc_of_crcs_, le, 4);
+  ++records_;
 }
 
 std::string RecordStreamWriter::Finish() {

@@ -67,7 +67,6 @@ class RecordStreamWriter {
   std::string Finish();
 
  private:
-  void Append(const Row& row, RowOp op, const std::vector<int>* update_columns);
   void WriteRecord(const Row& row, RowOp op, const std::vector<int>* update_columns);
 
   const TableSchema* schema_;
