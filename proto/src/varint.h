@@ -26,6 +26,17 @@ inline void PutVarint(std::string* out, uint64_t v) {
   out->append(buf, n);
 }
 
+// The same, stored at p, which has room for kMaxVarint bytes; answers the end.
+inline constexpr size_t kMaxVarint = 10;
+inline char* StoreVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
 // Reads a varint of at most 10 bytes at *p; false if truncated or overlong. Advances *p.
 inline bool GetVarint(const char** p, const char* end, uint64_t* v) {
   const auto* s = reinterpret_cast<const uint8_t*>(*p);
@@ -59,6 +70,15 @@ inline void PutFixed64(std::string* out, uint64_t v) {
   char buf[8];
   for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(v >> (8 * i));
   out->append(buf, 8);
+}
+// Little-endian, stored at p; answer the end.
+inline char* StoreFixed32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+  return p + 4;
+}
+inline char* StoreFixed64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+  return p + 8;
 }
 inline uint32_t LoadFixed32(const char* p) {
   uint32_t v = 0;

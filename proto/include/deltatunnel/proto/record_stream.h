@@ -58,7 +58,7 @@ class RecordStreamWriter {
   void WriteNormalized(const Row& row, RowOp op);
 
   uint64_t records() const { return records_; }
-  size_t bytes() const { return out_.size(); }
+  size_t bytes() const { return used_; }
   // The buffer's capacity: what the open stream holds in memory. A stream's first record reserves
   // about the size of the last stream this writer finished.
   size_t capacity() const { return out_.capacity(); }
@@ -66,13 +66,19 @@ class RecordStreamWriter {
   // Appends the trailer and hands over the stream; the writer starts a new, empty stream.
   std::string Finish();
 
+  // Offers the buffer of a stream this writer (or another) finished and that has been sent, for
+  // the next stream to be written into: its memory is already mapped and likely in cache, where a
+  // new one would be page-faulted in. Taken only while the open stream is empty and when it is
+  // bigger than the writer's own buffer; otherwise it is freed here. Its content is ignored.
+  void Recycle(std::string buffer);
+
  private:
   void WriteRecord(const Row& row, RowOp op, const std::vector<int>* update_columns);
 
   const TableSchema* schema_;
-  std::string out_;
-  std::string crc_input_;  // reused: the current record's CRC input
-  size_t last_size_ = 0;   // of the last stream Finish() handed over
+  std::string out_;       // the open stream's buffer, at its full size: bytes past used_ are free
+  size_t used_ = 0;       // the open stream's bytes
+  size_t last_size_ = 0;  // of the last stream Finish() handed over
   uint64_t records_ = 0;
   uint32_t crc_of_crcs_ = 0;
 };
