@@ -68,7 +68,7 @@ HttpRequest Client::Prepare(const std::string& method, const std::string& path, 
 }
 
 Result<HttpResponse> Client::Call(const std::string& method, const std::string& path,
-                                  const Query& query, std::string body,
+                                  const Query& query, std::string_view body,
                                   std::vector<std::pair<std::string, std::string>> headers,
                                   Retry retry) {
   const int max_retries = retry == Retry::kYes ? backoff_.max_retries() : 0;
@@ -96,8 +96,7 @@ Result<nlohmann::json> Client::CallJson(const std::string& method, const std::st
                                         const Query& query, std::string body, Retry retry) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-  DT_ASSIGN_OR_RETURN(HttpResponse res,
-                      Call(method, path, query, std::move(body), std::move(headers), retry));
+  DT_ASSIGN_OR_RETURN(HttpResponse res, Call(method, path, query, body, std::move(headers), retry));
   if (res.body.empty()) return nlohmann::json::object();
   auto json = nlohmann::json::parse(res.body, nullptr, false);
   if (json.is_discarded()) {
@@ -199,8 +198,8 @@ Result<nlohmann::json> Client::Load(const std::string& project, const std::strin
   std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", o.content_type}};
   if (!o.idempotency_key.empty()) headers.emplace_back("Idempotency-Key", o.idempotency_key);
   const Retry retry = o.idempotency_key.empty() ? Retry::kNo : Retry::kYes;
-  DT_ASSIGN_OR_RETURN(HttpResponse res, Call("POST", TablePath(project, table) + "/load", q,
-                                             std::move(body), std::move(headers), retry));
+  DT_ASSIGN_OR_RETURN(HttpResponse res, Call("POST", TablePath(project, table) + "/load", q, body,
+                                             std::move(headers), retry));
   auto json = nlohmann::json::parse(res.body, nullptr, false);
   if (json.is_discarded()) return Internal("load: the answer is not JSON");
   return json;

@@ -4,9 +4,11 @@
 // stay in order) and the partition has a free flush slot; then it goes to the send pool. The caller
 // only waits when the budget is spent, so encoding goes on while streams are sent.
 // Accounting: the budget counts what the buffers hold, their capacity: the open streams' (caller
-// thread only, open_bytes_), plus the queued and in-flight ones' until their send is answered
-// (queued_bytes_). The caller's thread takes mu_ only when a stream is finished, when the budget
-// is spent, and at checkpoints; per row it touches no lock.
+// thread only, open_bytes_), plus the queued, in-flight and spare ones' (queued_bytes_). A sent
+// stream's buffer is kept as a spare (at most kSpareBuffers) for the next stream a bucket starts:
+// a fresh 1 MiB buffer costs page faults, and its free a munmap, on every stream. Spares are
+// freed first when the budget is spent. The caller's thread takes mu_ only when a stream is
+// finished, when the budget is spent, and at checkpoints; per row it touches no lock.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -61,6 +63,7 @@ class MemoryWriter final : public UpsertWriter {
       Pending s = Take(p, b);
       std::lock_guard lock(mu_);
       Queue(p, std::move(s));
+      GiveSpare(bk);
     }
     const uint64_t used = open_bytes_ + queued_bytes_.load(std::memory_order_relaxed);
     if (used > peak_.load(std::memory_order_relaxed)) {
@@ -69,7 +72,11 @@ class MemoryWriter final : public UpsertWriter {
     if (used > t_.options.buffer_size) {
       std::unique_lock lock(mu_);
       while (error_.ok() && open_bytes_ + queued_bytes_.load() > t_.options.buffer_size) {
-        if (!FlushBiggest()) cv_.wait(lock);
+        if (!spare_.empty()) {
+          DropSpares();
+        } else if (!FlushBiggest()) {
+          cv_.wait(lock);
+        }
       }
       return error_;
     }
@@ -222,23 +229,36 @@ class MemoryWriter final : public UpsertWriter {
 
   void Send(Partition* p, Pending& job) {
     Status s;
-    std::string body = std::move(job.data);
+    std::string compressed;
+    std::string_view body = job.data;
     if (!t_.content_encoding.empty()) {
-      auto compressed = proto::Compress(t_.content_encoding, body);
-      if (compressed.ok()) {
-        body = std::move(compressed).value();
+      auto c = proto::Compress(t_.content_encoding, job.data);
+      if (c.ok()) {
+        compressed = std::move(c).value();
+        body = compressed;
       } else {
-        s = compressed.status();
+        s = c.status();
       }
     }
-    if (s.ok())
-      s = p->session->WriteBucket(job.bucket, std::move(body), job.records, t_.content_encoding);
-    body = std::string();  // freed before it stops counting
+    if (s.ok()) s = p->session->WriteBucket(job.bucket, body, job.records, t_.content_encoding);
+    compressed = std::string();
+    bool keep = false;  // the buffer becomes a spare
+    {
+      std::lock_guard lock(mu_);
+      keep = spare_.size() + spares_coming_ < kSpareBuffers && !stopped_;
+      if (keep) ++spares_coming_;
+    }
+    if (!keep) job.data = std::string();  // freed before it stops counting
     std::lock_guard lock(mu_);
     p->buckets[job.bucket].in_flight = false;
     --p->in_flight;
     --in_flight_;
-    queued_bytes_.fetch_sub(job.held);
+    if (keep) {
+      --spares_coming_;
+      spare_.push_back(std::move(job.data));  // still counted in queued_bytes_
+    } else {
+      queued_bytes_.fetch_sub(job.held);
+    }
     if (s.ok()) {
       ++stats_.streams_sent;
       stats_.bytes_sent += job.bytes;
@@ -272,11 +292,33 @@ class MemoryWriter final : public UpsertWriter {
     return true;
   }
 
+  // mu_ held, caller's thread: starts the bucket's next stream in a spare buffer, if there is one.
+  void GiveSpare(Bucket& bk) {
+    if (spare_.empty()) return;
+    std::string buffer = std::move(spare_.back());
+    spare_.pop_back();
+    queued_bytes_.fetch_sub(buffer.capacity());
+    bk.stream->Recycle(std::move(buffer));
+    const uint64_t capacity = bk.stream->capacity();
+    open_bytes_ += capacity - bk.held;
+    bk.held = capacity;
+  }
+
+  void DropSpares() {  // mu_ held
+    for (auto& buffer : spare_) {
+      const uint64_t capacity = buffer.capacity();
+      buffer = std::string();
+      queued_bytes_.fetch_sub(capacity);
+    }
+    spare_.clear();
+  }
+
   void ClearPartitions() {  // mu_ held, nothing in flight
     partitions_.clear();
     last_partition_ = nullptr;
     last_spec_.clear();
     open_bytes_ = 0;
+    DropSpares();
     queued_bytes_.store(0);
     queued_ = 0;
   }
@@ -294,6 +336,10 @@ class MemoryWriter final : public UpsertWriter {
   uint64_t open_bytes_ = 0;  // the caller's thread only: capacity of the open streams
   // Written under mu_; the caller's thread reads it without, to decide whether to take the lock.
   std::atomic<uint64_t> queued_bytes_{0};
+  // Guarded by mu_: sent streams' buffers for the next streams, and those about to join them.
+  static constexpr size_t kSpareBuffers = 4;
+  std::vector<std::string> spare_;
+  size_t spares_coming_ = 0;
   int queued_ = 0;                   // guarded by mu_: streams in the partitions' queues
   int in_flight_ = 0;                // guarded by mu_
   bool stopped_ = false;             // guarded by mu_: Abort or the destructor drop what is queued

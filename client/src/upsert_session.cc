@@ -81,7 +81,7 @@ Status UpsertSession::Refresh() {
   return Apply(nlohmann::json::parse(res.body, nullptr, false));
 }
 
-Status UpsertSession::WriteBucket(uint32_t bucket, std::string stream, uint64_t record_count,
+Status UpsertSession::WriteBucket(uint32_t bucket, std::string_view stream, uint64_t record_count,
                                   const std::string& content_encoding) {
   if (bucket >= slot_of_bucket_.size()) {
     return InvalidArgument("bucket " + std::to_string(bucket) + " is not below the table's " +
@@ -94,7 +94,7 @@ Status UpsertSession::WriteBucket(uint32_t bucket, std::string stream, uint64_t 
   std::vector<std::pair<std::string, std::string>> headers{
       {"Content-Type", "application/octet-stream"}};
   if (!content_encoding.empty()) headers.emplace_back("Content-Encoding", content_encoding);
-  return client_.Call("PUT", Path(), q, std::move(stream), std::move(headers)).status();
+  return client_.Call("PUT", Path(), q, stream, std::move(headers)).status();
 }
 
 Status UpsertSession::Commit(const CommitOptions& options, const Backoff::Sleeper& sleeper) {

@@ -86,10 +86,11 @@ class Client {
   Result<nlohmann::json> ListCompactions();
 
   // Any request: signs it, retries it per the policy, and turns a non-2xx answer into the
-  // server's Status. `path` is unencoded; query values are percent-encoded here.
+  // server's Status. `path` is unencoded; query values are percent-encoded here. `body` is not
+  // copied: it must stay alive until the call returns.
   enum class Retry { kYes, kNo };
   Result<HttpResponse> Call(const std::string& method, const std::string& path,
-                            const Query& query = {}, std::string body = {},
+                            const Query& query = {}, std::string_view body = {},
                             std::vector<std::pair<std::string, std::string>> headers = {},
                             Retry retry = Retry::kYes);
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,9 +51,10 @@ class UpsertSession {
   const nlohmann::json& last_json() const { return json_; }
 
   // Sends one whole record stream for `bucket` (already compressed in `content_encoding`, "" for
-  // none). A retry after a lost answer re-sends the same stream, which is harmless as long as the
-  // caller does not send the bucket's next stream before this call returns.
-  Status WriteBucket(uint32_t bucket, std::string stream, uint64_t record_count,
+  // none; not copied: the caller keeps it, and may reuse its buffer once this returns). A retry
+  // after a lost answer re-sends the same stream, which is harmless as long as the caller does not
+  // send the bucket's next stream before this call returns.
+  Status WriteBucket(uint32_t bucket, std::string_view stream, uint64_t record_count,
                      const std::string& content_encoding = "");
 
   // Commits, re-POSTing while the status is normal or committing; UpsertSessionNotFound while
