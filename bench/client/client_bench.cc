@@ -239,7 +239,9 @@ long PeakRssKb(const std::string& endpoint, const std::string& table, int partit
 constexpr int kConnections = 4;
 
 int main(int argc, char** argv) {
-  const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 500000;
+  // As deltatunnel-bench-ingest's default, whose HTTP ingest is the baseline: 2 M rows, long enough
+  // that the writer's first buckets filling and its last streams draining are not most of the run.
+  const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 2000000;
   const size_t rss_rows = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1000000;
   testing::ServerProcess server;
   const std::string endpoint = "http://127.0.0.1:" + std::to_string(server.port());
