@@ -15,18 +15,7 @@ inline int64_t UnZigZag(uint64_t v) {
   return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
 }
 
-inline void PutVarint(std::string* out, uint64_t v) {
-  char buf[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out->append(buf, n);
-}
-
-// The same, stored at p, which has room for kMaxVarint bytes; answers the end.
+// Stored at p, which has room for kMaxVarint bytes; answers the end.
 inline constexpr size_t kMaxVarint = 10;
 inline char* StoreVarint(char* p, uint64_t v) {
   while (v >= 0x80) {
@@ -35,6 +24,10 @@ inline char* StoreVarint(char* p, uint64_t v) {
   }
   *p++ = static_cast<char>(v);
   return p;
+}
+inline void PutVarint(std::string* out, uint64_t v) {
+  char buf[kMaxVarint];
+  out->append(buf, static_cast<size_t>(StoreVarint(buf, v) - buf));
 }
 
 // Reads a varint of at most 10 bytes at *p; false if truncated or overlong. Advances *p.
@@ -61,16 +54,6 @@ inline bool GetVarint(const char** p, const char* end, uint64_t* v) {
   return false;
 }
 
-inline void PutFixed32(std::string* out, uint32_t v) {
-  char buf[4];
-  for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>(v >> (8 * i));
-  out->append(buf, 4);
-}
-inline void PutFixed64(std::string* out, uint64_t v) {
-  char buf[8];
-  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(v >> (8 * i));
-  out->append(buf, 8);
-}
 // Little-endian, stored at p; answer the end.
 inline char* StoreFixed32(char* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
@@ -79,6 +62,14 @@ inline char* StoreFixed32(char* p, uint32_t v) {
 inline char* StoreFixed64(char* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
   return p + 8;
+}
+inline void PutFixed32(std::string* out, uint32_t v) {
+  char buf[4];
+  out->append(buf, static_cast<size_t>(StoreFixed32(buf, v) - buf));
+}
+inline void PutFixed64(std::string* out, uint64_t v) {
+  char buf[8];
+  out->append(buf, static_cast<size_t>(StoreFixed64(buf, v) - buf));
 }
 inline uint32_t LoadFixed32(const char* p) {
   uint32_t v = 0;
