@@ -16,7 +16,6 @@
 
 #include "deltatunnel/proto/compression.h"
 #include "deltatunnel/proto/record_stream.h"
-#include "deltatunnel/proto/row_codec.h"
 #include "row_file.h"
 #include "thread_pool.h"
 #include "writer_common.h"
@@ -49,13 +48,12 @@ class FileCacheWriter final : public UpsertWriter {
     if (own_dir_) std::filesystem::remove_all(dir_, ec);
   }
 
-  Status Write(std::string_view partition, proto::Row row, proto::RowOp op) override {
+  Status WriteNormal(std::string_view partition, const proto::Row& row, proto::RowOp op) override {
     {
       std::lock_guard lock(mu_);
       if (!error_.ok()) return error_;
     }
     DT_ASSIGN_OR_RETURN(std::string spec, names_.Canonical(partition));
-    DT_RETURN_IF_ERROR(proto::NormalizeRow(t_.schema, op == proto::RowOp::kDelete, &row));
     Partition* p = Find(spec);
     const size_t before = p->staged.size();
     AppendRowEntry(t_.schema, row, op, &p->staged);

@@ -17,7 +17,6 @@
 
 #include "deltatunnel/proto/compression.h"
 #include "deltatunnel/proto/record_stream.h"
-#include "deltatunnel/proto/row_codec.h"
 #include "thread_pool.h"
 #include "writer_common.h"
 
@@ -35,7 +34,7 @@ class MemoryWriter final : public UpsertWriter {
     cv_.wait(lock, [this] { return in_flight_ == 0; });
   }
 
-  Status Write(std::string_view partition, proto::Row row, proto::RowOp op) override {
+  Status WriteNormal(std::string_view partition, const proto::Row& row, proto::RowOp op) override {
     if (failed_.load(std::memory_order_acquire)) return FirstError();
     // Rows mostly come in runs of one partition: its spec is made canonical and looked up once.
     const bool same = last_partition_ != nullptr && partition == last_spec_;
@@ -43,7 +42,6 @@ class MemoryWriter final : public UpsertWriter {
     if (!same) {
       DT_ASSIGN_OR_RETURN(spec, names_.Canonical(partition));
     }
-    DT_RETURN_IF_ERROR(proto::NormalizeRow(t_.schema, op == proto::RowOp::kDelete, &row));
     Partition* p = last_partition_;
     if (!same) {
       DT_ASSIGN_OR_RETURN(p, Find(spec));
@@ -52,7 +50,7 @@ class MemoryWriter final : public UpsertWriter {
     }
     const uint32_t b = proto::BucketOf(p->session->hasher(), t_.schema, row, p->bucket_count());
     Bucket& bk = p->buckets[b];
-    bk.stream->WriteNormalized(row, op);  // normalised above
+    bk.stream->WriteNormalized(row, op);
 
     const uint64_t size = bk.stream->bytes();
     const uint64_t capacity = bk.stream->capacity();

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "deltatunnel/proto/partition_spec.h"
+#include "deltatunnel/proto/row_codec.h"
 #include "thread_pool.h"
 #include "writer_common.h"
 
@@ -55,6 +56,20 @@ Result<std::unique_ptr<UpsertWriter>> UpsertWriter::Open(Client& client, std::st
                       ContentEncodingOf(target.options.compress_algorithm));
   if (target.options.file_cached) return MakeFileCacheWriter(std::move(target));
   return MakeMemoryWriter(std::move(target));
+}
+
+Status UpsertWriter::Write(std::string_view partition, const proto::Row& row, proto::RowOp op) {
+  const bool is_delete = op == proto::RowOp::kDelete;
+  DT_ASSIGN_OR_RETURN(const bool as_is, proto::CheckRow(schema(), is_delete, row));
+  if (as_is) return WriteNormal(partition, row, op);
+  converted_ = row;
+  DT_RETURN_IF_ERROR(proto::NormalizeRow(schema(), is_delete, &converted_));
+  return WriteNormal(partition, converted_, op);
+}
+
+Status UpsertWriter::Write(std::string_view partition, proto::Row&& row, proto::RowOp op) {
+  DT_RETURN_IF_ERROR(proto::NormalizeRow(schema(), op == proto::RowOp::kDelete, &row));
+  return WriteNormal(partition, row, op);
 }
 
 }  // namespace deltatunnel::client

@@ -4,6 +4,7 @@
 #include <cfloat>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "decimal.h"
 #include "deltatunnel/proto/civil_date.h"
@@ -95,24 +96,147 @@ Status NormalizeStruct(const Type& type, List* list) {
   return Status::Ok();
 }
 
-}  // namespace
+// Whether NormalizeValue may change `value` or checks it only through a conversion: a FLOAT or
+// DOUBLE column's value of another numeric kind, and every DECIMAL and nested value.
+bool Converts(const Type& type, const Value& value) {
+  switch (type.kind) {
+    case TypeKind::kFloat:
+      return !std::holds_alternative<float>(value.v);
+    case TypeKind::kDouble:
+      return !std::holds_alternative<double>(value.v);
+    case TypeKind::kDecimal:
+    case TypeKind::kArray:
+    case TypeKind::kMap:
+    case TypeKind::kStruct:
+      return true;
+    default:
+      return false;
+  }
+}
 
-Status NormalizeValue(const Type& type, Value* value) {
-  auto& v = value->v;
+// NormalizeValue's checks of a value it leaves as it is: one for which Converts() is false.
+Status CheckValue(const Type& type, const Value& value) {
+  const auto& v = value.v;
   switch (type.kind) {
     case TypeKind::kBoolean:
-      return std::holds_alternative<bool>(v) ? Status::Ok() : Mismatch(type, *value);
+      return std::holds_alternative<bool>(v) ? Status::Ok() : Mismatch(type, value);
     case TypeKind::kTinyint:
     case TypeKind::kSmallint:
     case TypeKind::kInt:
     case TypeKind::kBigint: {
       const int64_t* i = std::get_if<int64_t>(&v);
-      if (i == nullptr) return Mismatch(type, *value);
+      if (i == nullptr) return Mismatch(type, value);
       if (type.kind == TypeKind::kTinyint) return CheckRange(type, *i, INT8_MIN, INT8_MAX);
       if (type.kind == TypeKind::kSmallint) return CheckRange(type, *i, INT16_MIN, INT16_MAX);
       if (type.kind == TypeKind::kInt) return CheckRange(type, *i, INT32_MIN, INT32_MAX);
       return Status::Ok();
     }
+    case TypeKind::kFloat:
+      return std::holds_alternative<float>(v) ? Status::Ok() : Mismatch(type, value);
+    case TypeKind::kDouble:
+      return std::holds_alternative<double>(v) ? Status::Ok() : Mismatch(type, value);
+    case TypeKind::kString:
+    case TypeKind::kBinary:
+    case TypeKind::kJson:
+      return std::holds_alternative<std::string>(v) ? Status::Ok() : Mismatch(type, value);
+    case TypeKind::kVarchar:
+    case TypeKind::kChar: {
+      const std::string* s = std::get_if<std::string>(&v);
+      if (s == nullptr) return Mismatch(type, value);
+      // Bytes bound characters from above: count characters only when the bytes exceed the limit.
+      if (s->size() <= static_cast<size_t>(type.length)) return Status::Ok();
+      const size_t chars = Utf8Chars(*s);
+      if (chars <= static_cast<size_t>(type.length)) return Status::Ok();
+      return InvalidArgument(std::to_string(chars) + " characters is longer than " +
+                             type.ToString() + " allows");
+    }
+    case TypeKind::kDate: {
+      const int64_t* i = std::get_if<int64_t>(&v);
+      if (i == nullptr) return Mismatch(type, value);
+      if (*i < kMinDateDays || *i > kMaxDateDays) {
+        return InvalidArgument("DATE " + std::to_string(*i) +
+                               " (epoch days) is outside 0001-01-01 to 9999-12-31");
+      }
+      return Status::Ok();
+    }
+    case TypeKind::kDatetime: {
+      const int64_t* i = std::get_if<int64_t>(&v);
+      if (i == nullptr) return Mismatch(type, value);
+      if (*i < kMinDateDays * kMsPerDay || *i > (kMaxDateDays + 1) * kMsPerDay - 1) {
+        return InvalidArgument("DATETIME " + std::to_string(*i) +
+                               " (epoch ms) is outside 0001-01-01 to 9999-12-31");
+      }
+      return Status::Ok();
+    }
+    case TypeKind::kTimestamp:
+    case TypeKind::kTimestampNtz: {
+      const Timestamp* ts = std::get_if<Timestamp>(&v);
+      if (ts == nullptr) return Mismatch(type, value);
+      if (ts->nanos < 0 || ts->nanos > 999'999'999) {
+        return InvalidArgument("nanoseconds " + std::to_string(ts->nanos) +
+                               " are outside 0 to 999999999");
+      }
+      if (ts->seconds < kMinSeconds || ts->seconds > kMaxSeconds) {
+        return InvalidArgument(type.ToString() + " " + std::to_string(ts->seconds) +
+                               " (epoch seconds) is outside 0001-01-01 to 9999-12-31");
+      }
+      return Status::Ok();
+    }
+    case TypeKind::kDecimal:
+    case TypeKind::kArray:
+    case TypeKind::kMap:
+    case TypeKind::kStruct:
+      break;  // Converts() is true for these: NormalizeValue checks them as it converts
+  }
+  return Internal(type.ToString() + " is checked by NormalizeValue only");
+}
+
+// The one loop behind NormalizeRow, NormalizePartialRow and CheckRow: the row's width, nulls, a
+// delete's key-only values, and `value_fn(type, value, &stop)` for each other value, which checks
+// (or normalises) it and may stop the loop. `updated` (partial upserts, mutable rows only) is the
+// set of columns the row updates; the others are set to null and not checked.
+template <typename RowT, typename ValueFn>
+Status CheckRowWith(const TableSchema& schema, bool is_delete, const std::vector<int>* updated,
+                    RowT& row, ValueFn&& value_fn) {
+  if (row.size() != schema.columns.size()) {
+    return InvalidArgument("the row has " + std::to_string(row.size()) + " values, the table " +
+                           std::to_string(schema.columns.size()) + " data columns");
+  }
+  for (size_t i = 0; i < row.size(); ++i) {
+    const Column& c = schema.columns[i];
+    auto& value = row[i];
+    const bool key = schema.IsKeyColumn(static_cast<int>(i));
+    if constexpr (!std::is_const_v<RowT>) {
+      // A linear search: partial updates name a few columns, and this allocates nothing.
+      if (updated != nullptr && !key &&
+          std::find(updated->begin(), updated->end(), static_cast<int>(i)) == updated->end()) {
+        value = Value();
+        continue;
+      }
+    }
+    if (value.is_null()) {
+      if (key) return InvalidArgument("column '" + c.name + "': a key column cannot be null");
+      if (!is_delete && !c.nullable) {
+        return InvalidArgument("column '" + c.name + "': is NOT NULL but the value is null");
+      }
+      continue;
+    }
+    if (is_delete && !key) {
+      return InvalidArgument("column '" + c.name + "': a delete carries only the key columns");
+    }
+    bool stop = false;
+    Status s = value_fn(c.type, value, &stop);
+    if (!s.ok()) return Prefixed("column '" + c.name + "': ", s);
+    if (stop) break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status NormalizeValue(const Type& type, Value* value) {
+  auto& v = value->v;
+  switch (type.kind) {
     case TypeKind::kFloat:
       if (std::holds_alternative<float>(v)) return Status::Ok();
       if (const double* d = std::get_if<double>(&v)) {
@@ -144,53 +268,6 @@ Status NormalizeValue(const Type& type, Value* value) {
         return NormalizeDecimal(*s, type.precision, type.scale, s);
       }
       return Mismatch(type, *value);
-    case TypeKind::kString:
-    case TypeKind::kBinary:
-    case TypeKind::kJson:
-      return std::holds_alternative<std::string>(v) ? Status::Ok() : Mismatch(type, *value);
-    case TypeKind::kVarchar:
-    case TypeKind::kChar: {
-      const std::string* s = std::get_if<std::string>(&v);
-      if (s == nullptr) return Mismatch(type, *value);
-      // Bytes bound characters from above: count characters only when the bytes exceed the limit.
-      if (s->size() <= static_cast<size_t>(type.length)) return Status::Ok();
-      const size_t chars = Utf8Chars(*s);
-      if (chars <= static_cast<size_t>(type.length)) return Status::Ok();
-      return InvalidArgument(std::to_string(chars) + " characters is longer than " +
-                             type.ToString() + " allows");
-    }
-    case TypeKind::kDate: {
-      const int64_t* i = std::get_if<int64_t>(&v);
-      if (i == nullptr) return Mismatch(type, *value);
-      if (*i < kMinDateDays || *i > kMaxDateDays) {
-        return InvalidArgument("DATE " + std::to_string(*i) +
-                               " (epoch days) is outside 0001-01-01 to 9999-12-31");
-      }
-      return Status::Ok();
-    }
-    case TypeKind::kDatetime: {
-      const int64_t* i = std::get_if<int64_t>(&v);
-      if (i == nullptr) return Mismatch(type, *value);
-      if (*i < kMinDateDays * kMsPerDay || *i > (kMaxDateDays + 1) * kMsPerDay - 1) {
-        return InvalidArgument("DATETIME " + std::to_string(*i) +
-                               " (epoch ms) is outside 0001-01-01 to 9999-12-31");
-      }
-      return Status::Ok();
-    }
-    case TypeKind::kTimestamp:
-    case TypeKind::kTimestampNtz: {
-      const Timestamp* ts = std::get_if<Timestamp>(&v);
-      if (ts == nullptr) return Mismatch(type, *value);
-      if (ts->nanos < 0 || ts->nanos > 999'999'999) {
-        return InvalidArgument("nanoseconds " + std::to_string(ts->nanos) +
-                               " are outside 0 to 999999999");
-      }
-      if (ts->seconds < kMinSeconds || ts->seconds > kMaxSeconds) {
-        return InvalidArgument(type.ToString() + " " + std::to_string(ts->seconds) +
-                               " (epoch seconds) is outside 0001-01-01 to 9999-12-31");
-      }
-      return Status::Ok();
-    }
     case TypeKind::kArray:
     case TypeKind::kMap:
     case TypeKind::kStruct: {
@@ -200,42 +277,29 @@ Status NormalizeValue(const Type& type, Value* value) {
       if (type.kind == TypeKind::kMap) return NormalizeMap(type, list);
       return NormalizeStruct(type, list);
     }
+    default:
+      return CheckValue(type, *value);
   }
-  return Mismatch(type, *value);
 }
 
-// The one loop behind NormalizeRow and NormalizePartialRow. `updated` (partial upserts only) is
-// the set of columns the row updates; the others are set to null and not checked.
 static Status NormalizeRowImpl(const TableSchema& schema, bool is_delete,
                                const std::vector<int>* updated, Row* row) {
-  if (row->size() != schema.columns.size()) {
-    return InvalidArgument("the row has " + std::to_string(row->size()) + " values, the table " +
-                           std::to_string(schema.columns.size()) + " data columns");
-  }
-  for (size_t i = 0; i < row->size(); ++i) {
-    const Column& c = schema.columns[i];
-    Value& value = (*row)[i];
-    const bool key = schema.IsKeyColumn(static_cast<int>(i));
-    // A linear search: partial updates name a few columns, and this allocates nothing.
-    if (updated != nullptr && !key &&
-        std::find(updated->begin(), updated->end(), static_cast<int>(i)) == updated->end()) {
-      value = Value();
-      continue;
-    }
-    if (value.is_null()) {
-      if (key) return InvalidArgument("column '" + c.name + "': a key column cannot be null");
-      if (!is_delete && !c.nullable) {
-        return InvalidArgument("column '" + c.name + "': is NOT NULL but the value is null");
-      }
-      continue;
-    }
-    if (is_delete && !key) {
-      return InvalidArgument("column '" + c.name + "': a delete carries only the key columns");
-    }
-    Status s = NormalizeValue(c.type, &value);
-    if (!s.ok()) return Prefixed("column '" + c.name + "': ", s);
-  }
-  return Status::Ok();
+  return CheckRowWith(schema, is_delete, updated, *row,
+                      [](const Type& t, Value& v, bool*) { return NormalizeValue(t, &v); });
+}
+
+Result<bool> CheckRow(const TableSchema& schema, bool is_delete, const Row& row) {
+  bool as_is = true;
+  DT_RETURN_IF_ERROR(
+      CheckRowWith(schema, is_delete, nullptr, row, [&](const Type& t, const Value& v, bool* stop) {
+        if (Converts(t, v)) {
+          as_is = false;
+          *stop = true;
+          return Status::Ok();
+        }
+        return CheckValue(t, v);
+      }));
+  return as_is;
 }
 
 Status NormalizeRow(const TableSchema& schema, bool is_delete, Row* row) {

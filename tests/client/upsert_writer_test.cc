@@ -146,6 +146,70 @@ TEST_CASE("writer: a refused row is an error and nothing is written", "[writer]"
   CHECK_THAT(refused.status().message(), Catch::Contains("upsert.commit.thread-num"));
 }
 
+TEST_CASE("writer: a row is read, not kept; one needing conversion is converted in a copy",
+          "[writer]") {
+  for (const char* file_cached : {"false", "true"}) {
+    INFO("sink.file-cached.enable=" << file_cached);
+    ClientFixture f;
+    nlohmann::json table = {{"name", "t"},
+                            {"columns",
+                             {{{"name", "id"}, {"type", "BIGINT"}, {"nullable", false}},
+                              {{"name", "x"}, {"type", "DOUBLE"}},
+                              {{"name", "amount"}, {"type", "DECIMAL(10,2)"}}}},
+                            {"primary_key", {"id"}},
+                            {"properties", {{"write.bucket.num", "4"}}}};
+    REQUIRE(f.client->CreateTable("p", table).ok());
+    auto w = UpsertWriter::Open(*f.client, "p", "t",
+                                Options({{"sink.file-cached.enable", file_cached}}));
+    REQUIRE(w.ok());
+    // One Row object for every write, as a sink that reuses its row does. Even ids carry a double
+    // (written where it is), odd ids an integer for the DOUBLE column (converted in a copy), and
+    // every amount is DECIMAL text (converted too) unless null.
+    proto::Row row(3);
+    for (int64_t id = 0; id < 300; ++id) {
+      row[0] = proto::Value(id);
+      row[1] = id % 2 == 0 ? proto::Value(static_cast<double>(id) + 0.5) : proto::Value(id);
+      row[2] = id % 3 == 0 ? proto::Value() : proto::Value(std::to_string(id) + ".5");
+      const proto::Row before = row;
+      REQUIRE((*w)->Write("", row).ok());
+      REQUIRE(row == before);  // the caller's row is as it was
+    }
+    // A refused row (an out-of-range DECIMAL, a string for the DOUBLE) writes nothing.
+    row[0] = proto::Value(int64_t{1000});
+    row[1] = proto::Value(1.0);
+    row[2] = proto::Value("123456789.5");
+    CHECK((*w)->Write("", row).code() == ErrorCode::kInvalidArgument);
+    row[1] = proto::Value("1.0");
+    row[2] = proto::Value();
+    CHECK((*w)->Write("", row).code() == ErrorCode::kInvalidArgument);
+    // A row given up is converted in itself.
+    REQUIRE((*w)->Write("", proto::Row{proto::Value(int64_t{300}), proto::Value(int64_t{3}),
+                                       proto::Value("7")})
+                .ok());
+    REQUIRE((*w)->Checkpoint().ok());
+    auto data = f.client->ReadData("p", "t", {});
+    REQUIRE(data.ok());
+    const auto rows = ParseNdjson(data->body);
+    REQUIRE(rows.size() == 301);
+    for (const auto& r : rows) {
+      const auto id = r["id"].get<int64_t>();
+      INFO(r.dump());
+      const double x = id == 300     ? 3.0
+                       : id % 2 == 0 ? static_cast<double>(id) + 0.5
+                                     : static_cast<double>(id);
+      CHECK(r["x"].get<double>() == x);
+      if (id == 300) {
+        CHECK(r["amount"] == "7.00");
+      } else if (id % 3 == 0) {
+        CHECK(r["amount"].is_null());
+      } else {
+        CHECK(r["amount"] == std::to_string(id) + ".50");
+      }
+    }
+    CHECK((*w)->stats().rows == 301);
+  }
+}
+
 namespace {
 
 void FileCacheRun(int partitions, int rows_per_partition, int rounds, const std::string& budget,

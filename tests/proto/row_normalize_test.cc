@@ -208,3 +208,105 @@ TEST_CASE("a partial row nulls and skips the columns it does not update", "[norm
   Row r3 = {Value(int64_t{1}), Value(), Value(), Value()};
   CHECK_FALSE(NormalizePartialRow(s, {9}, &r3).ok());
 }
+
+namespace {
+
+// Values of many kinds, for every column type below: right, convertible, wrong, out of range.
+std::vector<Value> Candidates() {
+  return {Value(),
+          Value(true),
+          Value(int64_t{7}),
+          Value(int64_t{300}),
+          Value(int64_t{INT64_MAX}),
+          Value(int64_t{2932897}),
+          Value(1.5f),
+          Value(2.5),
+          Value(1e300),
+          Value("ab"),
+          Value("abcd"),
+          Value("12.345"),
+          Value(Timestamp{0, 5}),
+          Value(Timestamp{0, -1}),
+          Value(List{Value(int64_t{1}), Value(2.5)})};
+}
+
+TableSchema ManyTypes() {
+  TableSchema s;
+  s.columns = {{"id", T("BIGINT"), false, ""},    {"b", T("BOOLEAN"), true, ""},
+               {"t", T("TINYINT"), true, ""},     {"f", T("FLOAT"), true, ""},
+               {"d", T("DOUBLE"), false, ""},     {"dec", T("DECIMAL(10,2)"), true, ""},
+               {"vc", T("VARCHAR(3)"), true, ""}, {"dt", T("DATE"), true, ""},
+               {"ts", T("TIMESTAMP"), true, ""},  {"arr", T("ARRAY<DOUBLE>"), true, ""},
+               {"s", T("STRING"), true, ""}};
+  s.primary_key = {0};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("CheckRow agrees with NormalizeRow without changing the row", "[normalize]") {
+  const TableSchema s = ManyTypes();
+  const std::vector<Value> pool = Candidates();
+  std::mt19937_64 rng(20261126);
+  int as_is = 0, converts = 0, refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    Row row;
+    // Mostly values of the column's own kind (so that whole rows pass), else any candidate.
+    const Row good = {Value(int64_t{1}),
+                      Value(false),
+                      Value(int64_t{-3}),
+                      Value(0.5f),
+                      Value(4.25),
+                      Value(),
+                      Value("xy"),
+                      Value(int64_t{18000}),
+                      Value(Timestamp{1, 2}),
+                      Value(),
+                      Value("s")};
+    for (size_t c = 0; c < s.columns.size(); ++c) {
+      row.push_back(rng() % 8 == 0 ? pool[rng() % pool.size()] : good[c]);
+    }
+    if (rng() % 50 == 0) row.pop_back();
+    const bool is_delete = rng() % 10 == 0;
+    if (is_delete) {
+      for (size_t c = 1; c < row.size(); ++c) {
+        if (rng() % 4 != 0) row[c] = Value();
+      }
+    }
+    const Row before = row;
+    Result<bool> checked = CheckRow(s, is_delete, row);
+    REQUIRE(row == before);  // read only
+    Row normalized = row;
+    const Status n = NormalizeRow(s, is_delete, &normalized);
+    INFO("row " << i);
+    if (!checked.ok()) {
+      ++refused;
+      // The same refusal, word for word.
+      CHECK(checked.status().code() == n.code());
+      CHECK(checked.status().message() == n.message());
+    } else if (*checked) {
+      ++as_is;
+      CHECK(n.ok());
+      CHECK(normalized == row);  // NormalizeRow would have left it as it is
+    } else {
+      ++converts;  // the caller normalises a copy: NormalizeRow decides
+    }
+  }
+  CHECK(as_is > 1000);
+  CHECK(converts > 1000);
+  CHECK(refused > 1000);
+}
+
+TEST_CASE("CheckRow sends converting values to NormalizeRow", "[normalize]") {
+  const TableSchema s = Orders();  // amount is DECIMAL: always converted
+  Row with_decimal = {Value(int64_t{1}), Value("3.4"), Value(int64_t{2}), Value()};
+  auto r = CheckRow(s, false, with_decimal);
+  REQUIRE(r.ok());
+  CHECK_FALSE(*r);
+  Row plain = {Value(int64_t{1}), Value(), Value(int64_t{2}), Value("abc")};
+  r = CheckRow(s, false, plain);
+  REQUIRE(r.ok());
+  CHECK(*r);
+  Row too_long = {Value(int64_t{1}), Value(), Value(int64_t{2}), Value("abcd")};
+  CHECK(CheckRow(s, false, too_long).status().message().rfind("column 'note': ", 0) == 0);
+}

@@ -49,8 +49,15 @@ class UpsertWriter {
   // `row` holds the data columns in schema order (no partition columns); `partition` is a spec
   // ("ds=20261125"; "" for a non-partitioned table). A row the schema refuses is InvalidArgument
   // and nothing is written. May block while the buffer budget is spent.
-  virtual Status Write(std::string_view partition, proto::Row row,
-                       proto::RowOp op = proto::RowOp::kUpsert) = 0;
+  // The row is read, not kept: a caller may reuse one Row object for all its rows. A row whose
+  // values are of their columns' own kinds (an int64_t for BIGINT, a double for DOUBLE, a string
+  // for STRING...) is checked and encoded where it is, with no copy; one that needs converting
+  // (an integer for a DOUBLE column, DECIMAL text, nested values) is converted in a copy.
+  Status Write(std::string_view partition, const proto::Row& row,
+               proto::RowOp op = proto::RowOp::kUpsert);
+  // The same for a row the caller gives up: a conversion is made in the row itself.
+  Status Write(std::string_view partition, proto::Row&& row,
+               proto::RowOp op = proto::RowOp::kUpsert);
   // Sends every buffered row and commits every open session, commit_thread_num at once. When it
   // answers OK all rows written before it are visible.
   virtual Status Checkpoint() = 0;
@@ -58,6 +65,14 @@ class UpsertWriter {
   virtual Status Abort() = 0;
   virtual WriterStats stats() const = 0;
   virtual const proto::TableSchema& schema() const = 0;
+
+ protected:
+  // Buffers a row that NormalizeRow(schema(), op == kDelete, ...) accepted as it is.
+  virtual Status WriteNormal(std::string_view partition, const proto::Row& row,
+                             proto::RowOp op) = 0;
+
+ private:
+  proto::Row converted_;  // the copy of a row that needed converting (its memory reused)
 };
 
 }  // namespace deltatunnel::client

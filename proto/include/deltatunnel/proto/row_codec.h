@@ -37,6 +37,11 @@ Status NormalizeRow(const TableSchema& schema, bool is_delete, Row* row);
 // columns are always updated) are set to null and not checked.
 Status NormalizePartialRow(const TableSchema& schema, const std::vector<int>& update_columns,
                            Row* row);
+// Checks a row as NormalizeRow does, without changing or copying it: true when NormalizeRow would
+// accept it as it is, false when it would convert a value first (an integer or FLOAT for a DOUBLE
+// column, a DECIMAL, ARRAY, MAP or STRUCT value; the row is then not checked to its end), and
+// NormalizeRow's error when a value it reaches is refused.
+Result<bool> CheckRow(const TableSchema& schema, bool is_delete, const Row& row);
 
 // Encoders append to `out`; they take normalised rows. Decoders answer InternalServerError for
 // bytes that are not an encoding of this schema (stored data is never the client's fault).
