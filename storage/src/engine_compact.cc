@@ -57,8 +57,13 @@ namespace {
 // Builds the base runs of one compaction into one SST file.
 class BaseWriter {
  public:
+  // The file is written with the database's own file options: out to the disk 1 MiB at a time,
+  // never more in flight (bytes_per_sync, strict), as RocksDB's flushes are. Written through the
+  // page cache unsynced, a base of a GB or more went to the disk in bursts that held commits'
+  // WAL syncs for 100 to 500 ms (deltatunnel-bench-storage, 200 commits of 100 k rows: commit p99
+  // 199, 203, 199 ms before, 144, 85, 77, 160 ms after, alternating runs).
   BaseWriter(const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf, std::string path)
-      : writer_(rocksdb::EnvOptions(), options, cf), path_(std::move(path)) {}
+      : writer_(rocksdb::EnvOptions(options), options, cf), path_(std::move(path)) {}
 
   Status Open() {
     rocksdb::Status s = writer_.Open(path_);
