@@ -59,9 +59,11 @@ class BaseWriter {
  public:
   // The file is written with the database's own file options: out to the disk 1 MiB at a time,
   // never more in flight (bytes_per_sync, strict), as RocksDB's flushes are. Written through the
-  // page cache unsynced, a base of a GB or more went to the disk in bursts that held commits'
-  // WAL syncs for 100 to 500 ms (deltatunnel-bench-storage, 200 commits of 100 k rows: commit p99
-  // 199, 203, 199 ms before, 144, 85, 77, 160 ms after, alternating runs).
+  // page cache unsynced, a base of a GB or more went to the disk in bursts while commits waited
+  // for their WAL syncs. 200 commits of 100 k rows into one partition (compacted every 20), a
+  // temporary commit-only mode of deltatunnel-bench-storage, alternating runs: commit p99 199,
+  // 203, 199 ms before, 144, 85, 77, 160 ms after; full runs of the benchmark 175, 260, 495 ms
+  // before, 138, 184 ms after (docs/benchmarks.md).
   BaseWriter(const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf, std::string path)
       : writer_(rocksdb::EnvOptions(options), options, cf), path_(std::move(path)) {}
 
