@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <type_traits>
 
@@ -96,14 +98,31 @@ Status NormalizeStruct(const Type& type, List* list) {
   return Status::Ok();
 }
 
+// One NaN: values are stored as their bits, and a NaN with another sign or payload ("-nan" in a
+// CSV body) would be stored as a value that reads back, and compares, as a different one.
+template <typename F>
+bool IsOtherNaN(F x) {
+  const F canonical = std::numeric_limits<F>::quiet_NaN();
+  return std::isnan(x) && std::memcmp(&x, &canonical, sizeof x) != 0;
+}
+template <typename F>
+F OneNaN(F x) {
+  return std::isnan(x) ? std::numeric_limits<F>::quiet_NaN() : x;
+}
+
 // Whether NormalizeValue may change `value` or checks it only through a conversion: a FLOAT or
-// DOUBLE column's value of another numeric kind, and every DECIMAL and nested value.
+// DOUBLE column's value of another numeric kind or a NaN other than the one, and every DECIMAL and
+// nested value.
 bool Converts(const Type& type, const Value& value) {
   switch (type.kind) {
-    case TypeKind::kFloat:
-      return !std::holds_alternative<float>(value.v);
-    case TypeKind::kDouble:
-      return !std::holds_alternative<double>(value.v);
+    case TypeKind::kFloat: {
+      const float* f = std::get_if<float>(&value.v);
+      return f == nullptr || IsOtherNaN(*f);
+    }
+    case TypeKind::kDouble: {
+      const double* d = std::get_if<double>(&value.v);
+      return d == nullptr || IsOtherNaN(*d);
+    }
     case TypeKind::kDecimal:
     case TypeKind::kArray:
     case TypeKind::kMap:
@@ -238,12 +257,15 @@ Status NormalizeValue(const Type& type, Value* value) {
   auto& v = value->v;
   switch (type.kind) {
     case TypeKind::kFloat:
-      if (std::holds_alternative<float>(v)) return Status::Ok();
+      if (float* f = std::get_if<float>(&v)) {
+        *f = OneNaN(*f);
+        return Status::Ok();
+      }
       if (const double* d = std::get_if<double>(&v)) {
         if (std::isfinite(*d) && std::fabs(*d) > FLT_MAX) {
           return InvalidArgument(std::to_string(*d) + " is out of range for FLOAT");
         }
-        v = static_cast<float>(*d);
+        v = OneNaN(static_cast<float>(*d));
         return Status::Ok();
       }
       if (const int64_t* i = std::get_if<int64_t>(&v)) {
@@ -252,9 +274,12 @@ Status NormalizeValue(const Type& type, Value* value) {
       }
       return Mismatch(type, *value);
     case TypeKind::kDouble:
-      if (std::holds_alternative<double>(v)) return Status::Ok();
+      if (double* d = std::get_if<double>(&v)) {
+        *d = OneNaN(*d);
+        return Status::Ok();
+      }
       if (const float* f = std::get_if<float>(&v)) {
-        v = static_cast<double>(*f);
+        v = OneNaN(static_cast<double>(*f));
         return Status::Ok();
       }
       if (const int64_t* i = std::get_if<int64_t>(&v)) {
