@@ -135,7 +135,7 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   wb.Delete(meta_cf_, keys::Table(t->id));
   wb.Delete(meta_cf_, keys::TableVersion(t->id));
   wb.Delete(meta_cf_, name_key);
-  for (char tag : {'P', 'C', 'I', 'M', 'K'}) {
+  for (char tag : {'P', 'C', 'I', 'M', 'F', 'K'}) {
     wb.DeleteRange(meta_cf_, keys::TablePrefix(tag, t->id), keys::TablePrefix(tag, t->id + 1));
   }
   rocksdb::WriteOptions wo;

@@ -12,15 +12,18 @@
 //      already in order), ingested with IngestExternalFile: the base bypasses the WAL and the
 //      memtable and lands in the lowest level, so compaction I/O does not compete with ingest.
 //      Base run ids carry keys::kBaseRunBit: the file never overlaps the deltas being flushed.
+//      The bases' key filters go into F records of a second SST file, ingested into CF meta in
+//      the same atomic call: written once, never in the WAL (manifest_record.h).
 //   3. Publishes, under the table's commit_mu (a commit's manifest copy cannot race it) in one
-//      synced WriteBatch: the M record (the partition's runs at or below Vc: the new base, and the
-//      older runs still needed by versions inside retention, now hidden from Vc on; see
-//      manifest.h), the P record (commits_since_major = commits above Vc), the C records at or
-//      below Vc stripped of their runs (the M record lists them now), and the K record deleted.
+//      synced WriteBatch: the M record (the bases, and Vc as the version the runs at or below it
+//      are hidden from; the runs stay listed in their C records, see manifest_record.h), the P
+//      record (commits_since_major = commits above Vc), and the K record deleted.
 //      Then the manifest is swapped under state_mu. Reads at >= Vc see base + deltas above Vc;
 //      reads below Vc see the old runs as before (promise 6).
 //   4. Runs that no readable version needs (hidden_from <= the oldest version inside retention)
-//      are dropped in that same batch, listed in D records; FreeRuns then frees their space
+//      are dropped in that same batch, listed in D records (the M record's
+//      deltas_dropped_through and the bases' F records deleted go with them; the dropped runs'
+//      C records are stripped of their runs after it); FreeRuns then frees their space
 //      (reclaimed_runs.h: files holding only such runs dropped whole, the rest compacted through
 //      a filter; no range tombstones).
 //      Retention moves with time, so ReclaimExpiredVersions (maintenance thread, every 30 s) does
@@ -49,6 +52,7 @@
 #include "engine_impl.h"
 #include "key_filter.h"
 #include "keys.h"
+#include "manifest_record.h"
 #include "run_format.h"
 
 namespace deltatunnel::storage {
@@ -126,6 +130,26 @@ class BaseWriter {
   std::vector<uint64_t> hashes_;
 };
 
+// Writes the bases' key filters as F records into one SST file for CF meta; false when no base
+// has one (no file to ingest).
+Result<bool> WriteBaseFilters(const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf,
+                              const std::string& path, uint64_t table_id,
+                              const std::vector<RunRef>& bases) {
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, cf);
+  bool opened = false;
+  for (const RunRef& base : bases) {  // run ids ascend: so do their keys
+    if (!base.key_filter) continue;
+    rocksdb::Status s = opened ? rocksdb::Status::OK() : writer.Open(path);
+    if (s.ok()) s = writer.Put(keys::BaseFilter(table_id, base.run_id), *base.key_filter);
+    if (!s.ok()) return Internal("compaction: writing " + path + ": " + s.ToString());
+    opened = true;
+  }
+  if (!opened) return false;
+  rocksdb::Status s = writer.Finish();
+  if (!s.ok()) return Internal("compaction: writing " + path + ": " + s.ToString());
+  return true;
+}
+
 RunRanges RangesOf(const std::vector<RunRef>& runs) {
   std::vector<uint64_t> ids;
   for (const RunRef& r : runs) ids.push_back(r.run_id);
@@ -144,23 +168,7 @@ uint64_t EngineImpl::OldestReadableLocked(const TableState& t, int64_t now) cons
 
 void EngineImpl::PutRunsRecord(const TableState& t, const std::string& canonical,
                                const PartitionManifest& m, rocksdb::WriteBatch* wb) {
-  messages::PartitionRunsRecord rec;
-  rec.set_base_version(m.base_version);
-  for (uint32_t b = 0; b < m.buckets.size(); ++b) {
-    for (const RunRef& r : m.buckets[b]) {
-      if (r.version > m.base_version) break;
-      auto* out = rec.add_runs();
-      out->set_run_id(r.run_id);
-      out->set_bucket(b);
-      out->set_version(r.version);
-      out->set_base(r.base);
-      out->set_hidden_from(r.hidden_from == kForever ? 0 : r.hidden_from);
-      out->set_rows(r.rows);
-      out->set_bytes(r.bytes);
-      if (r.key_filter) out->set_key_filter(*r.key_filter);
-    }
-  }
-  wb->Put(meta_cf_, keys::PartitionRuns(t.id, canonical), rec.SerializeAsString());
+  wb->Put(meta_cf_, keys::PartitionRuns(t.id, canonical), RunsRecordOf(m).SerializeAsString());
 }
 
 std::vector<RunRef> EngineImpl::DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable) {
@@ -172,7 +180,42 @@ std::vector<RunRef> EngineImpl::DropExpiredRuns(PartitionManifest* m, uint64_t o
     dropped.insert(dropped.end(), keep, bucket.end());
     bucket.erase(keep, bucket.end());
   }
+  for (const RunRef& r : dropped) {
+    if (!r.base) m->deltas_dropped_through = std::max(m->deltas_dropped_through, r.version);
+  }
   return dropped;
+}
+
+void EngineImpl::PutDropRecords(const TableState& t, const std::vector<RunRef>& dropped,
+                                rocksdb::WriteBatch* wb) {
+  PutReclaimRecords(RangesOf(dropped), wb);
+  for (const RunRef& r : dropped) {
+    if (r.base && !r.in_runs_record) wb->Delete(meta_cf_, keys::BaseFilter(t.id, r.run_id));
+  }
+}
+
+void EngineImpl::StripCommitRuns(TableState& t, const std::vector<RunRef>& dropped) {
+  // Their runs are ignored at Open already (deltas_dropped_through): this only gives the space
+  // back. C records of old versions change nowhere else: they are read without a lock, and written
+  // under commit_mu only so as not to bring back those of a table being dropped.
+  std::set<uint64_t> versions;
+  for (const RunRef& r : dropped) {
+    if (!r.base && !r.in_runs_record) versions.insert(r.version);
+  }
+  rocksdb::WriteBatch wb;
+  for (uint64_t v : versions) {
+    std::string value;
+    rocksdb::Status st = db_->Get({}, meta_cf_, keys::Commit(t.id, v), &value);
+    messages::CommitRecord c;
+    if (!st.ok() || !c.ParseFromString(value)) continue;  // the table is being dropped
+    c.clear_runs();
+    wb.Put(meta_cf_, keys::Commit(t.id, v), c.SerializeAsString());
+  }
+  if (wb.Count() == 0) return;
+  std::lock_guard commit_lock(t.commit_mu);
+  if (t.dropped) return;
+  rocksdb::Status st = db_->Write({}, &wb);
+  if (!st.ok()) spdlog::warn("stripping dropped runs from commit records: {}", st.ToString());
 }
 
 void EngineImpl::PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch* wb) {
@@ -293,6 +336,8 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   auto abandon = [&](Status why) {
     rocksdb::WriteBatch wb;
     wb.DeleteRange(data_cf_, keys::RunStart(first_id), keys::RunStart(first_id + buckets));
+    wb.DeleteRange(meta_cf_, keys::BaseFilter(t.id, first_id),
+                   keys::BaseFilter(t.id, first_id + buckets));
     wb.Delete(meta_cf_, keys::CompactionIntent(t.id, canonical));
     rocksdb::Status s = db_->Write(synced, &wb);
     if (!s.ok()) spdlog::warn("abandoning a compaction: {}", s.ToString());
@@ -337,46 +382,36 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   }
   auto wrote = writer.Finish();
   if (!wrote.ok()) return abandon(wrote.status());
+  const std::string filters_path =
+      fmt::format("{}/compaction-{}-filters.sst", options_.data_dir, first_id);
+  auto wrote_filters =
+      WriteBaseFilters(db_->GetOptions(meta_cf_), meta_cf_, filters_path, t.id, bases);
+  if (!wrote_filters.ok()) return abandon(wrote_filters.status());
   // The ingest does not keep snapshot consistency (no reader can name the fresh base run ids), so
   // the base file lands in the bottom level with sequence number 0 even while some RocksDB
-  // snapshot exists, and RocksDB never rewrites it to zero them out.
+  // snapshot exists, and RocksDB never rewrites it to zero them out. Both files land in one
+  // atomic call, or neither does.
   pin.reset();
-  if (*wrote) {
-    rocksdb::IngestExternalFileOptions ingest;
-    ingest.move_files = true;
-    ingest.snapshot_consistency = false;
-    st = db_->IngestExternalFile(data_cf_, {path}, ingest);
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-    if (!st.ok()) return abandon(Internal("compaction: ingesting the base: " + st.ToString()));
-  } else {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
+  std::vector<rocksdb::IngestExternalFileArg> ingest;
+  for (auto [cf, file, has] :
+       {std::tuple(data_cf_, path, *wrote), std::tuple(meta_cf_, filters_path, *wrote_filters)}) {
+    if (!has) continue;
+    rocksdb::IngestExternalFileArg& arg = ingest.emplace_back();
+    arg.column_family = cf;
+    arg.external_files = {file};
+    arg.options.move_files = true;
+    arg.options.snapshot_consistency = false;
   }
+  if (!ingest.empty()) st = db_->IngestExternalFiles(ingest);
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+  std::filesystem::remove(filters_path, ignored);
+  if (!st.ok()) return abandon(Internal("compaction: ingesting the base: " + st.ToString()));
   if (options_.compaction_pause) options_.compaction_pause();
 
-  // The commit records at or below Vc lose their run lists (the M record has them now). They are
-  // immutable until this compaction publishes, so they are read outside the lock.
-  std::set<uint64_t> versions;
-  for (const auto& bucket : pinned->buckets) {
-    for (const RunRef& r : bucket) {
-      if (!r.base && r.version > pinned->base_version && r.version <= vc) {
-        versions.insert(r.version);
-      }
-    }
-  }
-  rocksdb::WriteBatch wb;
-  for (uint64_t v : versions) {
-    std::string value;
-    st = db_->Get({}, meta_cf_, keys::Commit(t.id, v), &value);
-    if (!st.ok()) return abandon(Internal("compaction: reading commit record: " + st.ToString()));
-    messages::CommitRecord c;
-    if (!c.ParseFromString(value)) return abandon(Internal("corrupt commit record"));
-    c.clear_runs();
-    wb.Put(meta_cf_, keys::Commit(t.id, v), c.SerializeAsString());
-  }
-
   // 3. Publish.
+  rocksdb::WriteBatch wb;
+  std::vector<RunRef> dropped_runs;
   RunRanges dropped;
   {
     std::lock_guard commit_lock(t.commit_mu);
@@ -412,8 +447,9 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
         next->bytes += in[i].bytes;
       }
     }
-    dropped = RangesOf(DropExpiredRuns(next.get(), oldest));
-    PutReclaimRecords(dropped, &wb);
+    dropped_runs = DropExpiredRuns(next.get(), oldest);
+    dropped = RangesOf(dropped_runs);
+    PutDropRecords(t, dropped_runs, &wb);
     PutRunsRecord(t, canonical, *next, &wb);
     messages::PartitionRecord p;
     p.set_partition(canonical);
@@ -433,6 +469,7 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
     // Commits that came while it ran may have crossed the threshold again.
     MaybeQueueCompaction(t, canonical, pending);
   }
+  StripCommitRuns(t, dropped_runs);
   CountReclaimed(dropped);
   FreeRuns(std::move(dropped));
   return Status::Ok();
@@ -500,6 +537,7 @@ void EngineImpl::ReclaimExpiredVersions() {
   for (const auto& tp : tables) {
     TableState& t = *tp;
     RunRanges dropped;
+    std::vector<RunRef> dropped_runs;
     {
       std::lock_guard commit_lock(t.commit_mu);
       if (t.dropped) continue;
@@ -514,10 +552,11 @@ void EngineImpl::ReclaimExpiredVersions() {
       }
       for (auto& [canonical, m] : parts) {
         auto next = std::make_shared<PartitionManifest>(*m);
-        RunRanges gone = RangesOf(DropExpiredRuns(next.get(), oldest));
-        if (gone.empty()) continue;
+        std::vector<RunRef> gone_runs = DropExpiredRuns(next.get(), oldest);
+        if (gone_runs.empty()) continue;
+        RunRanges gone = RangesOf(gone_runs);
         rocksdb::WriteBatch wb;
-        PutReclaimRecords(gone, &wb);
+        PutDropRecords(t, gone_runs, &wb);
         PutRunsRecord(t, canonical, *next, &wb);
         rocksdb::Status st = db_->Write({}, &wb);
         if (!st.ok()) {
@@ -529,8 +568,10 @@ void EngineImpl::ReclaimExpiredVersions() {
           t.partitions[canonical] = std::move(next);
         }
         dropped.insert(dropped.end(), gone.begin(), gone.end());
+        dropped_runs.insert(dropped_runs.end(), gone_runs.begin(), gone_runs.end());
       }
     }
+    StripCommitRuns(t, dropped_runs);
     CountReclaimed(dropped);
     FreeRuns(std::move(dropped));
   }
@@ -540,15 +581,21 @@ void EngineImpl::ReclaimExpiredVersions() {
 Status EngineImpl::RecoverCompactions() {
   // Base runs of compactions a crash interrupted: referenced by nothing but their intent.
   rocksdb::WriteBatch wb;
+  int interrupted = 0;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
   for (it->Seek("K"); it->Valid() && it->key().starts_with("K"); it->Next()) {
     messages::CompactionIntentRecord intent;
-    if (!intent.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+    if (it->key().size() < 9 ||
+        !intent.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return Internal("corrupt compaction intent record");
     }
-    wb.DeleteRange(data_cf_, keys::RunStart(intent.first_run_id()),
-                   keys::RunStart(intent.first_run_id() + intent.run_count()));
+    const uint64_t table_id = GetBigEndian64(std::string_view(it->key().data() + 1, 8));
+    const uint64_t first = intent.first_run_id();
+    const uint64_t end = first + intent.run_count();
+    wb.DeleteRange(data_cf_, keys::RunStart(first), keys::RunStart(end));
+    wb.DeleteRange(meta_cf_, keys::BaseFilter(table_id, first), keys::BaseFilter(table_id, end));
     wb.Delete(meta_cf_, it->key());
+    ++interrupted;
   }
   if (!it->status().ok()) return Internal("reading intents: " + it->status().ToString());
   if (wb.Count() > 0) {
@@ -556,7 +603,7 @@ Status EngineImpl::RecoverCompactions() {
     wo.sync = true;
     rocksdb::Status st = db_->Write(wo, &wb);
     if (!st.ok()) return Internal("dropping interrupted compactions: " + st.ToString());
-    spdlog::info("dropped the output of {} interrupted compaction(s)", wb.Count() / 2);
+    spdlog::info("dropped the output of {} interrupted compaction(s)", interrupted);
   }
   // Leftover SST files of compactions that never ingested.
   std::error_code ec;

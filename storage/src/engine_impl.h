@@ -167,12 +167,18 @@ class EngineImpl final : public Engine {
   Status CheckFlow(const TableState& t, const std::string& canonical);
   // The oldest version a read may still ask for. Requires t.state_mu.
   uint64_t OldestReadableLocked(const TableState& t, int64_t now) const;
-  // Takes out of `m` the runs no version from `oldest_readable` on can see; answers them.
+  // Takes out of `m` the runs no version from `oldest_readable` on can see (raising its
+  // deltas_dropped_through); answers them.
   static std::vector<RunRef> DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable);
   void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
                      rocksdb::WriteBatch* wb);
   // Puts the D records of dropped runs (reclaimed_runs.h) in `wb`: the batch that drops them.
   void PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch* wb);
+  // PutReclaimRecords of runs DropExpiredRuns took, and the deletes of their bases' F records.
+  void PutDropRecords(const TableState& t, const std::vector<RunRef>& dropped,
+                      rocksdb::WriteBatch* wb);
+  // After the batch that dropped them: takes the dropped deltas out of their C records.
+  void StripCommitRuns(TableState& t, const std::vector<RunRef>& dropped);
   // After the manifests no longer name them: frees the space of dropped runs (now, or on a later
   // call once no read pinned before is left) and deletes their D records.
   void FreeRuns(RunRanges runs);

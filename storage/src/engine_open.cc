@@ -19,6 +19,7 @@
 #include "catalog.h"
 #include "engine_impl.h"
 #include "keys.h"
+#include "manifest_record.h"
 
 namespace deltatunnel::storage {
 
@@ -128,21 +129,33 @@ Status EngineImpl::LoadCatalog() {
 }
 
 Status EngineImpl::LoadCommitLog(TableState& t) {
-  std::map<std::string, std::shared_ptr<PartitionManifest>> parts;
-  auto manifest_of = [&](const std::string& canonical) -> Result<PartitionManifest*> {
-    auto& m = parts[canonical];
-    if (!m) {
+  struct Loading {
+    std::shared_ptr<PartitionManifest> m;
+    std::unique_ptr<ManifestLoader> loader;
+  };
+  std::map<std::string, Loading> parts;
+  auto loading = [&](const std::string& canonical) -> Result<Loading*> {
+    Loading& l = parts[canonical];
+    if (!l.m) {
       DT_ASSIGN_OR_RETURN(proto::PartitionSpec spec,
                           proto::ParsePartitionSpec(*t.schema, canonical));
-      m = std::make_shared<PartitionManifest>();
-      m->spec = std::move(spec);
-      m->buckets.resize(t.record.bucket_num());
+      l.m = std::make_shared<PartitionManifest>();
+      l.m->spec = std::move(spec);
+      l.m->buckets.resize(t.record.bucket_num());
+      l.loader = std::make_unique<ManifestLoader>(l.m.get());
     }
-    return m.get();
+    return &l;
+  };
+  auto filter_of = [&](uint64_t run_id) -> Result<std::string> {
+    std::string filter;
+    rocksdb::Status st = db_->Get({}, meta_cf_, keys::BaseFilter(t.id, run_id), &filter);
+    if (st.IsNotFound()) return std::string();
+    if (!st.ok()) return Internal("reading a base's key filter: " + st.ToString());
+    return filter;
   };
 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
-  // M records first: each partition's runs at or below its last major compaction.
+  // M records first: what each partition's C records do not say (manifest_record.h).
   const std::string mprefix = keys::TablePrefix('M', t.id);
   for (it->Seek(mprefix); it->Valid() && it->key().starts_with(mprefix); it->Next()) {
     messages::PartitionRunsRecord rec;
@@ -151,15 +164,8 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
     }
     const std::string canonical(it->key().data() + mprefix.size(),
                                 it->key().size() - mprefix.size());
-    DT_ASSIGN_OR_RETURN(PartitionManifest * m, manifest_of(canonical));
-    m->base_version = rec.base_version();
-    for (const auto& r : rec.runs()) {
-      if (r.bucket() >= m->buckets.size()) return Internal("run of an unknown bucket");
-      RunRef ref = MakeRunRef(r.run_id(), r.version(), r.rows(), r.bytes(), r.key_filter());
-      ref.base = r.base();
-      ref.hidden_from = r.hidden_from() == 0 ? kForever : r.hidden_from();
-      m->buckets[r.bucket()].push_back(std::move(ref));
-    }
+    DT_ASSIGN_OR_RETURN(Loading * l, loading(canonical));
+    DT_RETURN_IF_ERROR(l->loader->AddRunsRecord(rec, filter_of));
   }
   if (!it->status().ok()) return Internal("loading manifests: " + it->status().ToString());
 
@@ -171,14 +177,8 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
     }
     if (c.version() > t.version) break;  // cannot happen: written in one batch with V
     t.commit_times.push_back(c.committed_at_ms());
-    DT_ASSIGN_OR_RETURN(PartitionManifest * m, manifest_of(c.partition()));
-    if (c.version() <= m->base_version) c.clear_runs();  // listed in the M record
-    for (const auto& r : c.runs()) {
-      if (r.bucket() >= m->buckets.size()) return Internal("run of an unknown bucket");
-      m->buckets[r.bucket()].push_back(
-          MakeRunRef(r.run_id(), c.version(), r.rows(), r.bytes(), r.key_filter()));
-    }
-    m->version = c.version();
+    DT_ASSIGN_OR_RETURN(Loading * l, loading(c.partition()));
+    DT_RETURN_IF_ERROR(l->loader->AddCommit(c));
   }
   if (!it->status().ok()) return Internal("loading commit log: " + it->status().ToString());
 
@@ -188,12 +188,15 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
     if (!p.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return Internal("corrupt partition record");
     }
-    DT_ASSIGN_OR_RETURN(PartitionManifest * m, manifest_of(p.partition()));
-    m->commits_since_major = p.commits_since_major();
-    m->rows = p.rows();
-    m->bytes = p.bytes();
+    DT_ASSIGN_OR_RETURN(Loading * l, loading(p.partition()));
+    l->m->commits_since_major = p.commits_since_major();
+    l->m->rows = p.rows();
+    l->m->bytes = p.bytes();
   }
-  for (auto& [canonical, m] : parts) t.partitions[canonical] = std::move(m);
+  for (auto& [canonical, l] : parts) {
+    l.loader->Finish();
+    t.partitions[canonical] = std::move(l.m);
+  }
   return Status::Ok();
 }
 

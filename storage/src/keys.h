@@ -10,11 +10,14 @@
 //   N lower(project) 0x00 lower(table)     -> fixed64 BE table_id (case-insensitive names)
 //   P table_id(BE8) canonical_spec         -> PartitionRecord, rewritten by each commit of it
 //   C table_id(BE8) version(BE8)           -> CommitRecord: the commit log and the journal of
-//                                             runs published by each version
+//                                             runs published by each version (their runs
+//                                             stripped once retention drops them)
 //   I table_id(BE8) key                    -> IdempotencyRecord
-//   M table_id(BE8) canonical_spec         -> PartitionRunsRecord: the partition's runs at or
-//                                             below its last major compaction (bases, and deltas
-//                                             kept for versions inside retention)
+//   M table_id(BE8) canonical_spec         -> PartitionRunsRecord: the partition's bases and
+//                                             what else its last major compaction or reclaim
+//                                             changed (manifest_record.h)
+//   F table_id(BE8) run_id(BE8)            -> a base run's key filter (key_filter.h), written
+//                                             once, in an SST file ingested with the base
 //   K table_id(BE8) canonical_spec         -> CompactionIntentRecord: a compaction in flight
 //   D first_run_id(BE8)                    -> fixed64 BE end: runs [first, end) that no manifest
 //                                             references, being freed (reclaimed_runs.h)
@@ -56,6 +59,11 @@ std::string Partition(uint64_t table_id, std::string_view canonical);
 std::string Commit(uint64_t table_id, uint64_t version);
 inline std::string PartitionRuns(uint64_t table_id, std::string_view canonical) {
   return TablePrefix('M', table_id) + std::string(canonical);
+}
+inline std::string BaseFilter(uint64_t table_id, uint64_t run_id) {
+  std::string k = TablePrefix('F', table_id);
+  PutBigEndian64(&k, run_id);
+  return k;
 }
 inline std::string CompactionIntent(uint64_t table_id, std::string_view canonical) {
   return TablePrefix('K', table_id) + std::string(canonical);

@@ -30,6 +30,9 @@ struct RunRef {
   std::shared_ptr<const std::string> key_filter;  // key_filter.h; null: none
   bool base = false;
   uint64_t hidden_from = kForever;
+  // Listed with its filter inline in the M record, as every run at or below a compaction was
+  // before deltas stayed in their C records and bases' filters got F records (manifest_record.h).
+  bool in_runs_record = false;
   bool VisibleAt(uint64_t v) const { return version <= v && v < hidden_from; }
 };
 
@@ -41,7 +44,9 @@ struct PartitionManifest {
   uint64_t version = 0;  // of the last commit
   uint64_t commits_since_major = 0;
   uint64_t base_version = 0;  // of the last major compaction (0: none)
-  uint64_t rows = 0;          // estimate: rows readable at the latest version (before folding)
+  // Retention dropped every delta at or below this version (their C records' runs are ignored).
+  uint64_t deltas_dropped_through = 0;
+  uint64_t rows = 0;  // estimate: rows readable at the latest version (before folding)
   uint64_t bytes = 0;
 };
 

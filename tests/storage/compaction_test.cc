@@ -82,6 +82,14 @@ void RandomCommit(Engine& e, const TableInfo& info, std::mt19937_64& rng, int64_
   Must(e.Commit(s.id));
 }
 
+ErrorCode ScanStatus(Engine& e, uint64_t version) {
+  ScanOptions o;
+  o.project = "p";
+  o.table = "t";
+  o.at = AtVersion(version);
+  return e.Scan(o).status().code();
+}
+
 CompactionInfo CompactNow(Engine& e, std::optional<std::string> partition = std::nullopt) {
   auto c = Must(e.Compact("p", "t", partition));
   e.WaitForCompactions();
@@ -239,6 +247,50 @@ TEST_CASE("compaction: retention expires old versions after compaction and frees
   e = Must(Engine::Open(Options(dir.path, clock)));
   CHECK(ScanRows(*e, "t") == latest);
   CHECK(e->Scan(o).status().code() == ErrorCode::kVersionExpired);
+}
+
+TEST_CASE(
+    "compaction: after retention dropped one compaction's deltas, the versions left "
+    "read the same, also after a reopen",
+    "[storage][compaction][retention]") {
+  TempDir dir;
+  TestClock clock;
+  auto e = Must(Engine::Open(Options(dir.path, clock)));
+  auto info = Must(e->CreateTable(KvTable("t", false,
+                                          {{"write.bucket.num", "4"},
+                                           {"acid.partial.fields.update.enable", "true"},
+                                           {"acid.data.retain.hours", "1"},
+                                           {"compaction.major.commit-threshold", "1000"}})));
+  std::mt19937_64 rng(11);
+  constexpr int64_t kKeys = 200;
+  auto commits = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      RandomCommit(*e, info, rng, kKeys, 150);
+      clock.Advance(1000);
+    }
+  };
+  commits(4);
+  CHECK(CompactNow(*e).state == "done");  // base at 4, deltas 1-4 hidden from 4
+  clock.Advance(2 * 3600 * 1000);
+  commits(4);
+  CHECK(CompactNow(*e).state == "done");  // base at 8, base 4 and deltas 5-8 hidden from 8
+  commits(2);
+  // Versions 1 to 3 expired with the commits after them: their deltas go, the rest stays.
+  const Readings kept = ReadAll(*e, 4, 10, kKeys);
+  e->ReclaimExpiredVersions();
+  CHECK(e->Stats().compaction.versions_reclaimed > 0);
+  CHECK(ReadAll(*e, 4, 10, kKeys) == kept);
+  e.reset();
+  e = Must(Engine::Open(Options(dir.path, clock)));
+  CHECK(ReadAll(*e, 4, 10, kKeys) == kept);
+  CHECK(ScanStatus(*e, 3) == ErrorCode::kVersionExpired);
+  // A third compaction over what the reopen loaded, and another reopen.
+  commits(2);
+  const Readings more = ReadAll(*e, 4, 12, kKeys);
+  CHECK(CompactNow(*e).state == "done");
+  e.reset();
+  e = Must(Engine::Open(Options(dir.path, clock)));
+  CHECK(ReadAll(*e, 4, 12, kKeys) == more);
 }
 
 // A base run lands in its own SST file at the bottom level, which reclaiming drops whole

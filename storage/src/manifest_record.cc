@@ -1,0 +1,97 @@
+#include "manifest_record.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+namespace deltatunnel::storage {
+
+messages::PartitionRunsRecord RunsRecordOf(const PartitionManifest& m) {
+  messages::PartitionRunsRecord rec;
+  rec.set_base_version(m.base_version);
+  rec.set_deltas_in_commits(true);
+  rec.set_deltas_dropped_through(m.deltas_dropped_through);
+  std::set<uint64_t> hidden_froms;
+  for (uint32_t b = 0; b < m.buckets.size(); ++b) {
+    for (const RunRef& r : m.buckets[b]) {
+      if (r.version > m.base_version) break;
+      if (!r.base && !r.in_runs_record) {
+        hidden_froms.insert(r.hidden_from);  // a delta in its C record
+        continue;
+      }
+      auto* out = rec.add_runs();
+      out->set_run_id(r.run_id);
+      out->set_bucket(b);
+      out->set_version(r.version);
+      out->set_base(r.base);
+      out->set_hidden_from(r.hidden_from == kForever ? 0 : r.hidden_from);
+      out->set_rows(r.rows);
+      out->set_bytes(r.bytes);
+      if (!r.in_runs_record) {
+        out->set_filter_in_record(true);
+      } else if (r.key_filter) {
+        out->set_key_filter(*r.key_filter);
+      }
+    }
+  }
+  for (uint64_t v : hidden_froms) rec.add_hidden_froms(v);
+  return rec;
+}
+
+Status ManifestLoader::AddRunsRecord(const messages::PartitionRunsRecord& rec,
+                                     const FilterOf& filter_of) {
+  m_->base_version = rec.base_version();
+  m_->deltas_dropped_through = rec.deltas_dropped_through();
+  hidden_froms_.assign(rec.hidden_froms().begin(), rec.hidden_froms().end());
+  if (!std::is_sorted(hidden_froms_.begin(), hidden_froms_.end())) {
+    return Internal("corrupt partition runs record: hidden_froms unordered");
+  }
+  for (const auto& r : rec.runs()) {
+    if (r.bucket() >= m_->buckets.size()) {
+      return Internal("corrupt partition runs record: unknown bucket");
+    }
+    std::string filter = r.key_filter();
+    if (r.filter_in_record()) {
+      DT_ASSIGN_OR_RETURN(filter, filter_of(r.run_id()));
+    }
+    RunRef ref = MakeRunRef(r.run_id(), r.version(), r.rows(), r.bytes(), filter);
+    ref.base = r.base();
+    ref.hidden_from = r.hidden_from() == 0 ? kForever : r.hidden_from();
+    ref.in_runs_record = !r.filter_in_record();
+    m_->buckets[r.bucket()].push_back(std::move(ref));
+  }
+  return Status::Ok();
+}
+
+Status ManifestLoader::AddCommit(const messages::CommitRecord& c) {
+  m_->version = c.version();
+  if (c.runs().empty() || c.version() <= m_->deltas_dropped_through) return Status::Ok();
+  uint64_t hidden_from = kForever;
+  if (c.version() <= m_->base_version) {
+    auto it = std::lower_bound(hidden_froms_.begin(), hidden_froms_.end(), c.version());
+    if (it == hidden_froms_.end()) {
+      return Internal("corrupt partition runs record: no compaction folds version " +
+                      std::to_string(c.version()));
+    }
+    hidden_from = *it;
+  }
+  for (const auto& r : c.runs()) {
+    if (r.bucket() >= m_->buckets.size()) {
+      return Internal("corrupt commit record: run of an unknown bucket");
+    }
+    RunRef ref = MakeRunRef(r.run_id(), c.version(), r.rows(), r.bytes(), r.key_filter());
+    ref.hidden_from = hidden_from;
+    m_->buckets[r.bucket()].push_back(std::move(ref));
+  }
+  return Status::Ok();
+}
+
+void ManifestLoader::Finish() {
+  for (auto& bucket : m_->buckets) {
+    std::stable_sort(bucket.begin(), bucket.end(), [](const RunRef& a, const RunRef& b) {
+      return std::tie(a.version, a.base) < std::tie(b.version, b.base);
+    });
+  }
+}
+
+}  // namespace deltatunnel::storage
