@@ -171,21 +171,6 @@ void EngineImpl::PutRunsRecord(const TableState& t, const std::string& canonical
   wb->Put(meta_cf_, keys::PartitionRuns(t.id, canonical), RunsRecordOf(m).SerializeAsString());
 }
 
-std::vector<RunRef> EngineImpl::DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable) {
-  std::vector<RunRef> dropped;
-  for (auto& bucket : m->buckets) {
-    auto keep = std::stable_partition(bucket.begin(), bucket.end(), [&](const RunRef& r) {
-      return r.hidden_from > oldest_readable;
-    });
-    dropped.insert(dropped.end(), keep, bucket.end());
-    bucket.erase(keep, bucket.end());
-  }
-  for (const RunRef& r : dropped) {
-    if (!r.base) m->deltas_dropped_through = std::max(m->deltas_dropped_through, r.version);
-  }
-  return dropped;
-}
-
 void EngineImpl::PutDropRecords(const TableState& t, const std::vector<RunRef>& dropped,
                                 rocksdb::WriteBatch* wb) {
   PutReclaimRecords(RangesOf(dropped), wb);

@@ -167,9 +167,6 @@ class EngineImpl final : public Engine {
   Status CheckFlow(const TableState& t, const std::string& canonical);
   // The oldest version a read may still ask for. Requires t.state_mu.
   uint64_t OldestReadableLocked(const TableState& t, int64_t now) const;
-  // Takes out of `m` the runs no version from `oldest_readable` on can see (raising its
-  // deltas_dropped_through); answers them.
-  static std::vector<RunRef> DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable);
   void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
                      rocksdb::WriteBatch* wb);
   // Puts the D records of dropped runs (reclaimed_runs.h) in `wb`: the batch that drops them.

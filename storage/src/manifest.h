@@ -11,6 +11,7 @@
 // base + later deltas, and reads below Vc see the old runs exactly as before (promise 6).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -69,6 +70,24 @@ inline std::vector<RunRef> VisibleRuns(const PartitionManifest& m, uint32_t buck
     if (it->VisibleAt(version)) out.push_back(*it);
   }
   return out;
+}
+
+// Takes out of `m` the runs no version from `oldest_readable` on can see (retention), raising its
+// deltas_dropped_through; answers them. Deltas are hidden from the compaction that folded them,
+// which grows with their version, so the deltas dropped are always every one up to some version.
+inline std::vector<RunRef> DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable) {
+  std::vector<RunRef> dropped;
+  for (auto& bucket : m->buckets) {
+    auto keep = std::stable_partition(bucket.begin(), bucket.end(), [&](const RunRef& r) {
+      return r.hidden_from > oldest_readable;
+    });
+    dropped.insert(dropped.end(), keep, bucket.end());
+    bucket.erase(keep, bucket.end());
+  }
+  for (const RunRef& r : dropped) {
+    if (!r.base) m->deltas_dropped_through = std::max(m->deltas_dropped_through, r.version);
+  }
+  return dropped;
 }
 
 // The runs that answer net changes over (from, to], newest first: those visible at `from` (the

@@ -53,16 +53,8 @@ struct History {
     m.base_version = vc;
   }
 
-  // Retention: runs hidden from `oldest` or before go, their C records stripped.
-  void Drop(uint64_t oldest) {
-    for (auto& bucket : m.buckets) {
-      std::erase_if(bucket, [&](const RunRef& r) {
-        if (r.hidden_from > oldest) return false;
-        if (!r.base) m.deltas_dropped_through = std::max(m.deltas_dropped_through, r.version);
-        return true;
-      });
-    }
-  }
+  // Retention, as the engine does it.
+  void Drop(uint64_t oldest) { DropExpiredRuns(&m, oldest); }
 };
 
 PartitionManifest Load(const messages::PartitionRunsRecord& rec,
