@@ -7,12 +7,15 @@
 //   - peak RSS while 1000 sessions on 1000 partitions are open.
 // RowBatches are built before the clock starts: the figures are the engine's, not the row codec's.
 //
-// Usage: deltatunnel-bench-storage [--quick] [--dir /path]
+// Usage: deltatunnel-bench-storage [--quick] [--dir /path] [--file-delete-rate-mb N]
+// (--file-delete-rate-mb: EngineOptions::file_delete_bytes_per_sec in MiB/s, 0 unlinks obsolete
+// files at once; the default is the engine's.)
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/sst_file_writer.h>
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -163,6 +166,7 @@ double BaselineSstIngest(const std::string& dir, const std::vector<RawRow>& rows
 
 struct Bench {
   std::string dir;
+  int64_t file_delete_rate_mb = -1;  // -1: the engine's default
   std::unique_ptr<storage::Engine> engine;
   storage::TableInfo info;
   std::unique_ptr<proto::TableSchema> schema;
@@ -171,6 +175,7 @@ struct Bench {
     storage::EngineOptions o;
     o.data_dir = dir;
     o.sync_commits = sync;
+    if (file_delete_rate_mb >= 0) o.file_delete_bytes_per_sec = uint64_t(file_delete_rate_mb) << 20;
     engine = Check(storage::Engine::Open(o), "open engine");
   }
   void Create(const std::string& name, bool partitioned,
@@ -215,9 +220,13 @@ struct Bench {
 int main(int argc, char** argv) {
   bool quick = false;
   std::string dir = "/tmp/dt-bench-storage";
+  int64_t file_delete_rate_mb = -1;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
     if (std::strcmp(argv[i], "--dir") == 0 && i + 1 < argc) dir = argv[++i];
+    if (std::strcmp(argv[i], "--file-delete-rate-mb") == 0 && i + 1 < argc) {
+      file_delete_rate_mb = std::atoll(argv[++i]);
+    }
   }
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -226,6 +235,10 @@ int main(int argc, char** argv) {
   const size_t scan_rows = quick ? 1000000 : 10000000;
   fmt::print("deltatunnel storage benchmark{} — rows of ~100 bytes, 16 buckets\n\n",
              quick ? " (--quick)" : "");
+  if (file_delete_rate_mb >= 0) {
+    fmt::print("obsolete files freed at {} MiB/s{}\n\n", file_delete_rate_mb,
+               file_delete_rate_mb == 0 ? " (0: at once)" : "");
+  }
 
   // 1. Ingest.
   const std::vector<RawRow> rows = MakeRows(ingest_rows, rng);
@@ -233,6 +246,7 @@ int main(int argc, char** argv) {
   const double sst = BaselineSstIngest(dir + "/baseline-sst", rows);
   Bench b;
   b.dir = dir + "/engine";
+  b.file_delete_rate_mb = file_delete_rate_mb;
   b.Open(true);
   b.Create("ingest", false);
   double engine_rate = 0;

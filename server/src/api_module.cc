@@ -80,6 +80,7 @@ class ApiModule final : public ServerModule {
     options.sync_commits = config.storage.sync_commits;
     options.default_commit_threshold = config.storage.default_commit_threshold;
     options.block_cache_bytes = config.storage.block_cache_mb << 20;
+    options.file_delete_bytes_per_sec = config.storage.file_delete_rate_mb << 20;
     options.idempotency_ttl_hours = config.storage.idempotency_ttl_hours;
     options.compaction_threads = config.compaction.threads;
     options.compaction_nice = config.compaction.nice;

@@ -72,6 +72,7 @@ TEST_CASE("conf/deltatunnel.toml states exactly the built-in defaults", "[config
   CHECK(f.storage.sync_commits == d.storage.sync_commits);
   CHECK(f.storage.default_commit_threshold == d.storage.default_commit_threshold);
   CHECK(f.storage.block_cache_mb == d.storage.block_cache_mb);
+  CHECK(f.storage.file_delete_rate_mb == d.storage.file_delete_rate_mb);
   CHECK(f.storage.idempotency_ttl_hours == d.storage.idempotency_ttl_hours);
   CHECK(f.storage.min_free_bytes == d.storage.min_free_bytes);
   CHECK(f.auth.enabled == d.auth.enabled);
@@ -101,6 +102,7 @@ timezone = "Asia/Shanghai"
 sync_commits = false
 default_commit_threshold = 5
 block_cache_mb = 64
+file_delete_rate_mb = 32
 idempotency_ttl_hours = 200
 min_free_bytes = 2147483648
 [auth]
@@ -131,6 +133,7 @@ max_pending_deltas = 50
   CHECK_FALSE(c->storage.sync_commits);
   CHECK(c->storage.default_commit_threshold == 5);
   CHECK(c->storage.block_cache_mb == 64);
+  CHECK(c->storage.file_delete_rate_mb == 32);
   CHECK(c->storage.idempotency_ttl_hours == 200);
   CHECK(c->storage.min_free_bytes == 2147483648);
   CHECK(c->auth.enabled);

@@ -159,6 +159,7 @@ Status ReadStorage(TableReader& r, StorageConfig& c) {
   DT_RETURN_IF_ERROR(r.Bool("sync_commits", c.sync_commits));
   DT_RETURN_IF_ERROR(r.Uint("default_commit_threshold", c.default_commit_threshold));
   DT_RETURN_IF_ERROR(r.Uint("block_cache_mb", c.block_cache_mb));
+  DT_RETURN_IF_ERROR(r.Uint("file_delete_rate_mb", c.file_delete_rate_mb));
   DT_RETURN_IF_ERROR(r.Uint("idempotency_ttl_hours", c.idempotency_ttl_hours));
   return r.Uint("min_free_bytes", c.min_free_bytes);
 }
@@ -307,6 +308,8 @@ Status ValidateConfig(const ServerConfig& c) {
   DT_RETURN_IF_ERROR(
       InRange("storage.default_commit_threshold", c.storage.default_commit_threshold, 1, 100000));
   DT_RETURN_IF_ERROR(InRange("storage.block_cache_mb", c.storage.block_cache_mb, 0, 1 << 20));
+  DT_RETURN_IF_ERROR(
+      InRange("storage.file_delete_rate_mb", c.storage.file_delete_rate_mb, 0, 1 << 20));
   DT_RETURN_IF_ERROR(
       InRange("storage.idempotency_ttl_hours", c.storage.idempotency_ttl_hours, 1, 24 * 3650));
   for (size_t i = 0; i < c.auth.access_keys.size(); ++i) {

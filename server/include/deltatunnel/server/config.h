@@ -20,6 +20,9 @@ struct StorageConfig {
   uint32_t default_commit_threshold = 20;
   // RocksDB block cache, MiB.
   uint64_t block_cache_mb = 256;
+  // Obsolete WAL and SST files are freed at this rate, MiB/s (16 MiB at a time), so that freeing
+  // gigabytes at once does not stall the commits' syncs; 0 unlinks them at once.
+  uint64_t file_delete_rate_mb = 256;
   // How long a load's Idempotency-Key is remembered per table, hours (api.md: at least 7 days).
   uint32_t idempotency_ttl_hours = 168;
   // Below this many free bytes on the data directory's filesystem, requests that add data answer

@@ -27,6 +27,10 @@ struct EngineOptions {
   uint32_t idempotency_ttl_hours = 168;
   // RocksDB block cache, bytes.
   uint64_t block_cache_bytes = 256ull << 20;
+  // Rate at which obsolete WAL and SST files are freed (renamed to *.trash, then truncated 16 MiB
+  // at a time): a flush or a compaction that frees gigabytes at once stalls the filesystem's
+  // journal, and the commits' syncs with it. 0: unlinked at once.
+  uint64_t file_delete_bytes_per_sec = 256ull << 20;
   // Major compaction worker threads. 0: no compaction at all (no automatic trigger, Compact() is
   // refused, and no FlowExceeded backpressure, which would otherwise never lift).
   uint32_t compaction_threads = 1;
