@@ -23,7 +23,8 @@
 //   4. Runs that no readable version needs (hidden_from <= the oldest version inside retention)
 //      are dropped in that same batch, listed in D records (the M record's
 //      deltas_dropped_through and the bases' F records deleted go with them; the dropped runs'
-//      C records are stripped of their runs after it); FreeRuns then frees their space
+//      C records are stripped of their runs after it, or at Open after a crash between the two);
+//      FreeRuns then frees their space
 //      (reclaimed_runs.h: files holding only such runs dropped whole, the rest compacted through
 //      a filter; no range tombstones).
 //      Retention moves with time, so ReclaimExpiredVersions (maintenance thread, every 30 s) does
@@ -181,8 +182,9 @@ void EngineImpl::PutDropRecords(const TableState& t, const std::vector<RunRef>& 
 
 void EngineImpl::StripCommitRuns(TableState& t, const std::vector<RunRef>& dropped) {
   // Their runs are ignored at Open already (deltas_dropped_through): this only gives the space
-  // back. C records of old versions change nowhere else: they are read without a lock, and written
-  // under commit_mu only so as not to bring back those of a table being dropped.
+  // back (after a crash before it, LoadCommitLog strips them). C records of old versions change
+  // nowhere else: they are read without a lock, and written under commit_mu only so as not to bring
+  // back those of a table being dropped.
   std::set<uint64_t> versions;
   for (const RunRef& r : dropped) {
     if (!r.base && !r.in_runs_record) versions.insert(r.version);

@@ -185,6 +185,9 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
 
   const std::string prefix = keys::TablePrefix('C', t.id);
   messages::CommitRecord c;
+  // C records whose runs retention dropped but which a crash left unstripped (StripCommitRuns
+  // runs after the drop's batch): their runs are ignored below, and stripped here.
+  rocksdb::WriteBatch strip;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return Internal("corrupt commit record");
@@ -193,8 +196,16 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
     t.commit_times.push_back(c.committed_at_ms());
     DT_ASSIGN_OR_RETURN(Loading * l, loading(c.partition()));
     DT_RETURN_IF_ERROR(l->loader->AddCommit(c));
+    if (!c.runs().empty() && c.version() <= l->m->deltas_dropped_through) {
+      c.clear_runs();
+      strip.Put(meta_cf_, it->key(), c.SerializeAsString());
+    }
   }
   if (!it->status().ok()) return Internal("loading commit log: " + it->status().ToString());
+  if (strip.Count() > 0) {
+    rocksdb::Status st = db_->Write({}, &strip);
+    if (!st.ok()) return Internal("stripping dropped runs from commit records: " + st.ToString());
+  }
 
   const std::string pprefix = keys::TablePrefix('P', t.id);
   messages::PartitionRecord p;

@@ -8,7 +8,7 @@
 // changes: the base version; the versions the deltas at or below it are hidden from (a delta is
 // hidden from the first of them at or above its version: the compaction that folded it); and the
 // version through which retention dropped every delta (the runs of those C records are then
-// ignored, and stripped from the records afterwards).
+// ignored, and stripped from the records afterwards, or at the next Open after a crash).
 //
 // So a compaction publishes a few hundred bytes, not the filters of every run retention keeps:
 // those, 5 to 24 MB a publish in one synced batch in 200 commits of 100 k rows, held the commits

@@ -4,6 +4,7 @@
 // beside a compaction see one version; a partition too far behind refuses appends until the
 // compactor catches up. Crashes inside a compaction are in crash_test.cc.
 #include <fmt/format.h>
+#include <rocksdb/db.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "deltatunnel/messages/storage_meta.pb.h"
 #include "test_util.h"
 
 using namespace dt_test;
@@ -291,6 +293,100 @@ TEST_CASE(
   e.reset();
   e = Must(Engine::Open(Options(dir.path, clock)));
   CHECK(ReadAll(*e, 4, 12, kKeys) == more);
+}
+
+namespace {
+
+// The engine's C records (version -> record as stored), read with RocksDB directly while the
+// engine is closed; `replace` (version -> value) is written over them first.
+std::map<uint64_t, std::string> CommitRecords(const std::string& dir,
+                                              const std::map<uint64_t, std::string>& replace = {}) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, {}}, {"meta", {}}, {"data", {}}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  REQUIRE(rocksdb::DB::Open({}, dir, cfs, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::map<uint64_t, std::string> out;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, handles[1]));
+    for (it->Seek("C"); it->Valid() && it->key().starts_with("C"); it->Next()) {
+      deltatunnel::messages::CommitRecord c;
+      REQUIRE(c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())));
+      if (auto r = replace.find(c.version()); r != replace.end()) {
+        REQUIRE(db->Put({}, handles[1], it->key(), r->second).ok());
+        out[c.version()] = r->second;
+      } else {
+        out[c.version()] = it->value().ToString();
+      }
+    }
+  }
+  for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+  REQUIRE(db->Close().ok());
+  return out;
+}
+
+size_t RunsListed(const std::string& record) {
+  deltatunnel::messages::CommitRecord c;
+  REQUIRE(c.ParseFromString(record));
+  return static_cast<size_t>(c.runs_size());
+}
+
+}  // namespace
+
+// Retention's drop writes its batch, then strips the dropped deltas from their C records; a crash
+// between the two leaves run lists that Open ignores and strips.
+TEST_CASE("compaction: C records a crash left listing dropped runs are stripped at Open",
+          "[storage][compaction][retention][recovery]") {
+  TempDir dir;
+  TestClock clock;
+  std::mt19937_64 rng(12);
+  constexpr int64_t kKeys = 200;
+  {
+    auto e = Must(Engine::Open(Options(dir.path, clock)));
+    auto info = Must(e->CreateTable(KvTable("t", false,
+                                            {{"write.bucket.num", "4"},
+                                             {"acid.partial.fields.update.enable", "true"},
+                                             {"acid.data.retain.hours", "1"},
+                                             {"compaction.major.commit-threshold", "1000"}})));
+    auto commits = [&](int n) {
+      for (int i = 0; i < n; ++i) {
+        RandomCommit(*e, info, rng, kKeys, 150);
+        clock.Advance(1000);
+      }
+    };
+    commits(4);
+    CHECK(CompactNow(*e).state == "done");  // base at 4, deltas 1-4 hidden from 4
+    clock.Advance(2 * 3600 * 1000);
+    commits(4);
+  }
+  const std::map<uint64_t, std::string> before = CommitRecords(dir.path);
+  REQUIRE(before.size() == 8);
+  Readings kept;
+  {
+    auto e = Must(Engine::Open(Options(dir.path, clock)));
+    kept = ReadAll(*e, 4, 8, kKeys);
+    // Versions 1-3 expired: the deltas 1-4 go (4 reads from the base, which stays).
+    e->ReclaimExpiredVersions();
+    CHECK(ReadAll(*e, 4, 8, kKeys) == kept);
+  }
+  std::map<uint64_t, std::string> crashed;  // as if the strip had not happened
+  for (uint64_t v = 1; v <= 4; ++v) {
+    CHECK(RunsListed(before.at(v)) > 0);
+    CHECK(RunsListed(CommitRecords(dir.path).at(v)) == 0);  // stripped after the drop
+    crashed[v] = before.at(v);
+  }
+  CHECK(RunsListed(CommitRecords(dir.path, crashed).at(2)) > 0);
+  {
+    auto e = Must(Engine::Open(Options(dir.path, clock)));
+    CHECK(ReadAll(*e, 4, 8, kKeys) == kept);
+    CHECK(ScanStatus(*e, 3) == ErrorCode::kVersionExpired);
+  }
+  const std::map<uint64_t, std::string> after = CommitRecords(dir.path);
+  for (uint64_t v = 1; v <= 8; ++v) {
+    INFO("version " << v);
+    CHECK(RunsListed(after.at(v)) == (v <= 4 ? 0 : RunsListed(before.at(v))));
+  }
 }
 
 // A base run lands in its own SST file at the bottom level, which reclaiming drops whole
