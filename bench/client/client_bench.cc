@@ -1,19 +1,22 @@
-// deltatunnel-bench-client [rows] [rss_rows]: prints
-//   1. plain HTTP PUTs: the rows pre-encoded as 1 MiB record streams, PUT from 4 connections into
+// deltatunnel-bench-client [rows] [rss_rows] [rounds]: prints
+//   1. the writer's peak RSS with 256 partitions x 16 buckets (memory mode) and with 1000
+//      partitions (file-cache mode), each measured in a child process of its own;
+//   2. plain HTTP PUTs: the rows pre-encoded as 1 MiB record streams, PUT from 4 connections into
 //      one session, then committed, as deltatunnel-bench-ingest's HTTP ingest does (the baseline
 //      the writer should approach);
-//   2. the UpsertWriter with the same rows (encoding included): identity bodies with the default 2
-//      and with 4 buckets in flight, and snappy bodies;
-//   3. the writer's peak RSS with 256 partitions x 16 buckets (memory mode) and with 1000
-//      partitions (file-cache mode), each measured in a child process of its own;
-//   4. 1 and the default writer again with the server pinned to one core and the client to the
+//   3. the UpsertWriter with the same rows (encoding included): identity bodies with the default 2
+//      and with 4 buckets in flight, and snappy bodies; its rate over the baseline's of the same
+//      round, and the median over `rounds` (default 3);
+//   4. 2 and the default writer again with the server pinned to one core and the client to the
 //      other (as when the client has a machine of its own), on machines with 2 cores or more.
-// Build in Release (see bench/CMakeLists.txt); the server is started here on a free port.
+// Every run of 2 to 4 has a server of its own, started here on a free port with an empty data
+// directory. Build in Release (see bench/CMakeLists.txt).
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -238,66 +241,120 @@ long PeakRssKb(const std::string& endpoint, const std::string& table, int partit
 // As deltatunnel-bench-ingest's default.
 constexpr int kConnections = 4;
 
+namespace {
+
+struct Config {
+  const char* name;
+  bool writer;              // false: the plain PUT loop
+  const char* compression;  // the writer's
+  int in_flight;            // connections of the plain loop, upsert.flush.concurrent of the writer
+};
+
+struct Run {
+  double secs = 0;
+  uint64_t bytes = 0;
+  CpuTimes cpu;
+};
+
+// One measurement on a server of its own, with an empty data directory, so that every run starts
+// from the same state: on one server, a run ingests beside RocksDB's flushes and compactions of
+// the 200 MB the run before it wrote, and the second of any two runs was the slower (the baseline
+// repeated right after the writer ran at 0.55 to 1.0 of its first run).
+Run Measure(const Config& cfg, const std::vector<proto::Row>& rows, bool pinned) {
+  testing::ServerProcess server;
+  if (pinned) PinProcess(server.pid(), 1);
+  auto client = client::Client::Open({"http://127.0.0.1:" + std::to_string(server.port())});
+  if (!client.ok()) Die("client", client.status());
+  auto& c = **client;
+  if (auto r = c.CreateTable("bench", nlohmann::json::parse(TableJson("t", 16, false))); !r.ok()) {
+    Die("create table", r.status());
+  }
+  Run run;
+  const CpuTimes before = Cpu(server);
+  run.secs = cfg.writer ? WriterRun(c, "t", rows, cfg.compression, cfg.in_flight, &run.bytes)
+                        : PlainPutLoop(server, c, "t", rows, cfg.in_flight, &run.bytes);
+  const CpuTimes after = Cpu(server);
+  run.cpu = {after.client - before.client, after.server - before.server};
+  Report(cfg.name, rows.size(), run.bytes, run.secs);
+  ReportCpu(before, after, rows.size());
+  return run;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // As deltatunnel-bench-ingest's default, whose HTTP ingest is the baseline: 2 M rows, long enough
   // that the writer's first buckets filling and its last streams draining are not most of the run.
   const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 2000000;
   const size_t rss_rows = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1000000;
-  testing::ServerProcess server;
-  const std::string endpoint = "http://127.0.0.1:" + std::to_string(server.port());
-  auto client = client::Client::Open({endpoint});
-  if (!client.ok()) Die("client", client.status());
-  auto& c = **client;
-  for (const char* t :
-       {"plain", "writer", "writer_4", "writer_snappy", "plain_pinned", "writer_pinned"}) {
-    if (auto r = c.CreateTable("bench", nlohmann::json::parse(TableJson(t, 16, false))); !r.ok()) {
-      Die("create table", r.status());
+  const int rounds = argc > 3 ? std::atoi(argv[3]) : 3;
+  {
+    // Peak RSS first: a child forked later would count the parent's rows below as its own.
+    testing::ServerProcess server;
+    const std::string endpoint = "http://127.0.0.1:" + std::to_string(server.port());
+    auto client = client::Client::Open({endpoint});
+    if (!client.ok()) Die("client", client.status());
+    for (const char* tbl : {"rss_memory", "rss_file"}) {
+      auto r = (*client)->CreateTable("bench", nlohmann::json::parse(TableJson(tbl, 16, true)));
+      if (!r.ok()) Die("create table", r.status());
     }
+    double secs = 0;
+    long kb = PeakRssKb(endpoint, "rss_memory", 256, rss_rows, false, &secs);
+    std::printf("peak RSS, memory mode, 256 partitions x 16 buckets, %zu rows: %ld MB (%.1f s)\n",
+                rss_rows, kb / 1024, secs);
+    kb = PeakRssKb(endpoint, "rss_file", 1000, rss_rows, true, &secs);
+    std::printf("peak RSS, file-cache mode, 1000 partitions, %zu rows: %ld MB (%.1f s)\n", rss_rows,
+                kb / 1024, secs);
   }
-  // Peak RSS first: a child forked later would count the parent's rows below as its own.
-  for (const char* tbl : {"rss_memory", "rss_file"}) {
-    if (auto r = c.CreateTable("bench", nlohmann::json::parse(TableJson(tbl, 16, true))); !r.ok()) {
-      Die("create table", r.status());
-    }
-  }
-  double secs = 0;
-  long kb = PeakRssKb(endpoint, "rss_memory", 256, rss_rows, false, &secs);
-  std::printf("peak RSS, memory mode, 256 partitions x 16 buckets, %zu rows: %ld MB (%.1f s)\n",
-              rss_rows, kb / 1024, secs);
-  kb = PeakRssKb(endpoint, "rss_file", 1000, rss_rows, true, &secs);
-  std::printf("peak RSS, file-cache mode, 1000 partitions, %zu rows: %ld MB (%.1f s)\n", rss_rows,
-              kb / 1024, secs);
   const auto rows = bench::BenchRows(n);
-  std::printf("deltatunnel-bench-client: %zu rows of about 100 bytes, 16 buckets, one server\n", n);
-  uint64_t bytes = 0;
-  CpuTimes cpu = Cpu(server);
-  double t = PlainPutLoop(server, c, "plain", rows, kConnections, &bytes);
-  Report("plain HTTP PUTs (1 MiB streams, 4 connections), commit", n, bytes, t);
-  ReportCpu(cpu, Cpu(server), n);  // the client's part includes encoding the streams (untimed)
-  const double plain_rate = static_cast<double>(n) / t;
-  cpu = Cpu(server);
-  t = WriterRun(c, "writer", rows, "identity", 2, &bytes);
-  Report("UpsertWriter, identity bodies", n, bytes, t);
-  ReportCpu(cpu, Cpu(server), n);
-  std::printf("  writer / plain PUTs: %.2f\n", static_cast<double>(n) / t / plain_rate);
-  t = WriterRun(c, "writer_4", rows, "identity", kConnections, &bytes);
-  Report("UpsertWriter, identity, 4 in flight", n, bytes, t);
-  std::printf("  writer / plain PUTs: %.2f\n", static_cast<double>(n) / t / plain_rate);
-  t = WriterRun(c, "writer_snappy", rows, "snappy", 2, &bytes);
-  Report("UpsertWriter, snappy bodies (the default)", n, bytes, t);
+  std::printf(
+      "deltatunnel-bench-client: %zu rows of about 100 bytes, 16 buckets, %d rounds, each run on "
+      "a server of its own\n",
+      n, rounds);
+  const Config plain = {"plain HTTP PUTs (1 MiB streams, 4 connections)", false, "", kConnections};
+  const std::vector<Config> writers = {
+      {"UpsertWriter, identity bodies", true, "identity", 2},
+      {"UpsertWriter, identity, 4 in flight", true, "identity", kConnections},
+      {"UpsertWriter, snappy bodies (the default)", true, "snappy", 2}};
+  std::vector<std::vector<double>> ratios(writers.size());
+  for (int round = 1; round <= rounds; ++round) {
+    std::printf("round %d\n", round);
+    const double base = static_cast<double>(n) / Measure(plain, rows, false).secs;
+    for (size_t i = 0; i < writers.size(); ++i) {
+      const double rate = static_cast<double>(n) / Measure(writers[i], rows, false).secs;
+      ratios[i].push_back(rate / base);
+      std::printf("  writer / plain PUTs: %.2f\n", rate / base);
+    }
+  }
+  for (size_t i = 0; i < writers.size(); ++i) {
+    std::printf("%-44s writer / plain PUTs, median of %d rounds: %.2f (", writers[i].name, rounds,
+                Median(ratios[i]));
+    for (size_t r = 0; r < ratios[i].size(); ++r) {
+      std::printf("%s%.2f", r ? ", " : "", ratios[i][r]);
+    }
+    std::printf(")\n");
+  }
 
   // 4. The baseline and the default writer again with the server on one core and the client on
   // the other, as when the client has a machine of its own: the writer's own cost beside the
   // encoding it has to do, without the two sides taking CPU from each other.
-  if (!PinProcess(server.pid(), 1) || !PinProcess(getpid(), 0)) {
+  if (!PinProcess(getpid(), 0)) {
     std::printf("(no second core: the pinned runs are skipped)\n");
     return 0;
   }
-  t = PlainPutLoop(server, c, "plain_pinned", rows, kConnections, &bytes);
-  Report("pinned: plain HTTP PUTs, 4 connections", n, bytes, t);
-  const double pinned_rate = static_cast<double>(n) / t;
-  t = WriterRun(c, "writer_pinned", rows, "identity", 2, &bytes);
-  Report("pinned: UpsertWriter, identity bodies", n, bytes, t);
-  std::printf("  writer / plain PUTs, pinned: %.2f\n", static_cast<double>(n) / t / pinned_rate);
+  std::vector<double> pinned;
+  for (int round = 1; round <= rounds; ++round) {
+    const Config p = {"pinned: plain HTTP PUTs, 4 connections", false, "", kConnections};
+    const Config w = {"pinned: UpsertWriter, identity bodies", true, "identity", 2};
+    const double base = static_cast<double>(n) / Measure(p, rows, true).secs;
+    pinned.push_back(static_cast<double>(n) / Measure(w, rows, true).secs / base);
+    std::printf("  writer / plain PUTs, pinned: %.2f\n", pinned.back());
+  }
+  std::printf("pinned: writer / plain PUTs, median of %d rounds: %.2f\n", rounds, Median(pinned));
   return 0;
 }
