@@ -1,6 +1,7 @@
 #include "run_format.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "coding.h"
 #include "key_filter.h"
@@ -64,19 +65,54 @@ class RunBuilder {
   std::vector<uint64_t> hashes_;
 };
 
+// The first 8 bytes of `key` as a big-endian integer, zero-padded: keys whose prefixes differ
+// compare as their prefixes do (a shorter key pads with zeros, below any byte the longer one has
+// there, unless it is a prefix of it, which the full comparison then orders).
+uint64_t KeyPrefix(std::string_view key) {
+  unsigned char b[8] = {};
+  std::memcpy(b, key.data(), std::min<size_t>(key.size(), 8));
+  uint64_t v = 0;
+  for (unsigned char c : b) v = (v << 8) | c;
+  return v;
+}
+
+// Row `index` of a batch, with what sorting it needs at hand (16 bytes, no pointer chasing).
+struct SortItem {
+  uint32_t bucket;
+  uint32_t index;
+  uint64_t prefix;
+};
+
 }  // namespace
+
+// Rows ordered by (bucket, key, arrival) give every run and its duplicates, arrival last: an
+// unstable sort on (bucket, key prefix, key, index) is that order, and compares integers in one
+// array for nearly every pair (a stable sort of indices read both rows' keys through the batch on
+// every comparison: a tenth of the server's CPU in a write-heavy profile).
+std::vector<uint32_t> SortedOrder(const std::vector<proto::RowRef>& refs) {
+  std::vector<SortItem> items(refs.size());
+  for (uint32_t i = 0; i < items.size(); ++i)
+    items[i] = {refs[i].bucket, i, KeyPrefix(refs[i].key)};
+  std::sort(items.begin(), items.end(), [&refs](const SortItem& a, const SortItem& b) {
+    if (a.bucket != b.bucket) return a.bucket < b.bucket;
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    if (refs[a.index].key.size() > 8 || refs[b.index].key.size() > 8 ||
+        refs[a.index].key.size() != refs[b.index].key.size()) {
+      const int c = refs[a.index].key.compare(refs[b.index].key);
+      if (c != 0) return c < 0;
+    }
+    return a.index < b.index;
+  });
+  std::vector<uint32_t> order(items.size());
+  for (size_t i = 0; i < items.size(); ++i) order[i] = items[i].index;
+  return order;
+}
 
 Result<std::vector<PendingRun>> BuildRuns(const proto::TableSchema& schema,
                                           const proto::RowBatch& batch) {
-  // Rows ordered by (bucket, key, arrival): one stable sort gives every run and its duplicates.
-  std::vector<uint32_t> order(batch.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::vector<proto::RowRef> refs(batch.size());
   for (size_t i = 0; i < refs.size(); ++i) refs[i] = batch[i];
-  std::stable_sort(order.begin(), order.end(), [&refs](uint32_t a, uint32_t b) {
-    if (refs[a].bucket != refs[b].bucket) return refs[a].bucket < refs[b].bucket;
-    return refs[a].key < refs[b].key;
-  });
+  const std::vector<uint32_t> order = SortedOrder(refs);
 
   std::vector<PendingRun> runs;
   KeyFold fold(schema);

@@ -44,6 +44,9 @@ struct PendingRun {
   std::string key_filter;  // key_filter.h
 };
 
+// The indices of `rows` in (bucket, key, arrival) order: each run's rows, duplicates by arrival.
+std::vector<uint32_t> SortedOrder(const std::vector<proto::RowRef>& rows);
+
 // One run per bucket the batch touches, in bucket order.
 Result<std::vector<PendingRun>> BuildRuns(const proto::TableSchema& schema,
                                           const proto::RowBatch& batch);

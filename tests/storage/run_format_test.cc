@@ -3,6 +3,9 @@
 #include "../../storage/src/run_format.h"
 #include "../../storage/src/key_filter.h"
 
+#include <algorithm>
+#include <random>
+
 #include "deltatunnel/proto/row_codec.h"
 #include "test_util.h"
 
@@ -133,4 +136,37 @@ TEST_CASE("run: the key filter has no false negatives and few false positives", 
   }
   CHECK(false_positives < 30);  // ~1% expected of 1000
   CHECK(KeyFilterMayContain("", 42));
+}
+
+TEST_CASE("run: rows sort by bucket, key bytes and arrival, keys of any length", "[storage][run]") {
+  // Keys that share 8-byte prefixes, are prefixes of each other, hold zero bytes, or repeat.
+  const std::vector<std::string> pool = {"",
+                                         std::string("\0", 1),
+                                         std::string("A\0", 2),
+                                         "A",
+                                         "AAAAAAAA",
+                                         "AAAAAAAAA",
+                                         "AAAAAAAAB",
+                                         std::string("AAAAAAAA\0", 9),
+                                         "AAAAAAA",
+                                         "\xff\xff\xff\xff\xff\xff\xff\xff",
+                                         "\xff\xff\xff\xff\xff\xff\xff\xff\x01",
+                                         "01234567",
+                                         "01234568"};
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<proto::RowRef> rows(rng() % 64);
+    for (auto& r : rows) {
+      r.bucket = static_cast<uint32_t>(rng() % 3);
+      r.key = pool[rng() % pool.size()];
+    }
+    std::vector<uint32_t> expect(rows.size());
+    for (uint32_t i = 0; i < expect.size(); ++i) expect[i] = i;
+    std::stable_sort(expect.begin(), expect.end(), [&rows](uint32_t a, uint32_t b) {
+      if (rows[a].bucket != rows[b].bucket) return rows[a].bucket < rows[b].bucket;
+      return rows[a].key < rows[b].key;
+    });
+    INFO("round " << round);
+    REQUIRE(SortedOrder(rows) == expect);
+  }
 }
