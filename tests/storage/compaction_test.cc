@@ -84,6 +84,24 @@ void RandomCommit(Engine& e, const TableInfo& info, std::mt19937_64& rng, int64_
   Must(e.Commit(s.id));
 }
 
+// Table "t" with partial updates, whose versions expire after 1 h and which compacts only when
+// asked; RetentionCommits makes `n` random commits to it over keys [0, keys), a second apart.
+TableInfo RetentionTable(Engine& e) {
+  return Must(e.CreateTable(KvTable("t", false,
+                                    {{"write.bucket.num", "4"},
+                                     {"acid.partial.fields.update.enable", "true"},
+                                     {"acid.data.retain.hours", "1"},
+                                     {"compaction.major.commit-threshold", "1000"}})));
+}
+
+void RetentionCommits(Engine& e, const TableInfo& info, std::mt19937_64& rng, TestClock& clock,
+                      int64_t keys, int n) {
+  for (int i = 0; i < n; ++i) {
+    RandomCommit(e, info, rng, keys, 150);
+    clock.Advance(1000);
+  }
+}
+
 ErrorCode ScanStatus(Engine& e, uint64_t version) {
   ScanOptions o;
   o.project = "p";
@@ -258,19 +276,10 @@ TEST_CASE(
   TempDir dir;
   TestClock clock;
   auto e = Must(Engine::Open(Options(dir.path, clock)));
-  auto info = Must(e->CreateTable(KvTable("t", false,
-                                          {{"write.bucket.num", "4"},
-                                           {"acid.partial.fields.update.enable", "true"},
-                                           {"acid.data.retain.hours", "1"},
-                                           {"compaction.major.commit-threshold", "1000"}})));
+  const TableInfo info = RetentionTable(*e);
   std::mt19937_64 rng(11);
   constexpr int64_t kKeys = 200;
-  auto commits = [&](int n) {
-    for (int i = 0; i < n; ++i) {
-      RandomCommit(*e, info, rng, kKeys, 150);
-      clock.Advance(1000);
-    }
-  };
+  auto commits = [&](int n) { RetentionCommits(*e, info, rng, clock, kKeys, n); };
   commits(4);
   CHECK(CompactNow(*e).state == "done");  // base at 4, deltas 1-4 hidden from 4
   clock.Advance(2 * 3600 * 1000);
@@ -344,17 +353,8 @@ TEST_CASE("compaction: C records a crash left listing dropped runs are stripped 
   constexpr int64_t kKeys = 200;
   {
     auto e = Must(Engine::Open(Options(dir.path, clock)));
-    auto info = Must(e->CreateTable(KvTable("t", false,
-                                            {{"write.bucket.num", "4"},
-                                             {"acid.partial.fields.update.enable", "true"},
-                                             {"acid.data.retain.hours", "1"},
-                                             {"compaction.major.commit-threshold", "1000"}})));
-    auto commits = [&](int n) {
-      for (int i = 0; i < n; ++i) {
-        RandomCommit(*e, info, rng, kKeys, 150);
-        clock.Advance(1000);
-      }
-    };
+    const TableInfo info = RetentionTable(*e);
+    auto commits = [&](int n) { RetentionCommits(*e, info, rng, clock, kKeys, n); };
     commits(4);
     CHECK(CompactNow(*e).state == "done");  // base at 4, deltas 1-4 hidden from 4
     clock.Advance(2 * 3600 * 1000);
