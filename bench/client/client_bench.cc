@@ -250,17 +250,11 @@ struct Config {
   int in_flight;            // connections of the plain loop, upsert.flush.concurrent of the writer
 };
 
-struct Run {
-  double secs = 0;
-  uint64_t bytes = 0;
-  CpuTimes cpu;
-};
-
 // One measurement on a server of its own, with an empty data directory, so that every run starts
 // from the same state: on one server, a run ingests beside RocksDB's flushes and compactions of
 // the 200 MB the run before it wrote, and the second of any two runs was the slower (the baseline
 // repeated right after the writer ran at 0.55 to 1.0 of its first run).
-Run Measure(const Config& cfg, const std::vector<proto::Row>& rows, bool pinned) {
+double Measure(const Config& cfg, const std::vector<proto::Row>& rows, bool pinned) {
   testing::ServerProcess server;
   if (pinned) PinProcess(server.pid(), 1);
   auto client = client::Client::Open({"http://127.0.0.1:" + std::to_string(server.port())});
@@ -269,15 +263,14 @@ Run Measure(const Config& cfg, const std::vector<proto::Row>& rows, bool pinned)
   if (auto r = c.CreateTable("bench", nlohmann::json::parse(TableJson("t", 16, false))); !r.ok()) {
     Die("create table", r.status());
   }
-  Run run;
+  uint64_t bytes = 0;
   const CpuTimes before = Cpu(server);
-  run.secs = cfg.writer ? WriterRun(c, "t", rows, cfg.compression, cfg.in_flight, &run.bytes)
-                        : PlainPutLoop(server, c, "t", rows, cfg.in_flight, &run.bytes);
+  const double secs = cfg.writer ? WriterRun(c, "t", rows, cfg.compression, cfg.in_flight, &bytes)
+                                 : PlainPutLoop(server, c, "t", rows, cfg.in_flight, &bytes);
   const CpuTimes after = Cpu(server);
-  run.cpu = {after.client - before.client, after.server - before.server};
-  Report(cfg.name, rows.size(), run.bytes, run.secs);
+  Report(cfg.name, rows.size(), bytes, secs);
   ReportCpu(before, after, rows.size());
-  return run;
+  return secs;
 }
 
 double Median(std::vector<double> v) {
@@ -324,9 +317,9 @@ int main(int argc, char** argv) {
   std::vector<std::vector<double>> ratios(writers.size());
   for (int round = 1; round <= rounds; ++round) {
     std::printf("round %d\n", round);
-    const double base = static_cast<double>(n) / Measure(plain, rows, false).secs;
+    const double base = static_cast<double>(n) / Measure(plain, rows, false);
     for (size_t i = 0; i < writers.size(); ++i) {
-      const double rate = static_cast<double>(n) / Measure(writers[i], rows, false).secs;
+      const double rate = static_cast<double>(n) / Measure(writers[i], rows, false);
       ratios[i].push_back(rate / base);
       std::printf("  writer / plain PUTs: %.2f\n", rate / base);
     }
@@ -351,8 +344,8 @@ int main(int argc, char** argv) {
   for (int round = 1; round <= rounds; ++round) {
     const Config p = {"pinned: plain HTTP PUTs, 4 connections", false, "", kConnections};
     const Config w = {"pinned: UpsertWriter, identity bodies", true, "identity", 2};
-    const double base = static_cast<double>(n) / Measure(p, rows, true).secs;
-    pinned.push_back(static_cast<double>(n) / Measure(w, rows, true).secs / base);
+    const double base = static_cast<double>(n) / Measure(p, rows, true);
+    pinned.push_back(static_cast<double>(n) / Measure(w, rows, true) / base);
     std::printf("  writer / plain PUTs, pinned: %.2f\n", pinned.back());
   }
   std::printf("pinned: writer / plain PUTs, median of %d rounds: %.2f\n", rounds, Median(pinned));
