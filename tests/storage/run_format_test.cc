@@ -153,12 +153,22 @@ TEST_CASE("run: rows sort by bucket, key bytes and arrival, keys of any length",
                                          "\xff\xff\xff\xff\xff\xff\xff\xff\x01",
                                          "01234567",
                                          "01234568"};
+  // Random keys of 1 to 12 bytes beside them, and buckets far apart, for the batches big enough to
+  // take the radix sort (the first 100 rounds stay below its threshold).
   std::mt19937_64 rng(5);
+  std::vector<std::string> random_keys(500);
+  for (auto& k : random_keys) {
+    k.resize(1 + rng() % 12);
+    for (char& c : k) c = static_cast<char>(rng() % 4 == 0 ? 0 : rng());
+  }
   for (int round = 0; round < 200; ++round) {
-    std::vector<proto::RowRef> rows(rng() % 64);
+    const bool big = round >= 100;
+    std::vector<proto::RowRef> rows(big ? 256 + rng() % 3000 : rng() % 64);
+    const bool wide_buckets = round % 3 == 0;
     for (auto& r : rows) {
-      r.bucket = static_cast<uint32_t>(rng() % 3);
-      r.key = pool[rng() % pool.size()];
+      r.bucket = static_cast<uint32_t>(wide_buckets ? rng() % 5 * 0x01010101u : rng() % 3);
+      r.key =
+          big && rng() % 2 ? random_keys[rng() % random_keys.size()] : pool[rng() % pool.size()];
     }
     std::vector<uint32_t> expect(rows.size());
     for (uint32_t i = 0; i < expect.size(); ++i) expect[i] = i;
