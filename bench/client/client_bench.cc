@@ -7,9 +7,11 @@
 //   3. the UpsertWriter with the same rows (encoding included): identity bodies with the default 2
 //      and with 4 buckets in flight, and snappy bodies; its rate over the baseline's of the same
 //      round, and the median over `rounds` (default 3);
-//   4. 2 and the default writer again with the server pinned to one core and the client to the
+//   4. plain PUTs again from 2 connections, the writer's default streams in flight, and the default
+//      writer over that: the writer's own cost at the concurrency it uses;
+//   5. 2 and the default writer again with the server pinned to one core and the client to the
 //      other (as when the client has a machine of its own), on machines with 2 cores or more.
-// Every run of 2 to 4 has a server of its own, started here on a free port with an empty data
+// Every run of 2 to 5 has a server of its own, started here on a free port with an empty data
 // directory. Build in Release (see bench/CMakeLists.txt).
 #include <sched.h>
 #include <sys/resource.h>
@@ -310,30 +312,44 @@ int main(int argc, char** argv) {
       "a server of its own\n",
       n, rounds);
   const Config plain = {"plain HTTP PUTs (1 MiB streams, 4 connections)", false, "", kConnections};
+  // The same loop from 2 connections, the writer's default number of streams in flight: what the
+  // server gives that concurrency, apart from anything the writer does.
+  const Config plain2 = {"plain HTTP PUTs, 2 connections", false, "", 2};
   const std::vector<Config> writers = {
       {"UpsertWriter, identity bodies", true, "identity", 2},
       {"UpsertWriter, identity, 4 in flight", true, "identity", kConnections},
       {"UpsertWriter, snappy bodies (the default)", true, "snappy", 2}};
   std::vector<std::vector<double>> ratios(writers.size());
+  std::vector<double> same_concurrency, plain2_ratio;
   for (int round = 1; round <= rounds; ++round) {
     std::printf("round %d\n", round);
     const double base = static_cast<double>(n) / Measure(plain, rows, false);
+    std::vector<double> rates;
     for (size_t i = 0; i < writers.size(); ++i) {
-      const double rate = static_cast<double>(n) / Measure(writers[i], rows, false);
-      ratios[i].push_back(rate / base);
-      std::printf("  writer / plain PUTs: %.2f\n", rate / base);
+      rates.push_back(static_cast<double>(n) / Measure(writers[i], rows, false));
+      ratios[i].push_back(rates.back() / base);
+      std::printf("  writer / plain PUTs: %.2f\n", rates.back() / base);
     }
+    const double base2 = static_cast<double>(n) / Measure(plain2, rows, false);
+    plain2_ratio.push_back(base2 / base);
+    same_concurrency.push_back(rates[0] / base2);
+    std::printf(
+        "  plain PUTs 2 / 4 connections: %.2f; writer (identity, 2 in flight) / plain PUTs "
+        "from 2 connections: %.2f\n",
+        plain2_ratio.back(), same_concurrency.back());
   }
-  for (size_t i = 0; i < writers.size(); ++i) {
-    std::printf("%-44s writer / plain PUTs, median of %d rounds: %.2f (", writers[i].name, rounds,
-                Median(ratios[i]));
-    for (size_t r = 0; r < ratios[i].size(); ++r) {
-      std::printf("%s%.2f", r ? ", " : "", ratios[i][r]);
-    }
+  auto print_median = [rounds](const char* what, const std::vector<double>& v) {
+    std::printf("%-44s median of %d rounds: %.2f (", what, rounds, Median(v));
+    for (size_t r = 0; r < v.size(); ++r) std::printf("%s%.2f", r ? ", " : "", v[r]);
     std::printf(")\n");
+  };
+  for (size_t i = 0; i < writers.size(); ++i) {
+    print_median((std::string(writers[i].name) + ", writer / plain PUTs:").c_str(), ratios[i]);
   }
+  print_median("plain PUTs, 2 connections / 4 connections:", plain2_ratio);
+  print_median("writer, 2 in flight / plain PUTs, 2 connections:", same_concurrency);
 
-  // 4. The baseline and the default writer again with the server on one core and the client on
+  // 5. The baseline and the default writer again with the server on one core and the client on
   // the other, as when the client has a machine of its own: the writer's own cost beside the
   // encoding it has to do, without the two sides taking CPU from each other.
   if (!PinProcess(getpid(), 0)) {
