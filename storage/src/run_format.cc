@@ -34,17 +34,20 @@ KeyWrite ToWrite(const proto::RowRef& r) { return {r.key, r.op, r.update_mask, r
 
 class RunBuilder {
  public:
-  // `rows`: about how many rows the run will hold.
-  RunBuilder(uint32_t bucket, size_t rows) {
+  // `rows` and `bytes`: about how many rows the run will hold, and their encoded size.
+  RunBuilder(uint32_t bucket, size_t rows, size_t bytes) : bytes_hint_(bytes) {
     run_.bucket = bucket;
     hashes_.reserve(rows);
   }
 
   // `e.key` must stay valid until the next Add, Cut or Finish.
   void Add(const KeyWrite& e) {
-    // A chunk's buffer at its target size at once (plus room for the entry that crosses it), not
-    // grown from empty by doubling.
-    if (current_.value.empty()) current_.value.reserve(kChunkTargetBytes + kChunkTargetBytes / 8);
+    // A chunk's buffer at its target size at once (plus room for the entry that crosses it), or at
+    // what is left of the run if that is less, not grown from empty by doubling.
+    if (current_.value.empty()) {
+      const size_t left = bytes_hint_ > run_.bytes ? bytes_hint_ - run_.bytes : 0;
+      current_.value.reserve(std::min(kChunkTargetBytes + kChunkTargetBytes / 8, left));
+    }
     AppendEntry(&current_.value, e);
     last_key_ = e.key;
     hashes_.push_back(KeyHash(e.key));
@@ -72,6 +75,7 @@ class RunBuilder {
   }
   PendingRun run_;
   PendingChunk current_;
+  const size_t bytes_hint_;
   std::string_view last_key_;  // of the last entry added
   std::vector<uint64_t> hashes_;
 };
@@ -190,7 +194,9 @@ Result<std::vector<PendingRun>> BuildRuns(const proto::TableSchema& schema,
     const uint32_t bucket = items[i].bucket;
     size_t end = i;
     while (end < items.size() && items[end].bucket == bucket) ++end;
-    RunBuilder builder(bucket, end - i);
+    // Entries are the batch's key and row bytes and a few bytes of lengths and op.
+    const size_t rows = end - i;
+    RunBuilder builder(bucket, rows, rows * (batch.bytes() / batch.size() + 8));
     while (i < end) {
       size_t j = i + 1;
       while (j < end && same_key(i, j)) ++j;

@@ -104,6 +104,23 @@ TEST_CASE("run: large runs are cut into ~64 KiB chunks", "[storage][run]") {
   CHECK(Entries(runs[0]).size() == 5000);
 }
 
+TEST_CASE("run: a small run's chunk holds about its rows' bytes, not a whole chunk's",
+          "[storage][run]") {
+  // A write of a few rows to each of many buckets makes as many one-chunk runs: each chunk's buffer
+  // is sized by its run, so the batch's runs take about the batch's bytes.
+  Batcher b(Info(512));
+  for (int64_t k = 0; k < 2000; ++k) b.Upsert(k, "value " + std::to_string(k));
+  auto runs = Must(BuildRuns(KvSchema(), b.batch()));
+  REQUIRE(runs.size() > 400);
+  size_t held = 0, used = 0;
+  for (const auto& run : runs) {
+    REQUIRE(run.chunks.size() == 1);
+    held += run.chunks[0].value.capacity();
+    used += run.chunks[0].value.size();
+  }
+  CHECK(held < 2 * used + runs.size() * 64);
+}
+
 TEST_CASE("run: malformed chunk entries are refused", "[storage][run]") {
   std::string chunk;
   AppendEntry(&chunk, {"key", proto::RowOp::kUpsert, "", "row"});
