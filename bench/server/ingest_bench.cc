@@ -218,17 +218,18 @@ int main(int argc, char** argv) {
   uint64_t ndjson_bytes = 0;
   for (const auto& b : bodies) ndjson_bytes += b.size();
   // A load the server refuses for backpressure (429 FlowExceeded while major compaction catches up
-  // with the commits, 503) is sent again after its Retry-After, as a client should: the waits are
-  // part of the rate.
+  // with the commits, 503) is sent again after its Retry-After, as a client should, for up to two
+  // minutes: the waits are part of the rate.
   std::atomic<int> backpressure{0};
   start = Clock::now();
   Parallel(connections, bodies.size(), [&](int t, size_t i) {
     if (bodies[i].empty()) return;
+    const auto refused_since = Clock::now();
     for (;;) {
       auto r = clients[t].Send("POST", "/api/v1/projects/bench/tables/ndjson/load", bodies[i],
                                {{"Content-Type", "application/x-ndjson"}});
       if (r.status == 200) return;
-      if (r.status == 429 || r.status == 503) {
+      if ((r.status == 429 || r.status == 503) && Seconds(refused_since) < 120) {
         ++backpressure;
         const std::string retry_after = r.Header("retry-after");
         const int seconds = retry_after.empty() ? 0 : std::atoi(retry_after.c_str());
