@@ -26,7 +26,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <map>
 #include <string>
 #include <thread>
 
