@@ -114,7 +114,7 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   }
   rocksdb::WriteBatch wb;
   for (auto& s : open) {
-    std::lock_guard session_lock(s->mu);
+    auto session_lock = ExclusiveSession(*s);
     s->gone = true;
     DeleteRuns(s->record, s->runs, &wb);
     wb.Delete(meta_cf_, keys::Session(s->record.id()));

@@ -44,7 +44,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   }
   TableState& t = *s->table;
   std::lock_guard commit_lock(t.commit_mu);
-  std::lock_guard session_lock(s->mu);
+  auto session_lock = ExclusiveSession(*s);
   if (s->gone || t.dropped) {
     return Status(ErrorCode::kUpsertSessionNotFound,
                   fmt::format("upsert session '{}' not found", session_id));

@@ -7,8 +7,9 @@
 // compaction_queue.h.
 //
 // Locks, always taken in this order (never the other way round):
-//   catalog_mu_ (tables by name and id)  ->  TableState::commit_mu  ->  SessionState::mu
-//     ->  TableState::state_mu  ->  sessions_mu_ / ids_mu_ / the compaction queue (leaf locks)
+//   catalog_mu_ (tables by name and id)  ->  TableState::commit_mu  ->  SessionState::mu (gate)
+//     ->  TableState::state_mu  ->  sessions_mu_ / ids_mu_ / SessionState::counts_mu / the
+//     compaction queue (leaf locks)
 // Holding commit_mu across the synced commit write serialises the commits of one table (versions
 // are sequential); commits of different tables run concurrently.
 #pragma once
@@ -52,13 +53,33 @@ struct TableState {
 };
 
 // An open (normal) session. Finished sessions live only in CF meta (S records).
+//
+// Appends of one session write concurrently: each holds `mu` shared from its status check until
+// its runs are recorded, and adds its counts and runs under `counts_mu`. Whatever changes the
+// status (commit, abort, expiry, drop) holds `mu` exclusively, so it sees each append whole or not
+// at all. Readers of the record hold `mu` shared and `counts_mu`, or `mu` exclusively. Take `mu`
+// through SharedSession / ExclusiveSession only: an exclusive taker holds `gate` while it waits and
+// a shared one passes `gate` first, so appends that keep coming cannot starve a commit.
 struct SessionState {
   std::shared_ptr<TableState> table;
-  std::mutex mu;
-  messages::SessionRecord record;         // guarded by mu; counts kept current in memory
-  std::vector<messages::RunRecord> runs;  // guarded by mu, in run_id order
-  bool gone = false;                      // removed (table dropped); guarded by mu
+  std::mutex gate;
+  std::shared_mutex mu;
+  std::mutex counts_mu;
+  // Status: changed under mu exclusive. Counts: under mu exclusive, or mu shared and counts_mu.
+  messages::SessionRecord record;
+  std::vector<messages::RunRecord> runs;  // as the counts; in run_id order
+  bool gone = false;                      // removed (table dropped); set under mu exclusive
 };
+
+inline std::shared_lock<std::shared_mutex> SharedSession(SessionState& s) {
+  { std::lock_guard pass(s.gate); }
+  return std::shared_lock(s.mu);
+}
+
+inline std::unique_lock<std::shared_mutex> ExclusiveSession(SessionState& s) {
+  std::lock_guard hold(s.gate);
+  return std::unique_lock(s.mu);
+}
 
 class EngineImpl final : public Engine {
  public:
@@ -146,6 +167,8 @@ class EngineImpl final : public Engine {
                   rocksdb::WriteBatch* wb);
   // Ends an open session as aborted or expired, in one WriteBatch. Requires s.mu.
   Status EndSession(SessionState& s, messages::SessionStatusRecord status);
+  // Normal and past its expiry; with s.mu held (shared or exclusive).
+  bool ExpiredNormal(const SessionState& s) const;
 
   // Commit (engine_commit.cc).
   Result<SessionInfo> CommitImpl(const std::string& session_id, const std::string* idem_key,

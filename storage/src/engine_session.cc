@@ -7,6 +7,11 @@
 // is written only at open and at each change of status; an open session's counts are the sums of
 // its R records.
 //
+// Appends of one session run side by side (SessionState in engine_impl.h): each holds the
+// session's lock shared through its write, so a client's concurrent bucket writes do not queue
+// behind each other's RocksDB write; commit, abort and expiry hold it exclusively. The server's
+// check before each bucket write (GetSession) holds it shared too.
+//
 // Ending a session without commit (abort, expiry) is one WriteBatch too: the S record with its new
 // status, the R records deleted, and each run's chunks dropped with one DeleteRange.
 //
@@ -16,7 +21,9 @@
 // GetSession answers UpsertSessionNotFound.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <ctime>
+#include <iterator>
 #include <set>
 
 #include "engine_impl.h"
@@ -126,11 +133,19 @@ Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
 
 Result<SessionInfo> EngineImpl::GetSession(const std::string& session_id) {
   if (auto s = FindSession(session_id)) {
-    std::lock_guard lock(s->mu);
-    if (s->gone) return NotFound(session_id);
-    if (Now() >= s->record.expires_at_ms()) {
-      DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
+    {
+      // Shared: the server asks before every bucket write, and must not wait for another
+      // append's write to end.
+      auto lock = SharedSession(*s);
+      if (s->gone) return NotFound(session_id);
+      if (!ExpiredNormal(*s)) {
+        std::lock_guard counts(s->counts_mu);
+        return ToInfo(*s->table, s->record);
+      }
     }
+    auto lock = ExclusiveSession(*s);
+    if (s->gone) return NotFound(session_id);
+    if (ExpiredNormal(*s)) DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
     return ToInfo(*s->table, s->record);
   }
   std::string value;
@@ -201,13 +216,17 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
       }
     }
   }
-  // Sort and fold outside the session's lock: appends of one session only serialise on the write.
+  // Sort and fold before taking the session's lock.
   DT_ASSIGN_OR_RETURN(std::vector<PendingRun> runs, BuildRuns(*t.schema, rows));
 
-  std::lock_guard lock(s->mu);
+  auto lock = SharedSession(*s);
   if (s->gone) return NotFound(session_id);
-  if (s->record.status() == messages::SESSION_NORMAL && Now() >= s->record.expires_at_ms()) {
-    DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
+  if (ExpiredNormal(*s)) {
+    lock.unlock();
+    auto exclusive = ExclusiveSession(*s);
+    if (s->gone) return NotFound(session_id);
+    if (ExpiredNormal(*s)) DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
+    return Conflict(s->record);
   }
   if (s->record.status() != messages::SESSION_NORMAL) return Conflict(s->record);
   if (runs.empty()) return Status::Ok();
@@ -235,19 +254,26 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
     wb.Put(meta_cf_, keys::SessionRun(session_id, run_id), r.SerializeAsString());
     records.push_back(std::move(r));
   }
+  if (options_.append_pause) options_.append_pause();
   rocksdb::Status st = db_->Write({}, &wb);
   if (!st.ok()) return Internal("appending: " + st.ToString());
 
+  std::lock_guard counts(s->counts_mu);
   messages::SessionRecord& rec = s->record;
   std::set<uint32_t> buckets(rec.buckets_written().begin(), rec.buckets_written().end());
+  // Appends that ran beside this one may have recorded their runs first, with later ids.
+  auto at =
+      std::upper_bound(s->runs.begin(), s->runs.end(), first_id,
+                       [](uint64_t id, const messages::RunRecord& r) { return id < r.run_id(); });
   for (auto& r : records) {
     rec.set_rows(rec.rows() + r.rows());
     rec.set_upserts(rec.upserts() + r.upserts());
     rec.set_deletes(rec.deletes() + r.deletes());
     rec.set_bytes(rec.bytes() + r.bytes());
     buckets.insert(r.bucket());
-    s->runs.push_back(std::move(r));
   }
+  s->runs.insert(at, std::make_move_iterator(records.begin()),
+                 std::make_move_iterator(records.end()));
   rec.clear_buckets_written();
   for (uint32_t b : buckets) rec.add_buckets_written(b);
   rows_appended_ += rows.size();
@@ -268,6 +294,10 @@ void EngineImpl::DeleteRuns(const messages::SessionRecord& rec,
     wb->DeleteRange(data_cf_, keys::RunStart(r.run_id()), keys::RunStart(r.run_id() + 1));
     wb->Delete(meta_cf_, keys::SessionRun(rec.id(), r.run_id()));
   }
+}
+
+bool EngineImpl::ExpiredNormal(const SessionState& s) const {
+  return s.record.status() == messages::SESSION_NORMAL && Now() >= s.record.expires_at_ms();
 }
 
 Status EngineImpl::EndSession(SessionState& s, messages::SessionStatusRecord status) {
@@ -292,7 +322,7 @@ Result<SessionInfo> EngineImpl::Abort(const std::string& session_id) {
     return Status(ErrorCode::kStatusConflict, fmt::format("upsert session '{}' is {}", session_id,
                                                           SessionStatusName(info.status)));
   }
-  std::lock_guard lock(s->mu);
+  auto lock = ExclusiveSession(*s);
   if (s->gone) return NotFound(session_id);
   if (s->record.status() == messages::SESSION_NORMAL) {
     DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_ABORTED));
@@ -309,7 +339,7 @@ void EngineImpl::ExpireSessions() {
     for (const auto& [id, s] : sessions_) open.push_back(s);
   }
   for (auto& s : open) {
-    std::lock_guard lock(s->mu);
+    auto lock = ExclusiveSession(*s);
     if (s->gone || s->record.status() != messages::SESSION_NORMAL) continue;
     if (now < s->record.expires_at_ms()) continue;
     Status st = EndSession(*s, messages::SESSION_EXPIRED);

@@ -44,6 +44,9 @@ struct EngineOptions {
   // Tests: called by a compaction worker after it wrote the base and before it publishes it (to
   // slow the compactor down, or to crash there).
   std::function<void()> compaction_pause;
+  // Tests: called by Append when it holds its session's lock and is about to write (to hold one
+  // append there while others, or a commit, come).
+  std::function<void()> append_pause;
   // Milliseconds since the epoch; tests inject a clock to move time (retention, expiry).
   std::function<int64_t()> clock_ms;
 };

@@ -1,0 +1,134 @@
+// Appends of one session run side by side (engine_impl.h, SessionState): an append held in its
+// write holds back neither another append of the session nor a look at the session; a commit
+// waits for it and sees it whole; appends that come while a commit waits wait for the commit.
+#include <condition_variable>
+#include <future>
+#include <thread>
+
+#include "test_util.h"
+
+using namespace dt_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// EngineOptions::append_pause: holds the appends of threads that asked for it until Release().
+class AppendHold {
+ public:
+  static thread_local bool hold_me;
+
+  std::function<void()> Hook() {
+    return [this] {
+      if (!hold_me) return;
+      std::unique_lock lock(mu_);
+      ++arrived_;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return released_; });
+    };
+  }
+  bool WaitArrived(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 10s, [&] { return arrived_ >= n; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int arrived_ = 0;
+  bool released_ = false;
+};
+thread_local bool AppendHold::hold_me = false;
+
+// An append on a thread of its own, held in its write when `hold`.
+std::future<Status> AppendAsync(Engine& e, const std::string& id, proto::RowBatch& batch,
+                                bool hold) {
+  return std::async(std::launch::async, [&e, id, &batch, hold] {
+    AppendHold::hold_me = hold;
+    return e.Append(id, batch);
+  });
+}
+
+bool Ready(std::future<Status>& f, std::chrono::milliseconds wait) {
+  return f.wait_for(wait) == std::future_status::ready;
+}
+
+}  // namespace
+
+TEST_CASE("session append: an append in its write holds back no other append of the session",
+          "[storage][session][concurrency]") {
+  TempDir dir;
+  TestClock clock;
+  AppendHold hold;
+  EngineOptions o = Options(dir.path, clock);
+  o.append_pause = hold.Hook();
+  auto e = Must(Engine::Open(o));
+  auto info = Must(e->CreateTable(KvTable("t", false, {{"write.bucket.num", "4"}})));
+  auto s = Must(e->OpenSession(SessionOn("t")));
+
+  // Both write key 1000: the later append (the later run ids) wins, as after a reopen.
+  Batcher a(info), b(info);
+  for (int64_t k = 0; k < 100; ++k) a.Upsert(k, "a");
+  a.Upsert(1000, "a");
+  for (int64_t k = 100; k < 200; ++k) b.Upsert(k, "b");
+  b.Upsert(1000, "b");
+
+  auto held = AppendAsync(*e, s.id, a.batch(), true);
+  REQUIRE(hold.WaitArrived(1));
+  auto other = AppendAsync(*e, s.id, b.batch(), false);
+  const bool other_done = Ready(other, 10s);
+  auto look = std::async(std::launch::async, [&] { return e->GetSession(s.id); });
+  const bool look_done = look.wait_for(10s) == std::future_status::ready;
+  hold.Release();
+  CHECK(other_done);
+  CHECK(look_done);
+  MustOk(held.get());
+  MustOk(other.get());
+  CHECK(Must(look.get()).rows == 101);  // the held append's rows are not counted yet
+
+  CHECK(Must(e->GetSession(s.id)).rows == 202);
+  Must(e->Commit(s.id));
+  Rows rows = ScanRows(*e, "t");
+  CHECK(rows.size() == 201);
+  CHECK(rows[5].v == "a");
+  CHECK(rows[150].v == "b");
+  CHECK(rows[1000].v == "b");
+}
+
+TEST_CASE("session append: a commit waits for an append in its write, later appends for it",
+          "[storage][session][concurrency]") {
+  TempDir dir;
+  TestClock clock;
+  AppendHold hold;
+  EngineOptions o = Options(dir.path, clock);
+  o.append_pause = hold.Hook();
+  auto e = Must(Engine::Open(o));
+  auto info = Must(e->CreateTable(KvTable("t")));
+  auto s = Must(e->OpenSession(SessionOn("t")));
+  Batcher a(info), late(info);
+  for (int64_t k = 0; k < 100; ++k) a.Upsert(k, "a");
+  late.Upsert(500, "late");
+
+  auto held = AppendAsync(*e, s.id, a.batch(), true);
+  REQUIRE(hold.WaitArrived(1));
+  auto commit = std::async(std::launch::async, [&] { return e->Commit(s.id); });
+  const bool commit_waited = commit.wait_for(200ms) == std::future_status::timeout;
+  // Comes while the commit waits: it must not slip in before the commit (no starving commits).
+  auto after = AppendAsync(*e, s.id, late.batch(), false);
+  const bool after_waited = !Ready(after, 200ms);
+  hold.Release();
+  CHECK(commit_waited);
+  CHECK(after_waited);
+  MustOk(held.get());
+  auto c = Must(commit.get());
+  CHECK(c.status == SessionStatus::kCommitted);
+  CHECK(c.rows == 100);
+  CHECK(after.get().code() == ErrorCode::kStatusConflict);
+  Rows rows = ScanRows(*e, "t");
+  CHECK(rows.size() == 100);
+  CHECK(rows.count(500) == 0);
+}
