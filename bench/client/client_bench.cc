@@ -12,7 +12,9 @@
 //   5. 2 and the default writer again with the server pinned to one core and the client to the
 //      other (as when the client has a machine of its own), on machines with 2 cores or more.
 // Every run of 2 to 5 has a server of its own, started here on a free port with an empty data
-// directory. Build in Release (see bench/CMakeLists.txt).
+// directory, and prints the CPU time its client and server used and the machine's idle time while
+// it ran: the plain loop's clock (and CPU) starts after its rows are encoded, the writer's before.
+// Build in Release (see bench/CMakeLists.txt).
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -60,6 +62,7 @@ std::string TableJson(const std::string& name, int buckets, bool partitioned) {
 struct CpuTimes {
   double client = 0;
   double server = 0;
+  double idle = 0;  // the whole machine's idle and iowait CPU seconds, from /proc/stat
 };
 
 CpuTimes Cpu(const testing::ServerProcess& server) {
@@ -68,6 +71,14 @@ CpuTimes Cpu(const testing::ServerProcess& server) {
   getrusage(RUSAGE_SELF, &self);
   t.client = static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
              static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+  if (FILE* f = std::fopen("/proc/stat", "r")) {
+    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0;
+    if (std::fscanf(f, "cpu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait) ==
+        5) {
+      t.idle = static_cast<double>(idle + iowait) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    }
+    std::fclose(f);
+  }
   // /proc/PID/stat: fields 14 and 15 are utime and stime in clock ticks.
   if (FILE* f = std::fopen(("/proc/" + std::to_string(server.pid()) + "/stat").c_str(), "r")) {
     char buf[1024];
@@ -109,8 +120,10 @@ double ThreadCpuSeconds() {
 
 void ReportCpu(const CpuTimes& before, const CpuTimes& after, size_t rows) {
   const double c = after.client - before.client, s = after.server - before.server;
-  std::printf("  CPU: client %.2f s (%.2f us a row), server %.2f s (%.2f us a row)\n", c,
-              c / static_cast<double>(rows) * 1e6, s, s / static_cast<double>(rows) * 1e6);
+  std::printf(
+      "  CPU: client %.2f s (%.2f us a row), server %.2f s (%.2f us a row), machine idle %.2f s\n",
+      c, c / static_cast<double>(rows) * 1e6, s, s / static_cast<double>(rows) * 1e6,
+      after.idle - before.idle);
 }
 
 void Report(const char* what, size_t rows, uint64_t bytes, double secs) {
@@ -119,10 +132,11 @@ void Report(const char* what, size_t rows, uint64_t bytes, double secs) {
 }
 
 // The plain loop, as the server benchmark (deltatunnel-bench-ingest) does its HTTP ingest: streams
-// built first (not timed), then PUT from `connections` connections at once, each on its own slot,
-// and committed (timed).
+// built first (not timed, nor counted in `cpu_before`, taken at the start), then PUT from
+// `connections` connections at once, each on its own slot, and committed (timed).
 double PlainPutLoop(testing::ServerProcess& server, client::Client& c, const std::string& table,
-                    const std::vector<proto::Row>& rows, int connections, uint64_t* bytes) {
+                    const std::vector<proto::Row>& rows, int connections, uint64_t* bytes,
+                    CpuTimes* cpu_before) {
   auto session = client::UpsertSession::Create(c, "bench", table, {"", connections, 1});
   if (!session.ok()) Die("create session", session.status());
   auto& s = **session;
@@ -151,6 +165,7 @@ double PlainPutLoop(testing::ServerProcess& server, client::Client& c, const std
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::vector<std::thread> senders;
+  *cpu_before = Cpu(server);
   const auto start = Clock::now();
   for (int t = 0; t < connections; ++t) {
     senders.emplace_back([&, t] {
@@ -265,9 +280,10 @@ double Measure(const Config& cfg, const std::vector<proto::Row>& rows, bool pinn
     Die("create table", r.status());
   }
   uint64_t bytes = 0;
-  const CpuTimes before = Cpu(server);
-  const double secs = cfg.writer ? WriterRun(c, "t", rows, cfg.compression, cfg.in_flight, &bytes)
-                                 : PlainPutLoop(server, c, "t", rows, cfg.in_flight, &bytes);
+  CpuTimes before = Cpu(server);
+  const double secs = cfg.writer
+                          ? WriterRun(c, "t", rows, cfg.compression, cfg.in_flight, &bytes)
+                          : PlainPutLoop(server, c, "t", rows, cfg.in_flight, &bytes, &before);
   const CpuTimes after = Cpu(server);
   Report(cfg.name, rows.size(), bytes, secs);
   ReportCpu(before, after, rows.size());
