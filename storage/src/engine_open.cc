@@ -15,12 +15,15 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <set>
 
 #include "catalog.h"
+#include "deltatunnel/proto/crc32c.h"
 #include "engine_impl.h"
 #include "keys.h"
 #include "manifest_record.h"
+#include "rocksdb_crc32c.h"
 
 namespace deltatunnel::storage {
 
@@ -103,6 +106,17 @@ Status EngineImpl::OpenDb() {
   db_.reset(raw);
   meta_cf_ = handles_[1];
   data_cf_ = handles_[2];
+  static std::once_flag crc_logged;
+  std::call_once(crc_logged, [] {
+    if (RocksDbCrc32cIsOurs()) {
+      spdlog::info("RocksDB's CRC32C: deltatunnel's ({})",
+                   proto::Crc32cHardware() ? "the crc32 instruction" : "a table, no SSE4.2");
+    } else {
+      spdlog::warn(
+          "RocksDB's CRC32C: its own, not deltatunnel's (rocksdb_crc32c.h); appends are "
+          "slower");
+    }
+  });
 
   std::string v;
   if (db_->Get({}, meta_cf_, keys::kRunIdHigh, &v).ok() && v.size() == 8) {
