@@ -165,7 +165,7 @@ class EngineImpl final : public Engine {
   // Drops the runs of a session that ends without commit, in `wb`.
   void DeleteRuns(const messages::SessionRecord& rec, const std::vector<messages::RunRecord>& runs,
                   rocksdb::WriteBatch* wb);
-  // Ends an open session as aborted or expired, in one WriteBatch. Requires s.mu.
+  // Ends an open session as aborted or expired, in one WriteBatch. Requires s.mu exclusively.
   Status EndSession(SessionState& s, messages::SessionStatusRecord status);
   // Normal and past its expiry; with s.mu held (shared or exclusive).
   bool ExpiredNormal(const SessionState& s) const;

@@ -8,8 +8,8 @@
 // the dynamic linker then binds librocksdb's own calls to it (an executable's symbols come first),
 // as it does for malloc. It computes the same CRC (tests/storage/rocksdb_crc32c_test.cc holds it
 // to librocksdb's own on random input), so files written with either read with the other.
-// If RocksDB's calls ever stop going through the symbol (a build with -Bsymbolic, or with SSE4.2),
-// RocksDB keeps its own and nothing but speed changes; the first Open logs which one is in use.
+// If RocksDB's calls ever stop going through the symbol (a build with -Bsymbolic or whole-program
+// optimisation), RocksDB keeps its own and only speed changes; the first Open logs which is in use.
 #pragma once
 
 namespace deltatunnel::storage {
