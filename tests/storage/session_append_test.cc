@@ -57,21 +57,36 @@ bool Ready(std::future<Status>& f, std::chrono::milliseconds wait) {
   return f.wait_for(wait) == std::future_status::ready;
 }
 
+// An engine whose appends AppendHold can hold, with table "t" and one open session on it.
+struct HeldEngine {
+  TempDir dir;
+  TestClock clock;
+  AppendHold hold;
+  std::unique_ptr<Engine> e;
+  TableInfo info;
+  SessionInfo s;
+
+  explicit HeldEngine(int buckets) {
+    EngineOptions o = Options(dir.path, clock);
+    o.append_pause = hold.Hook();
+    e = Must(Engine::Open(o));
+    info =
+        Must(e->CreateTable(KvTable("t", false, {{"write.bucket.num", std::to_string(buckets)}})));
+    s = Must(e->OpenSession(SessionOn("t")));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("session append: an append in its write holds back no other append of the session",
           "[storage][session][concurrency]") {
-  TempDir dir;
-  TestClock clock;
-  AppendHold hold;
-  EngineOptions o = Options(dir.path, clock);
-  o.append_pause = hold.Hook();
-  auto e = Must(Engine::Open(o));
-  auto info = Must(e->CreateTable(KvTable("t", false, {{"write.bucket.num", "4"}})));
-  auto s = Must(e->OpenSession(SessionOn("t")));
+  HeldEngine h(4);
+  auto& e = h.e;
+  auto& s = h.s;
+  auto& hold = h.hold;
 
   // Both write key 1000: the later append (the later run ids) wins, as after a reopen.
-  Batcher a(info), b(info);
+  Batcher a(h.info), b(h.info);
   for (int64_t k = 0; k < 100; ++k) a.Upsert(k, "a");
   a.Upsert(1000, "a");
   for (int64_t k = 100; k < 200; ++k) b.Upsert(k, "b");
@@ -101,15 +116,11 @@ TEST_CASE("session append: an append in its write holds back no other append of 
 
 TEST_CASE("session append: a commit waits for an append in its write, later appends for it",
           "[storage][session][concurrency]") {
-  TempDir dir;
-  TestClock clock;
-  AppendHold hold;
-  EngineOptions o = Options(dir.path, clock);
-  o.append_pause = hold.Hook();
-  auto e = Must(Engine::Open(o));
-  auto info = Must(e->CreateTable(KvTable("t")));
-  auto s = Must(e->OpenSession(SessionOn("t")));
-  Batcher a(info), late(info);
+  HeldEngine h(16);
+  auto& e = h.e;
+  auto& s = h.s;
+  auto& hold = h.hold;
+  Batcher a(h.info), late(h.info);
   for (int64_t k = 0; k < 100; ++k) a.Upsert(k, "a");
   late.Upsert(500, "late");
 
