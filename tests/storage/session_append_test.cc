@@ -44,16 +44,8 @@ class AppendHold {
 };
 thread_local bool AppendHold::hold_me = false;
 
-// An append on a thread of its own, held in its write when `hold`.
-std::future<Status> AppendAsync(Engine& e, const std::string& id, proto::RowBatch& batch,
-                                bool hold) {
-  return std::async(std::launch::async, [&e, id, &batch, hold] {
-    AppendHold::hold_me = hold;
-    return e.Append(id, batch);
-  });
-}
-
-bool Ready(std::future<Status>& f, std::chrono::milliseconds wait) {
+template <typename T>
+bool Ready(std::future<T>& f, std::chrono::milliseconds wait) {
   return f.wait_for(wait) == std::future_status::ready;
 }
 
@@ -74,6 +66,23 @@ struct HeldEngine {
         Must(e->CreateTable(KvTable("t", false, {{"write.bucket.num", std::to_string(buckets)}})));
     s = Must(e->OpenSession(SessionOn("t")));
   }
+
+  // An append to the session on a thread of its own.
+  std::future<Status> Append(proto::RowBatch& batch) { return Start(batch, false); }
+  // The same, held in its write (answers once it is there).
+  std::future<Status> AppendHeld(proto::RowBatch& batch) {
+    auto f = Start(batch, true);
+    REQUIRE(hold.WaitArrived(1));
+    return f;
+  }
+
+ private:
+  std::future<Status> Start(proto::RowBatch& batch, bool held) {
+    return std::async(std::launch::async, [this, &batch, held] {
+      AppendHold::hold_me = held;
+      return e->Append(s.id, batch);
+    });
+  }
 };
 
 }  // namespace
@@ -81,9 +90,6 @@ struct HeldEngine {
 TEST_CASE("session append: an append in its write holds back no other append of the session",
           "[storage][session][concurrency]") {
   HeldEngine h(4);
-  auto& e = h.e;
-  auto& s = h.s;
-  auto& hold = h.hold;
 
   // Both write key 1000: the later append (the later run ids) wins, as after a reopen.
   Batcher a(h.info), b(h.info);
@@ -92,22 +98,21 @@ TEST_CASE("session append: an append in its write holds back no other append of 
   for (int64_t k = 100; k < 200; ++k) b.Upsert(k, "b");
   b.Upsert(1000, "b");
 
-  auto held = AppendAsync(*e, s.id, a.batch(), true);
-  REQUIRE(hold.WaitArrived(1));
-  auto other = AppendAsync(*e, s.id, b.batch(), false);
+  auto held = h.AppendHeld(a.batch());
+  auto other = h.Append(b.batch());
   const bool other_done = Ready(other, 10s);
-  auto look = std::async(std::launch::async, [&] { return e->GetSession(s.id); });
-  const bool look_done = look.wait_for(10s) == std::future_status::ready;
-  hold.Release();
+  auto look = std::async(std::launch::async, [&] { return h.e->GetSession(h.s.id); });
+  const bool look_done = Ready(look, 10s);
+  h.hold.Release();
   CHECK(other_done);
   CHECK(look_done);
   MustOk(held.get());
   MustOk(other.get());
   CHECK(Must(look.get()).rows == 101);  // the held append's rows are not counted yet
 
-  CHECK(Must(e->GetSession(s.id)).rows == 202);
-  Must(e->Commit(s.id));
-  Rows rows = ScanRows(*e, "t");
+  CHECK(Must(h.e->GetSession(h.s.id)).rows == 202);
+  Must(h.e->Commit(h.s.id));
+  Rows rows = ScanRows(*h.e, "t");
   CHECK(rows.size() == 201);
   CHECK(rows[5].v == "a");
   CHECK(rows[150].v == "b");
@@ -117,21 +122,17 @@ TEST_CASE("session append: an append in its write holds back no other append of 
 TEST_CASE("session append: a commit waits for an append in its write, later appends for it",
           "[storage][session][concurrency]") {
   HeldEngine h(16);
-  auto& e = h.e;
-  auto& s = h.s;
-  auto& hold = h.hold;
   Batcher a(h.info), late(h.info);
   for (int64_t k = 0; k < 100; ++k) a.Upsert(k, "a");
   late.Upsert(500, "late");
 
-  auto held = AppendAsync(*e, s.id, a.batch(), true);
-  REQUIRE(hold.WaitArrived(1));
-  auto commit = std::async(std::launch::async, [&] { return e->Commit(s.id); });
+  auto held = h.AppendHeld(a.batch());
+  auto commit = std::async(std::launch::async, [&] { return h.e->Commit(h.s.id); });
   const bool commit_waited = commit.wait_for(200ms) == std::future_status::timeout;
   // Comes while the commit waits: it must not slip in before the commit (no starving commits).
-  auto after = AppendAsync(*e, s.id, late.batch(), false);
+  auto after = h.Append(late.batch());
   const bool after_waited = !Ready(after, 200ms);
-  hold.Release();
+  h.hold.Release();
   CHECK(commit_waited);
   CHECK(after_waited);
   MustOk(held.get());
@@ -139,7 +140,7 @@ TEST_CASE("session append: a commit waits for an append in its write, later appe
   CHECK(c.status == SessionStatus::kCommitted);
   CHECK(c.rows == 100);
   CHECK(after.get().code() == ErrorCode::kStatusConflict);
-  Rows rows = ScanRows(*e, "t");
+  Rows rows = ScanRows(*h.e, "t");
   CHECK(rows.size() == 100);
   CHECK(rows.count(500) == 0);
 }
