@@ -6,7 +6,8 @@
 //      the writer should approach);
 //   3. the UpsertWriter with the same rows (encoding included): identity bodies with the default 2
 //      and with 4 buckets in flight, and snappy bodies; its rate over the baseline's of the same
-//      round, and the median over `rounds` (default 3);
+//      round, and the median over `rounds` (default 3); and the writer's flushes in flight on
+//      average (WriterStats::flush_seconds over the run's time), against upsert.flush.concurrent;
 //   4. plain PUTs again from 2 connections, the writer's default streams in flight, and the default
 //      writer over that: the writer's own cost at the concurrency it uses;
 //   5. 2 and the default writer again with the server pinned to one core and the client to the
@@ -211,11 +212,15 @@ double WriterRun(client::Client& c, const std::string& table, const std::vector<
   if (Status st = (*w)->Checkpoint(); !st.ok()) Die("checkpoint", st);
   // Where the time went: encoding and bucketing every row (streams sent meanwhile), then the
   // checkpoint's flush of what is still buffered or queued, and the commit.
+  const double total = Seconds(start);
+  const client::WriterStats stats = (*w)->stats();
+  // The flushes in flight on average: at flush_concurrent the server is what limits the writer.
   std::printf(
       "  last row written at %.2f s (the caller's thread: %.2f us CPU a row), checkpoint "
-      "answered at %.2f s\n",
-      written, caller_cpu / static_cast<double>(rows.size()) * 1e6, Seconds(start));
-  *bytes = (*w)->stats().bytes_sent;
+      "answered at %.2f s; flushes in flight on average %.2f of %d\n",
+      written, caller_cpu / static_cast<double>(rows.size()) * 1e6, total,
+      stats.flush_seconds / total, flush_concurrent);
+  *bytes = stats.bytes_sent;
   return Seconds(start);
 }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -119,6 +120,7 @@ class FileCacheWriter final : public UpsertWriter {
     s.bytes_sent = bytes_sent_;
     s.commits = commits_;
     s.peak_buffered = peak_staged_;
+    s.flush_seconds = flush_seconds_;
     return s;
   }
   const proto::TableSchema& schema() const override { return t_.schema; }
@@ -222,6 +224,7 @@ class FileCacheWriter final : public UpsertWriter {
   }
 
   Status Send(Partition* p, uint32_t b, proto::RecordStreamWriter* stream) {
+    const auto started = std::chrono::steady_clock::now();
     const uint64_t records = stream->records();
     std::string body = stream->Finish();
     const uint64_t bytes = body.size();
@@ -229,7 +232,9 @@ class FileCacheWriter final : public UpsertWriter {
       DT_ASSIGN_OR_RETURN(body, proto::Compress(t_.content_encoding, body));
     }
     DT_RETURN_IF_ERROR(p->session->WriteBucket(b, std::move(body), records, t_.content_encoding));
+    const std::chrono::duration<double> flushed = std::chrono::steady_clock::now() - started;
     std::lock_guard lock(mu_);
+    flush_seconds_ += flushed.count();
     ++streams_sent_;
     bytes_sent_ += bytes;
     return Status::Ok();
@@ -251,6 +256,7 @@ class FileCacheWriter final : public UpsertWriter {
   int uploading_ = 0;                                         // guarded by mu_
   Status error_;                                              // guarded by mu_
   uint64_t streams_sent_ = 0, bytes_sent_ = 0, commits_ = 0;  // guarded by mu_
+  double flush_seconds_ = 0;                                  // guarded by mu_
   ThreadPool pool_;                                           // last: its threads stop first
 };
 

@@ -10,6 +10,7 @@
 // freed first when the budget is spent. The caller's thread takes mu_ only when a stream is
 // finished, when the budget is spent, and at checkpoints; per row it touches no lock.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -226,6 +227,7 @@ class MemoryWriter final : public UpsertWriter {
   }
 
   void Send(Partition* p, Pending& job) {
+    const auto started = std::chrono::steady_clock::now();
     Status s;
     std::string compressed;
     std::string_view body = job.data;
@@ -247,7 +249,9 @@ class MemoryWriter final : public UpsertWriter {
       if (keep) ++spares_coming_;
     }
     if (!keep) job.data = std::string();  // freed before it stops counting
+    const std::chrono::duration<double> flushed = std::chrono::steady_clock::now() - started;
     std::lock_guard lock(mu_);
+    stats_.flush_seconds += flushed.count();
     p->buckets[job.bucket].in_flight = false;
     --p->in_flight;
     --in_flight_;
@@ -345,8 +349,8 @@ class MemoryWriter final : public UpsertWriter {
   std::atomic<bool> failed_{false};  // error_ is set
   std::atomic<uint64_t> rows_{0};    // written by the caller's thread only
   std::atomic<uint64_t> peak_{0};    // written by the caller's thread only
-  WriterStats stats_;                // guarded by mu_: streams_sent, bytes_sent, commits
-  ThreadPool pool_;                  // last: its threads stop before the members they use
+  WriterStats stats_;  // guarded by mu_: streams_sent, bytes_sent, commits, flush_seconds
+  ThreadPool pool_;    // last: its threads stop before the members they use
 };
 
 }  // namespace

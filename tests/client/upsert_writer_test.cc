@@ -1,5 +1,6 @@
 // The writer against the real server, checked against an in-memory model of the table.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <random>
 #include <set>
 
@@ -105,15 +106,21 @@ TEST_CASE("writer: one partition, full buckets queue behind their flush slots", 
     REQUIRE(w.ok());
     Model model;
     std::mt19937_64 rng(11);
+    std::chrono::duration<double> elapsed{0};
     for (int round = 0; round < 2; ++round) {
+      const auto start = std::chrono::steady_clock::now();
       WriteRandom(**w, model, rng, 1, 8000, 40, round);
       REQUIRE((*w)->Checkpoint().ok());
+      elapsed += std::chrono::steady_clock::now() - start;
       CHECK(ReadTable(*f.client, "t") == model);
     }
     const WriterStats s = (*w)->stats();
     CHECK(s.rows == 16000);
     CHECK(s.commits == 2);
     CHECK(s.streams_sent > 100);
+    // Flushes were timed, and never more than flush_concurrent of them were in flight.
+    CHECK(s.flush_seconds > 0);
+    CHECK(s.flush_seconds <= elapsed.count() * opts.flush_concurrent);
     // The budget counts buffer capacity; it is exceeded by at most one row's growth of a bucket.
     CHECK(s.peak_buffered <= opts.buffer_size + 2 * opts.bucket_buffer_size);
   }
@@ -225,13 +232,18 @@ void FileCacheRun(int partitions, int rows_per_partition, int rounds, const std:
   Model model;
   std::mt19937_64 rng(7);
   size_t sessions = 0;
+  const auto start = std::chrono::steady_clock::now();
   for (int round = 0; round < rounds; ++round) {
     sessions +=
         WriteRandom(**w, model, rng, partitions, partitions * rows_per_partition, 50, round);
     REQUIRE((*w)->Checkpoint().ok());
   }
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   CHECK(ReadTable(*f.client, "t") == model);
   const WriterStats s = (*w)->stats();
+  // Uploads were timed, and never more than file_cached_writer_num of them were in flight.
+  CHECK(s.flush_seconds > 0);
+  CHECK(s.flush_seconds <= elapsed.count() * opts.file_cached_writer_num);
   CHECK(s.peak_buffered <= opts.buffer_size / 4 + (1 << 20));
   CHECK(s.commits == sessions);  // one session per partition written, per checkpoint
   CHECK(s.rows == static_cast<uint64_t>(partitions * rows_per_partition * rounds));

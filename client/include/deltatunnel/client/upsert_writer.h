@@ -37,6 +37,11 @@ struct WriterStats {
   uint64_t bytes_sent = 0;     // record stream bytes before compression
   uint64_t commits = 0;        // sessions committed
   uint64_t peak_buffered = 0;  // highest buffered bytes (memory mode) or staged bytes (file mode)
+  // The bucket flushes' time in flight, summed over flushes: from compressing the stream to the
+  // server's answer. Over a run's wall time it is the flushes in flight on average: near
+  // upsert.flush.concurrent (times the partitions written at once) when the server is what limits
+  // the writer, well below it when the caller's rows are.
+  double flush_seconds = 0;
 };
 
 class UpsertWriter {
