@@ -2,13 +2,16 @@
 // full bucket, or the biggest buckets when the shared budget is spent, is finished into a stream
 // that waits in its partition's queue until the bucket's previous stream is answered (a key's rows
 // stay in order) and the partition has a free flush slot; then it goes to the send pool. The caller
-// only waits when the budget is spent, so encoding goes on while streams are sent.
+// only waits when the budget is spent, so encoding goes on while streams are sent. A stream also
+// goes before it is full, from a quarter of the bucket buffer, when its partition has a flush slot
+// that nothing waits for (SendEarly): the server works while buckets fill.
 // Accounting: the budget counts what the buffers hold, their capacity: the open streams' (caller
 // thread only, open_bytes_), plus the queued, in-flight and spare ones' (queued_bytes_). A sent
 // stream's buffer is kept as a spare (at most kSpareBuffers) for the next stream a bucket starts:
 // a fresh 1 MiB buffer costs page faults, and its free a munmap, on every stream. Spares are
 // freed first when the budget is spent. The caller's thread takes mu_ only when a stream is
 // finished, when the budget is spent, and at checkpoints; per row it touches no lock.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -63,6 +66,8 @@ class MemoryWriter final : public UpsertWriter {
       std::lock_guard lock(mu_);
       Queue(p, std::move(s));
       GiveSpare(bk);
+    } else if (size >= bk.next_early && p->free_slots.load(std::memory_order_relaxed) > 0) {
+      SendEarly(p, b);
     }
     const uint64_t used = open_bytes_ + queued_bytes_.load(std::memory_order_relaxed);
     if (used > peak_.load(std::memory_order_relaxed)) {
@@ -137,7 +142,8 @@ class MemoryWriter final : public UpsertWriter {
   struct Bucket {
     // Touched by the caller's thread only.
     std::unique_ptr<proto::RecordStreamWriter> stream;
-    uint64_t held = 0;  // the open stream's buffer capacity, as counted in open_bytes_
+    uint64_t held = 0;        // the open stream's buffer capacity, as counted in open_bytes_
+    uint64_t next_early = 0;  // the open stream's size at which SendEarly is tried (next)
     // Guarded by mu_.
     bool in_flight = false;  // one stream of a bucket at a time
     int queued = 0;          // its streams in the partition's queue
@@ -153,7 +159,10 @@ class MemoryWriter final : public UpsertWriter {
   struct Partition {
     std::unique_ptr<UpsertSession> session;
     std::vector<Bucket> buckets;
-    int in_flight = 0;          // guarded by mu_
+    int in_flight = 0;  // guarded by mu_
+    // flush_concurrent - in_flight, set under mu_; the caller's thread reads it without, to decide
+    // whether to try SendEarly.
+    std::atomic<int> free_slots{0};
     std::deque<Pending> queue;  // guarded by mu_: in the order the streams were finished
     uint32_t bucket_count() const { return static_cast<uint32_t>(buckets.size()); }
   };
@@ -175,7 +184,11 @@ class MemoryWriter final : public UpsertWriter {
     auto p = std::make_unique<Partition>();
     DT_ASSIGN_OR_RETURN(p->session, OpenSession(t_, spec));
     p->buckets.resize(p->session->bucket_count());
-    for (auto& b : p->buckets) b.stream = std::make_unique<proto::RecordStreamWriter>(t_.schema);
+    for (auto& b : p->buckets) {
+      b.stream = std::make_unique<proto::RecordStreamWriter>(t_.schema);
+      b.next_early = EarlyBytes();
+    }
+    p->free_slots.store(t_.options.flush_concurrent, std::memory_order_relaxed);
     std::lock_guard lock(mu_);
     return partitions_.emplace(spec, std::move(p)).first->second.get();
   }
@@ -191,6 +204,7 @@ class MemoryWriter final : public UpsertWriter {
     s.held = s.data.capacity();
     open_bytes_ -= bk.held;
     bk.held = 0;
+    bk.next_early = EarlyBytes();
     return s;
   }
 
@@ -219,6 +233,7 @@ class MemoryWriter final : public UpsertWriter {
       --bk.queued;
       --queued_;
       ++p->in_flight;
+      p->free_slots.store(t_.options.flush_concurrent - p->in_flight, std::memory_order_relaxed);
       ++in_flight_;
       auto job = std::make_shared<Pending>(std::move(*it));
       it = p->queue.erase(it);
@@ -254,6 +269,7 @@ class MemoryWriter final : public UpsertWriter {
     stats_.flush_seconds += flushed.count();
     p->buckets[job.bucket].in_flight = false;
     --p->in_flight;
+    p->free_slots.store(t_.options.flush_concurrent - p->in_flight, std::memory_order_relaxed);
     --in_flight_;
     if (keep) {
       --spares_coming_;
@@ -270,6 +286,27 @@ class MemoryWriter final : public UpsertWriter {
     }
     Pump(p);
     cv_.notify_all();
+  }
+
+  // A stream is sent before it is full when its size reaches a quarter of the bucket buffer and
+  // its partition has a flush slot nothing else waits for: a server that would otherwise wait
+  // for a bucket to fill (at the start of every checkpoint interval 16 buckets fill together, and
+  // nothing went out before ~16 MB were encoded) works while the caller encodes. When the slots
+  // are busy, streams are sent full as before.
+  uint64_t EarlyBytes() const { return std::max<uint64_t>(t_.options.bucket_buffer_size / 4, 1); }
+
+  // Caller's thread: sends bucket b's open stream now if a flush slot of its partition is free and
+  // no queued stream waits for it; else tries again when the stream has grown by another quarter.
+  void SendEarly(Partition* p, uint32_t b) {
+    Bucket& bk = p->buckets[b];
+    std::lock_guard lock(mu_);
+    if (error_.ok() && !stopped_ && p->in_flight < t_.options.flush_concurrent &&
+        p->queue.empty() && !bk.in_flight && bk.queued == 0) {
+      Queue(p, Take(p, b));  // Pump sends it at once
+      GiveSpare(bk);
+    } else {
+      bk.next_early = bk.stream->bytes() + EarlyBytes();
+    }
   }
 
   // mu_ held: sends the biggest open bucket that can go now; false when none can (the caller

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "client_fixture.h"
 #include "deltatunnel/client/upsert_writer.h"
@@ -91,6 +92,33 @@ TEST_CASE("writer: 64 partitions, checkpoints, against a model", "[writer]") {
   auto versions = f.client->Versions("p", "t", 1);
   REQUIRE(versions.ok());
   CHECK((*versions)["versions"][0]["version"].get<int64_t>() == static_cast<int64_t>(s.commits));
+}
+
+TEST_CASE("writer: a stream goes before its bucket is full while a flush slot is free",
+          "[writer]") {
+  // One bucket of 64 KB: rows past a quarter of it are sent without waiting for the rest, since
+  // nothing else is in flight; the checkpoint then sends what came after.
+  ClientFixture f;
+  REQUIRE(f.client->CreateTable("p", KvTable("t", true, 1)).ok());
+  auto opts = Options({{"upsert.writer.bucket.buffer-size", "64kb"}});
+  auto w = UpsertWriter::Open(*f.client, "p", "t", opts);
+  REQUIRE(w.ok());
+  Model model;
+  std::mt19937_64 rng(5);
+  WriteRandom(**w, model, rng, 1, 400, 1000, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((*w)->stats().streams_sent == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  WriterStats s = (*w)->stats();
+  CHECK(s.streams_sent == 1);
+  CHECK(s.bytes_sent >= opts.bucket_buffer_size / 4);
+  CHECK(s.bytes_sent < opts.bucket_buffer_size);
+  CHECK(ReadTable(*f.client, "t").empty());  // sent, not committed
+  WriteRandom(**w, model, rng, 1, 100, 1000, 1);
+  REQUIRE((*w)->Checkpoint().ok());
+  CHECK(ReadTable(*f.client, "t") == model);
+  CHECK((*w)->stats().rows == 500);
 }
 
 TEST_CASE("writer: one partition, full buckets queue behind their flush slots", "[writer]") {
