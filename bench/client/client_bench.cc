@@ -5,9 +5,10 @@
 //      one session, then committed, as deltatunnel-bench-ingest's HTTP ingest does (the baseline
 //      the writer should approach);
 //   3. the UpsertWriter with the same rows (encoding included): identity bodies with the default 2
-//      and with 4 buckets in flight, and snappy bodies; its rate over the baseline's of the same
-//      round, and the median over `rounds` (default 3); and the writer's flushes in flight on
-//      average (WriterStats::flush_seconds over the run's time), against upsert.flush.concurrent;
+//      and with 4 buckets in flight, snappy bodies, and identity bodies with a checkpoint every
+//      100 k rows; its rate over the baseline's of the same round, and the median over `rounds`
+//      (default 3); and the writer's flushes in flight on average (WriterStats::flush_seconds
+//      over the run's time), against upsert.flush.concurrent;
 //   4. plain PUTs again from 2 connections, the writer's default streams in flight, and the default
 //      writer over that: the writer's own cost at the concurrency it uses;
 //   5. 2 and the default writer again with the server pinned to one core and the client to the
@@ -195,7 +196,8 @@ double PlainPutLoop(testing::ServerProcess& server, client::Client& c, const std
 // The rows are handed in by reference, as a sink hands in rows it owns (or reuses): the writer
 // reads each, and encodes it where it is when its values are of their columns' kinds.
 double WriterRun(client::Client& c, const std::string& table, const std::vector<proto::Row>& rows,
-                 const std::string& compression, int flush_concurrent, uint64_t* bytes) {
+                 const std::string& compression, int flush_concurrent, size_t checkpoint_every,
+                 uint64_t* bytes) {
   client::WriterOptions o;
   o.compress_algorithm = compression;
   o.flush_concurrent = flush_concurrent;
@@ -204,8 +206,18 @@ double WriterRun(client::Client& c, const std::string& table, const std::vector<
   if (!w.ok()) Die("open writer", w.status());
   const auto start = Clock::now();
   const double thread_cpu_start = ThreadCpuSeconds();
+  size_t since_checkpoint = 0;
+  double checkpoint_secs = 0;  // inside the checkpoints within the loop
+  int checkpoints = 0;
   for (const auto& row : rows) {
     if (Status st = (*w)->Write("", row); !st.ok()) Die("write", st);
+    if (++since_checkpoint == checkpoint_every) {
+      const auto checkpoint_start = Clock::now();
+      if (Status st = (*w)->Checkpoint(); !st.ok()) Die("checkpoint", st);
+      checkpoint_secs += Seconds(checkpoint_start);
+      ++checkpoints;
+      since_checkpoint = 0;
+    }
   }
   const double written = Seconds(start);
   const double caller_cpu = ThreadCpuSeconds() - thread_cpu_start;
@@ -220,6 +232,11 @@ double WriterRun(client::Client& c, const std::string& table, const std::vector<
       "answered at %.2f s; flushes in flight on average %.2f of %d\n",
       written, caller_cpu / static_cast<double>(rows.size()) * 1e6, total,
       stats.flush_seconds / total, flush_concurrent);
+  if (checkpoints > 0) {
+    // From the call to every row before it committed: what a sink's checkpoint waits.
+    std::printf("  %d checkpoints in the loop, %.1f ms each on average\n", checkpoints,
+                checkpoint_secs / checkpoints * 1e3);
+  }
   *bytes = stats.bytes_sent;
   return Seconds(start);
 }
@@ -269,6 +286,7 @@ struct Config {
   bool writer;              // false: the plain PUT loop
   const char* compression;  // the writer's
   int in_flight;            // connections of the plain loop, upsert.flush.concurrent of the writer
+  size_t checkpoint_every;  // the writer's rows between checkpoints; 0: one at the end
 };
 
 // One measurement on a server of its own, with an empty data directory, so that every run starts
@@ -286,9 +304,10 @@ double Measure(const Config& cfg, const std::vector<proto::Row>& rows, bool pinn
   }
   uint64_t bytes = 0;
   CpuTimes before = Cpu(server);
-  const double secs = cfg.writer
-                          ? WriterRun(c, "t", rows, cfg.compression, cfg.in_flight, &bytes)
-                          : PlainPutLoop(server, c, "t", rows, cfg.in_flight, &bytes, &before);
+  const double secs =
+      cfg.writer
+          ? WriterRun(c, "t", rows, cfg.compression, cfg.in_flight, cfg.checkpoint_every, &bytes)
+          : PlainPutLoop(server, c, "t", rows, cfg.in_flight, &bytes, &before);
   const CpuTimes after = Cpu(server);
   Report(cfg.name, rows.size(), bytes, secs);
   ReportCpu(before, after, rows.size());
@@ -331,14 +350,18 @@ int main(int argc, char** argv) {
       "deltatunnel-bench-client: %zu rows of about 100 bytes, 16 buckets, %d rounds, each run on "
       "a server of its own\n",
       n, rounds);
-  const Config plain = {"plain HTTP PUTs (1 MiB streams, 4 connections)", false, "", kConnections};
+  const Config plain = {"plain HTTP PUTs (1 MiB streams, 4 connections)", false, "", kConnections,
+                        0};
   // The same loop from 2 connections, the writer's default number of streams in flight: what the
   // server gives that concurrency, apart from anything the writer does.
-  const Config plain2 = {"plain HTTP PUTs, 2 connections", false, "", 2};
+  const Config plain2 = {"plain HTTP PUTs, 2 connections", false, "", 2, 0};
   const std::vector<Config> writers = {
-      {"UpsertWriter, identity bodies", true, "identity", 2},
-      {"UpsertWriter, identity, 4 in flight", true, "identity", kConnections},
-      {"UpsertWriter, snappy bodies (the default)", true, "snappy", 2}};
+      {"UpsertWriter, identity bodies", true, "identity", 2, 0},
+      {"UpsertWriter, identity, 4 in flight", true, "identity", kConnections, 0},
+      {"UpsertWriter, snappy bodies (the default)", true, "snappy", 2, 0},
+      // A checkpoint (flush all, commit) every 100 k rows, ~11 MB: 20 commits a run, as a sink
+      // with frequent checkpoints makes; its buckets never fill between them.
+      {"UpsertWriter, identity, checkpoint every 100 k rows", true, "identity", 2, 100000}};
   std::vector<std::vector<double>> ratios(writers.size());
   std::vector<double> same_concurrency, plain2_ratio;
   for (int round = 1; round <= rounds; ++round) {
@@ -378,8 +401,8 @@ int main(int argc, char** argv) {
   }
   std::vector<double> pinned;
   for (int round = 1; round <= rounds; ++round) {
-    const Config p = {"pinned: plain HTTP PUTs, 4 connections", false, "", kConnections};
-    const Config w = {"pinned: UpsertWriter, identity bodies", true, "identity", 2};
+    const Config p = {"pinned: plain HTTP PUTs, 4 connections", false, "", kConnections, 0};
+    const Config w = {"pinned: UpsertWriter, identity bodies", true, "identity", 2, 0};
     const double base = static_cast<double>(n) / Measure(p, rows, true);
     pinned.push_back(static_cast<double>(n) / Measure(w, rows, true) / base);
     std::printf("  writer / plain PUTs, pinned: %.2f\n", pinned.back());
