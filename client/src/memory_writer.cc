@@ -10,7 +10,8 @@
 // stream's buffer is kept as a spare (at most kSpareBuffers) for the next stream a bucket starts:
 // a fresh 1 MiB buffer costs page faults, and its free a munmap, on every stream. Spares are
 // freed first when the budget is spent. The caller's thread takes mu_ only when a stream is
-// finished, when the budget is spent, and at checkpoints; per row it touches no lock.
+// finished, when an early send is tried (at most once a quarter of a bucket buffer, per bucket),
+// when the budget is spent, and at checkpoints; per row it touches no lock.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
