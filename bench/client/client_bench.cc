@@ -238,7 +238,7 @@ double WriterRun(client::Client& c, const std::string& table, const std::vector<
                 checkpoint_secs / checkpoints * 1e3);
   }
   *bytes = stats.bytes_sent;
-  return Seconds(start);
+  return total;
 }
 
 // In a child process: writes `rows` over `partitions` partitions, checkpoints, answers peak RSS.
