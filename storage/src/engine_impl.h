@@ -169,6 +169,10 @@ class EngineImpl final : public Engine {
   Status EndSession(SessionState& s, messages::SessionStatusRecord status);
   // Normal and past its expiry; with s.mu held (shared or exclusive).
   bool ExpiredNormal(const SessionState& s) const;
+  // For a caller that found the session expired under s.mu shared and let go of it: takes s.mu
+  // exclusively and ends the session as expired if it still is. NotFound if the session is gone.
+  Result<std::unique_lock<std::shared_mutex>> ExpireLocked(SessionState& s,
+                                                           const std::string& session_id);
 
   // Commit (engine_commit.cc).
   Result<SessionInfo> CommitImpl(const std::string& session_id, const std::string* idem_key,

@@ -143,9 +143,7 @@ Result<SessionInfo> EngineImpl::GetSession(const std::string& session_id) {
         return ToInfo(*s->table, s->record);
       }
     }
-    auto lock = ExclusiveSession(*s);
-    if (s->gone) return NotFound(session_id);
-    if (ExpiredNormal(*s)) DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
+    DT_ASSIGN_OR_RETURN(auto lock, ExpireLocked(*s, session_id));
     return ToInfo(*s->table, s->record);
   }
   std::string value;
@@ -223,9 +221,7 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
   if (s->gone) return NotFound(session_id);
   if (ExpiredNormal(*s)) {
     lock.unlock();
-    auto exclusive = ExclusiveSession(*s);
-    if (s->gone) return NotFound(session_id);
-    if (ExpiredNormal(*s)) DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
+    DT_ASSIGN_OR_RETURN(auto exclusive, ExpireLocked(*s, session_id));
     return Conflict(s->record);
   }
   if (s->record.status() != messages::SESSION_NORMAL) return Conflict(s->record);
@@ -298,6 +294,15 @@ void EngineImpl::DeleteRuns(const messages::SessionRecord& rec,
 
 bool EngineImpl::ExpiredNormal(const SessionState& s) const {
   return s.record.status() == messages::SESSION_NORMAL && Now() >= s.record.expires_at_ms();
+}
+
+Result<std::unique_lock<std::shared_mutex>> EngineImpl::ExpireLocked(
+    SessionState& s, const std::string& session_id) {
+  auto lock = ExclusiveSession(s);
+  if (s.gone) return NotFound(session_id);
+  // Checked again: another caller may have ended it between the shared lock and this one.
+  if (ExpiredNormal(s)) DT_RETURN_IF_ERROR(EndSession(s, messages::SESSION_EXPIRED));
+  return lock;
 }
 
 Status EngineImpl::EndSession(SessionState& s, messages::SessionStatusRecord status) {

@@ -164,6 +164,16 @@ TEST_CASE("session: expiry drops the rows; records are forgotten later", "[stora
   clock.Advance(3600 * 1000);
   CHECK(e->Commit(late.id).status().code() == ErrorCode::kStatusConflict);
   CHECK(Must(e->GetSession(late.id)).status == SessionStatus::kExpired);
+  // The same when a read or an append touches it first.
+  auto read_first = Must(e->OpenSession(opts));
+  auto append_first = Must(e->OpenSession(opts));
+  MustOk(e->Append(append_first.id, b.batch()));
+  clock.Advance(3600 * 1000);
+  CHECK(Must(e->GetSession(read_first.id)).status == SessionStatus::kExpired);
+  CHECK(e->Append(append_first.id, b.batch()).code() == ErrorCode::kStatusConflict);
+  CHECK(Must(e->GetSession(append_first.id)).status == SessionStatus::kExpired);
+  CHECK(e->Stats().open_sessions == 0);
+  CHECK(ScanRows(*e, "t").size() == 1);
 
   clock.Advance(2 * 3600 * 1000);
   e->ExpireSessions();
