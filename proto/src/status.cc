@@ -42,8 +42,33 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "ServiceUnavailable";
     case ErrorCode::kInternalServerError:
       return "InternalServerError";
+    case ErrorCode::kNoSpace:
+      return "NoSpace";
+    case ErrorCode::kIoError:
+      return "IoError";
+    case ErrorCode::kBusy:
+      return "Busy";
+    case ErrorCode::kCorruption:
+      return "Corruption";
   }
   return "InternalServerError";
+}
+
+ErrorCode ApiErrorCode(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kNoSpace:
+    case ErrorCode::kIoError:
+    case ErrorCode::kBusy:
+      return ErrorCode::kServiceUnavailable;
+    case ErrorCode::kCorruption:
+      return ErrorCode::kInternalServerError;
+    default:
+      return code;
+  }
+}
+
+bool IsStorageUnavailable(ErrorCode code) {
+  return code == ErrorCode::kNoSpace || code == ErrorCode::kIoError || code == ErrorCode::kBusy;
 }
 
 std::string Status::ToString() const {

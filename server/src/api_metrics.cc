@@ -58,6 +58,18 @@ void ApiMetrics::Refresh(storage::Engine& engine, SlotPool& slots) {
   open_sessions_.Set(static_cast<double>(stats.open_sessions));
   tables_.Set(static_cast<double>(stats.tables));
   storage_bytes_.Set(static_cast<double>(stats.storage_bytes));
+  metrics_
+      .Gauge("deltatunnel_storage_writable",
+             "1 while storage takes writes, 0 while a filesystem fault stops them.")
+      .Set(engine.Writable().ok() ? 1.0 : 0.0);
+  metrics_
+      .Gauge("deltatunnel_storage_stops_total",
+             "Times a filesystem fault (no space, an I/O error) stopped writes.")
+      .Set(static_cast<double>(stats.storage_stops));
+  metrics_
+      .Gauge("deltatunnel_storage_recoveries_total",
+             "Times writes resumed by themselves after a filesystem fault.")
+      .Set(static_cast<double>(stats.storage_recoveries));
   RefreshCompaction(stats);
   slots.ForEach(
       [&](const std::string& project, const std::string& group, uint32_t in_use, uint32_t limit) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -12,6 +13,7 @@
 #include "api_metrics.h"
 #include "api_util.h"
 #include "auth.h"
+#include "deltatunnel/storage/fault_injection.h"
 #include "native_compaction.h"
 #include "native_load.h"
 #include "native_read.h"
@@ -56,6 +58,19 @@ class ApiModule final : public ServerModule {
           });
         },
         RouteOptions{.blocking = true});
+    // Test hook (--test-hooks only): the data directory's file operations fail on command
+    // (storage/fault_injection.h): POST ?kind=wal|sst|manifest|options|any&op=create|append|sync|
+    // rename|delete&error=nospace|eio[&times=N] arms a fault, DELETE lifts them all.
+    for (const char* method : {"POST", "DELETE"}) {
+      router.Add(
+          method, "/_test/fault",
+          [this](Request& req) -> Response {
+            if (!faults_)
+              return ErrorResponse({ErrorCode::kNoSuchObject, "no such path"}, req.request_id);
+            return Answer(req, [&]() -> Result<Response> { return TestFault(req); });
+          },
+          RouteOptions{.blocking = true});
+    }
     // api.md section 1: with authentication on, every request but /healthz and /readyz carries
     // credentials, /metrics included (any valid key or token; no project is named).
     router.Wrap("GET", "/metrics", [this](Handler next) -> Handler {
@@ -89,6 +104,9 @@ class ApiModule final : public ServerModule {
       options.compaction_pause = [this] {
         std::this_thread::sleep_for(std::chrono::milliseconds(compaction_hold_ms_.load()));
       };
+      faults_ = std::make_shared<storage::FaultInjector>();
+      options.faults = faults_;
+      options.resume_interval_ms = 100;
     }
     DT_ASSIGN_OR_RETURN(engine_, storage::Engine::Open(options));
 
@@ -110,6 +128,14 @@ class ApiModule final : public ServerModule {
     refresher_ = std::thread([this] { RefreshGauges(); });
     spdlog::info("storage engine open in {}", config.data_dir);
     return Status::Ok();
+  }
+
+  // Not ready while storage cannot take writes: a filesystem fault stopped them, or the data
+  // directory's free space is below storage.min_free_bytes. Ready again once the cause is gone.
+  Status Ready() override {
+    if (!engine_) return Status::Ok();
+    DT_RETURN_IF_ERROR(engine_->Writable());
+    return disk_guard_->CheckWritable();
   }
 
   void Close() override {
@@ -138,6 +164,42 @@ class ApiModule final : public ServerModule {
         RouteOptions{.blocking = true});
   }
 
+  Result<Response> TestFault(Request& req) {
+    if (req.method == "DELETE") {
+      faults_->Clear();
+      return JsonResponse({{"injected", faults_->injected()}});
+    }
+    auto pick = [&](std::string_view name, auto values) -> Result<decltype(values[0].second)> {
+      std::optional<std::string> v = QueryString(req, name);
+      for (const auto& [text, value] : values) {
+        if (v && *v == text) return value;
+      }
+      return InvalidArgument("bad or missing " + std::string(name));
+    };
+    using storage::Fault;
+    using storage::FileKind;
+    using storage::FileOp;
+    DT_ASSIGN_OR_RETURN(FileKind kind,
+                        pick("kind", std::array<std::pair<std::string_view, FileKind>, 5>{
+                                         {{"wal", FileKind::kWal},
+                                          {"sst", FileKind::kTable},
+                                          {"manifest", FileKind::kManifest},
+                                          {"options", FileKind::kOptions},
+                                          {"any", FileKind::kAny}}}));
+    DT_ASSIGN_OR_RETURN(FileOp op, pick("op", std::array<std::pair<std::string_view, FileOp>, 5>{
+                                                  {{"create", FileOp::kCreate},
+                                                   {"append", FileOp::kAppend},
+                                                   {"sync", FileOp::kSync},
+                                                   {"rename", FileOp::kRename},
+                                                   {"delete", FileOp::kDelete}}}));
+    DT_ASSIGN_OR_RETURN(
+        Fault fault, pick("error", std::array<std::pair<std::string_view, Fault>, 2>{
+                                       {{"nospace", Fault::kNoSpace}, {"eio", Fault::kIoError}}}));
+    DT_ASSIGN_OR_RETURN(uint64_t times, QueryUint(req, "times", 0, 0, 1000000));
+    faults_->Arm(kind, op, fault, times == 0 ? -1 : static_cast<int>(times));
+    return JsonResponse({{"armed", true}});
+  }
+
   // Gauges that reflect state rather than events, refreshed once a second.
   void RefreshGauges() {
     std::unique_lock lock(mu_);
@@ -158,6 +220,7 @@ class ApiModule final : public ServerModule {
   std::condition_variable cv_;
   bool closing_ = false;  // guarded by mu_
   std::atomic<uint64_t> compaction_hold_ms_{0};
+  std::shared_ptr<storage::FaultInjector> faults_;  // --test-hooks only
 };
 
 }  // namespace

@@ -14,9 +14,10 @@
 
 namespace deltatunnel::server {
 
-// The Retry-After of an error answer: a 503 from a handler is storage that cannot take writes.
+// The Retry-After of an error answer: a 503 from a handler is storage that cannot serve now.
 inline int RetryAfterOf(const Status& s) {
-  return s.code() == ErrorCode::kServiceUnavailable ? kStorageRetryAfterSeconds : 1;
+  const bool storage = s.code() == ErrorCode::kServiceUnavailable || IsStorageUnavailable(s.code());
+  return storage ? kStorageRetryAfterSeconds : 1;
 }
 
 // Runs `fn` (returning Result<Response>), turning a failure into the error answer.

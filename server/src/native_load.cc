@@ -63,7 +63,7 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
   options.table = table.name;
   options.partition = partition.canonical;
   options.lifetime_hours = 1;
-  DT_ASSIGN_OR_RETURN(storage::SessionInfo session, WriteFailure(ctx.engine->OpenSession(options)));
+  DT_ASSIGN_OR_RETURN(storage::SessionInfo session, ctx.engine->OpenSession(options));
 
   nlohmann::json result = {{"partition", partition.canonical}, {"rows", rows.result.rows},
                            {"upserts", rows.result.upserts},   {"deletes", rows.result.deletes},
@@ -90,7 +90,7 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
   }();
   if (!committed.ok()) {
     (void)ctx.engine->Abort(session.id);  // leave nothing behind; the original error is the answer
-    return WriteFailure(committed.status());
+    return committed.status();
   }
   result["version"] = committed->commit_version;
   result["took_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(

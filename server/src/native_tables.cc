@@ -16,7 +16,7 @@ Response HandleCreateTable(ApiContext& ctx, Request& req) {
     DT_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonBody(req));
     DT_ASSIGN_OR_RETURN(storage::TableDef def, ParseTableDef(Project(req), body));
     DT_RETURN_IF_ERROR(CheckWritable(ctx));
-    DT_ASSIGN_OR_RETURN(storage::TableInfo info, WriteFailure(ctx.engine->CreateTable(def)));
+    DT_ASSIGN_OR_RETURN(storage::TableInfo info, ctx.engine->CreateTable(def));
     return JsonResponse(TableInfoJson(info), 201);
   });
 }
@@ -41,7 +41,7 @@ Response HandleDescribeTable(ApiContext& ctx, Request& req) {
 
 Response HandleDropTable(ApiContext& ctx, Request& req) {
   return Answer(req, [&]() -> Result<Response> {
-    DT_RETURN_IF_ERROR(WriteFailure(ctx.engine->DropTable(Project(req), Table(req))));
+    DT_RETURN_IF_ERROR(ctx.engine->DropTable(Project(req), Table(req)));
     Response r;
     r.status = 204;
     return r;

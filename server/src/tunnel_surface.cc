@@ -83,7 +83,7 @@ Result<Response> Create(ApiContext& ctx, const Target& t, const Request& req) {
   if (auto quota = QueryString(req, "quotaName")) opts.quota_name = *quota;
   DT_RETURN_IF_ERROR(ctx.slots->CheckQuotaName(opts.quota_name));
   DT_RETURN_IF_ERROR(CheckWritable(ctx));
-  DT_ASSIGN_OR_RETURN(storage::SessionInfo s, WriteFailure(ctx.engine->OpenSession(opts)));
+  DT_ASSIGN_OR_RETURN(storage::SessionInfo s, ctx.engine->OpenSession(opts));
   return SessionResponse(ctx, t, s, req);
 }
 
@@ -122,7 +122,7 @@ Result<Response> Write(ApiContext& ctx, const Target& t, const Request& req) {
   if (ctx.test_hooks) TEST_HoldSlot(req);
   if (req.Query("bucketid") != nullptr) {
     DT_ASSIGN_OR_RETURN(proto::RowBatch rows, DecodeBucketWrite(ctx, t, req));
-    DT_RETURN_IF_ERROR(WriteFailure(ctx.engine->Append(s.id, rows)));
+    DT_RETURN_IF_ERROR(ctx.engine->Append(s.id, rows));
     ctx.metrics->OnAppend("tunnel", rows.size(), rows.bytes());
     Response r;
     r.status = 200;
@@ -132,7 +132,7 @@ Result<Response> Write(ApiContext& ctx, const Target& t, const Request& req) {
                       proto::ParsePartitionSpec(t.table.schema, s.partition));
   RequestRowsOrError body = ReadRequestRows(ctx, t.table, partition, req, false);
   if (!body.rows) return std::move(body.error);
-  DT_RETURN_IF_ERROR(WriteFailure(ctx.engine->Append(s.id, body.rows->batch)));
+  DT_RETURN_IF_ERROR(ctx.engine->Append(s.id, body.rows->batch));
   ctx.metrics->OnAppend("tunnel", body.rows->batch.size(), body.rows->batch.bytes());
   return JsonResponse({{"rows", body.rows->result.rows},
                        {"upserts", body.rows->result.upserts},
@@ -155,7 +155,7 @@ Result<Response> Dispatch(ApiContext& ctx, Request& req) {
     DT_ASSIGN_OR_RETURN(storage::SessionInfo s, LoadSession(ctx, t, req));
     const auto start = std::chrono::steady_clock::now();
     const bool first_commit = s.status == storage::SessionStatus::kNormal;
-    DT_ASSIGN_OR_RETURN(s, WriteFailure(ctx.engine->Commit(s.id)));
+    DT_ASSIGN_OR_RETURN(s, ctx.engine->Commit(s.id));
     if (first_commit) {
       ctx.metrics->OnCommit(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -164,7 +164,7 @@ Result<Response> Dispatch(ApiContext& ctx, Request& req) {
   }
   if (m == "DELETE") {
     DT_ASSIGN_OR_RETURN(storage::SessionInfo s, LoadSession(ctx, t, req));
-    DT_ASSIGN_OR_RETURN(s, WriteFailure(ctx.engine->Abort(s.id)));
+    DT_ASSIGN_OR_RETURN(s, ctx.engine->Abort(s.id));
     return SessionResponse(ctx, t, s, req);
   }
   return InvalidArgument(fmt::format("method {} is not allowed on an upserts resource", m));

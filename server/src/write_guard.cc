@@ -4,10 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/statvfs.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
-#include <string_view>
 
 namespace deltatunnel::server {
 namespace {
@@ -62,26 +60,6 @@ Status DiskGuard::CheckWritable() {
                          Bytes(*free), Bytes(min_free_bytes_)));
   if (was_ok) spdlog::warn("{}", last_.message());
   return last_;
-}
-
-Status WriteFailure(Status s) {
-  if (s.code() != ErrorCode::kInternalServerError) return s;
-  // RocksDB's Status::ToString() prefixes, as the engine passes them on in its messages.
-  static constexpr std::array<std::string_view, 8> kTransient = {"IO error",
-                                                                 "No space",
-                                                                 "Busy",
-                                                                 "Try again",
-                                                                 "Try Again",
-                                                                 "Result incomplete",
-                                                                 "Shutdown in progress",
-                                                                 "Operation aborted"};
-  const std::string& m = s.message();
-  for (std::string_view t : kTransient) {
-    if (m.find(t) != std::string::npos) {
-      return Status(ErrorCode::kServiceUnavailable, "storage cannot take writes now: " + m);
-    }
-  }
-  return s;
 }
 
 }  // namespace deltatunnel::server

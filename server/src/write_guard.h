@@ -1,12 +1,12 @@
 // When storage cannot take writes (wire-format.md section 6: 503 ServiceUnavailable, with
-// Retry-After): the data directory's filesystem is nearly full, or the engine failed to write.
+// Retry-After): the data directory's filesystem is nearly full.
 //
-// - DiskGuard refuses requests that add data (Tunnel session create and bucket writes, loads,
-//   table creation) while the free space of the data directory's filesystem is below
-//   `[storage] min_free_bytes`. Reads, commits, aborts and drops go on: they add (next to) nothing
-//   and finish or free what is there.
-// - WriteFailure turns an engine's failure to write (an I/O error, no space, a write stall) on a
-//   write path into ServiceUnavailable; other errors pass unchanged.
+// DiskGuard refuses requests that add data (Tunnel session create and bucket writes, loads, table
+// creation) while the free space of the data directory's filesystem is below
+// `[storage] min_free_bytes`. Reads, commits, aborts and drops go on: they add (next to) nothing
+// and finish or free what is there. The engine's own failures to write (no space, an I/O error, a
+// stall) arrive classified (ErrorCode::kNoSpace, kIoError, kBusy) and are answered 503 by
+// HttpStatusOf, with no look at their text.
 #pragma once
 
 #include <chrono>
@@ -48,17 +48,5 @@ class DiskGuard {
   std::chrono::steady_clock::time_point measured_at_;  // guarded by mu_
   Status last_;                                        // guarded by mu_
 };
-
-// `s` as a write path's answer: ServiceUnavailable when the engine could not write (RocksDB's "IO
-// error", "No space", "Busy", "Try again", "Result incomplete", "Shutdown in progress", "Operation
-// aborted"), else `s` itself. Corruption and logic errors stay InternalServerError.
-Status WriteFailure(Status s);
-
-// The same for a Result.
-template <typename T>
-Result<T> WriteFailure(Result<T> r) {
-  if (r.ok()) return r;
-  return WriteFailure(r.status());
-}
 
 }  // namespace deltatunnel::server

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "keys.h"
+#include "rocks_status.h"
 #include "run_format.h"
 
 namespace deltatunnel::storage {
@@ -27,7 +28,7 @@ Status RunCursor::SeekToFirst() {
 Status RunCursor::LoadChunk() {
   valid_ = false;
   if (!it_->Valid()) {
-    if (!it_->status().ok()) return Internal("reading run: " + it_->status().ToString());
+    if (!it_->status().ok()) return FromRocks(it_->status(), "reading run");
     return Status::Ok();
   }
   rest_ = std::string_view(it_->value().data(), it_->value().size());
@@ -39,14 +40,14 @@ Status RunCursor::Next() {
     it_->Next();
     if (!it_->Valid()) {
       valid_ = false;
-      if (!it_->status().ok()) return Internal("reading run: " + it_->status().ToString());
+      if (!it_->status().ok()) return FromRocks(it_->status(), "reading run");
       return Status::Ok();
     }
     rest_ = std::string_view(it_->value().data(), it_->value().size());
   }
   if (!NextEntry(&rest_, &entry_)) {
     valid_ = false;
-    return Internal("corrupt chunk in run " + std::to_string(run_id_));
+    return Corruption("corrupt chunk in run " + std::to_string(run_id_));
   }
   valid_ = true;
   return Status::Ok();

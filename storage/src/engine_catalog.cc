@@ -6,6 +6,7 @@
 #include "catalog.h"
 #include "engine_impl.h"
 #include "keys.h"
+#include "rocks_status.h"
 
 namespace deltatunnel::storage {
 
@@ -73,7 +74,7 @@ Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_commits;
   rocksdb::Status s = db_->Write(wo, &wb);
-  if (!s.ok()) return Internal("creating table: " + s.ToString());
+  if (!s.ok()) return FromRocks(s, "creating table");
   next_table_id_ = t->id + 1;
   tables_by_name_[name_key] = t;
   tables_by_id_[t->id] = t;
@@ -141,7 +142,7 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_commits;
   rocksdb::Status st = db_->Write(wo, &wb);
-  if (!st.ok()) return Internal("dropping table: " + st.ToString());
+  if (!st.ok()) return FromRocks(st, "dropping table");
   {
     std::lock_guard state_lock(t->state_mu);  // no read pins the table from here on
     t->dropped = true;

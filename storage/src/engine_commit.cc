@@ -19,6 +19,7 @@
 
 #include "engine_impl.h"
 #include "keys.h"
+#include "rocks_status.h"
 
 namespace deltatunnel::storage {
 
@@ -123,7 +124,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_commits;
   rocksdb::Status st = db_->Write(wo, &wb);
-  if (!st.ok()) return Internal("committing: " + st.ToString());
+  if (!st.ok()) return FromRocks(st, "committing");
 
   const uint64_t pending = next->commits_since_major;
   {

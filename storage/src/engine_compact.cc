@@ -54,6 +54,7 @@
 #include "key_filter.h"
 #include "keys.h"
 #include "manifest_record.h"
+#include "rocks_status.h"
 #include "run_format.h"
 
 namespace deltatunnel::storage {
@@ -74,7 +75,7 @@ class BaseWriter {
 
   Status Open() {
     rocksdb::Status s = writer_.Open(path_);
-    if (!s.ok()) return Internal("compaction: opening " + path_ + ": " + s.ToString());
+    if (!s.ok()) return FromRocks(s, "compaction: opening " + path_);
     return Status::Ok();
   }
 
@@ -106,14 +107,14 @@ class BaseWriter {
   Result<bool> Finish() {
     if (entries_ == 0) return false;
     rocksdb::Status s = writer_.Finish();
-    if (!s.ok()) return Internal("compaction: writing " + path_ + ": " + s.ToString());
+    if (!s.ok()) return FromRocks(s, "compaction: writing " + path_);
     return true;
   }
 
  private:
   Status Cut() {
     rocksdb::Status s = writer_.Put(keys::RunStart(run_id_) + last_key_, chunk_);
-    if (!s.ok()) return Internal("compaction: writing " + path_ + ": " + s.ToString());
+    if (!s.ok()) return FromRocks(s, "compaction: writing " + path_);
     run_bytes_ += chunk_.size();
     ++entries_;
     chunk_.clear();
@@ -142,12 +143,12 @@ Result<bool> WriteBaseFilters(const rocksdb::Options& options, rocksdb::ColumnFa
     if (!base.key_filter) continue;
     rocksdb::Status s = opened ? rocksdb::Status::OK() : writer.Open(path);
     if (s.ok()) s = writer.Put(keys::BaseFilter(table_id, base.run_id), *base.key_filter);
-    if (!s.ok()) return Internal("compaction: writing " + path + ": " + s.ToString());
+    if (!s.ok()) return FromRocks(s, "compaction: writing " + path);
     opened = true;
   }
   if (!opened) return false;
   rocksdb::Status s = writer.Finish();
-  if (!s.ok()) return Internal("compaction: writing " + path + ": " + s.ToString());
+  if (!s.ok()) return FromRocks(s, "compaction: writing " + path);
   return true;
 }
 
@@ -217,11 +218,11 @@ Status EngineImpl::LoadReclaims() {
   PendingFree f;  // mark 0: no read is left from before the restart
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
   for (it->Seek("D"); it->Valid() && it->key().starts_with("D"); it->Next()) {
-    if (it->key().size() != 9 || it->value().size() != 8) return Internal("corrupt D record");
+    if (it->key().size() != 9 || it->value().size() != 8) return Corruption("corrupt D record");
     f.runs.emplace_back(GetBigEndian64(std::string_view(it->key().data() + 1, 8)),
                         GetBigEndian64(std::string_view(it->value().data(), 8)));
   }
-  if (!it->status().ok()) return Internal("loading D records: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "loading D records");
   if (!f.runs.empty()) pending_free_.push_back(std::move(f));
   return Status::Ok();
 }
@@ -308,6 +309,8 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   const uint64_t vc = pinned->version;
   const uint32_t buckets = static_cast<uint32_t>(pinned->buckets.size());
 
+  // Not while a filesystem fault stops writes: the compaction is queued again once it is gone.
+  DT_RETURN_IF_ERROR(health_->Writable());
   DT_ASSIGN_OR_RETURN(const uint64_t allocated, AllocateRunIds(buckets));
   const uint64_t first_id = keys::kBaseRunBit | allocated;
   messages::CompactionIntentRecord intent;
@@ -318,9 +321,17 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   synced.sync = options_.sync_commits;
   rocksdb::Status st = db_->Put(synced, meta_cf_, keys::CompactionIntent(t.id, canonical),
                                 intent.SerializeAsString());
-  if (!st.ok()) return Internal("compaction: writing its intent: " + st.ToString());
-  // On failure from here on, the base runs go and the intent with them.
+  if (!st.ok()) return FromRocks(st, "compaction: writing its intent");
+  const std::string path = fmt::format("{}/compaction-{}.sst", options_.data_dir, first_id);
+  const std::string filters_path =
+      fmt::format("{}/compaction-{}-filters.sst", options_.data_dir, first_id);
+  // On failure from here on, the base runs go and the intent with them, and so do the files
+  // written so far (a disk that filled up halfway). If the batch cannot be written now (the same
+  // fault), the intent stays and the next Open deletes the runs it names.
   auto abandon = [&](Status why) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    std::filesystem::remove(filters_path, ignored);
     rocksdb::WriteBatch wb;
     wb.DeleteRange(data_cf_, keys::RunStart(first_id), keys::RunStart(first_id + buckets));
     wb.DeleteRange(meta_cf_, keys::BaseFilter(t.id, first_id),
@@ -332,7 +343,6 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   };
 
   // 2. Merge each bucket at Vc into its base run, all into one SST file.
-  const std::string path = fmt::format("{}/compaction-{}.sst", options_.data_dir, first_id);
   BaseWriter writer(db_->GetOptions(data_cf_), data_cf_, path);
   if (Status s = writer.Open(); !s.ok()) return abandon(s);
   std::vector<RunRef> bases(buckets);
@@ -369,8 +379,6 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   }
   auto wrote = writer.Finish();
   if (!wrote.ok()) return abandon(wrote.status());
-  const std::string filters_path =
-      fmt::format("{}/compaction-{}-filters.sst", options_.data_dir, first_id);
   auto wrote_filters =
       WriteBaseFilters(db_->GetOptions(meta_cf_), meta_cf_, filters_path, t.id, bases);
   if (!wrote_filters.ok()) return abandon(wrote_filters.status());
@@ -393,7 +401,7 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   std::error_code ignored;
   std::filesystem::remove(path, ignored);
   std::filesystem::remove(filters_path, ignored);
-  if (!st.ok()) return abandon(Internal("compaction: ingesting the base: " + st.ToString()));
+  if (!st.ok()) return abandon(FromRocks(st, "compaction: ingesting the base"));
   if (options_.compaction_pause) options_.compaction_pause();
 
   // 3. Publish.
@@ -447,7 +455,7 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
     wb.Put(meta_cf_, keys::Partition(t.id, canonical), p.SerializeAsString());
     wb.Delete(meta_cf_, keys::CompactionIntent(t.id, canonical));
     st = db_->Write(synced, &wb);
-    if (!st.ok()) return abandon(Internal("compaction: publishing: " + st.ToString()));
+    if (!st.ok()) return abandon(FromRocks(st, "compaction: publishing"));
     const uint64_t pending = next->commits_since_major;
     {
       std::lock_guard lock(t.state_mu);
@@ -467,6 +475,27 @@ void EngineImpl::MaybeQueueCompaction(const TableState& t, const std::string& ca
   if (!compactor_ || commits_since_major < t.record.commit_threshold()) return;
   compactor_->Enqueue(t.id, t.record.project(), t.record.name(), canonical, {canonical},
                       /*automatic=*/true);
+}
+
+void EngineImpl::RequeueDueCompactions() {
+  if (!compactor_ || health_->stopped()) return;
+  std::vector<std::shared_ptr<TableState>> tables;
+  {
+    std::shared_lock lock(catalog_mu_);
+    for (const auto& [id, t] : tables_by_id_) tables.push_back(t);
+  }
+  for (const auto& t : tables) {
+    std::vector<std::pair<std::string, uint64_t>> due;
+    {
+      std::lock_guard lock(t->state_mu);
+      for (const auto& [canonical, m] : t->partitions) {
+        if (m->commits_since_major >= t->record.commit_threshold()) {
+          due.emplace_back(canonical, m->commits_since_major);
+        }
+      }
+    }
+    for (const auto& [canonical, pending] : due) MaybeQueueCompaction(*t, canonical, pending);
+  }
 }
 
 Status EngineImpl::CheckFlow(const TableState& t, const std::string& canonical) {
@@ -574,7 +603,7 @@ Status EngineImpl::RecoverCompactions() {
     messages::CompactionIntentRecord intent;
     if (it->key().size() < 9 ||
         !intent.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Internal("corrupt compaction intent record");
+      return Corruption("corrupt compaction intent record");
     }
     const uint64_t table_id = GetBigEndian64(std::string_view(it->key().data() + 1, 8));
     const uint64_t first = intent.first_run_id();
@@ -584,12 +613,12 @@ Status EngineImpl::RecoverCompactions() {
     wb.Delete(meta_cf_, it->key());
     ++interrupted;
   }
-  if (!it->status().ok()) return Internal("reading intents: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "reading intents");
   if (wb.Count() > 0) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
     rocksdb::Status st = db_->Write(wo, &wb);
-    if (!st.ok()) return Internal("dropping interrupted compactions: " + st.ToString());
+    if (!st.ok()) return FromRocks(st, "dropping interrupted compactions");
     spdlog::info("dropped the output of {} interrupted compaction(s)", interrupted);
   }
   // Leftover SST files of compactions that never ingested.

@@ -31,10 +31,12 @@
 #include "compaction_queue.h"
 #include "deltatunnel/messages/storage_meta.pb.h"
 #include "deltatunnel/storage/engine.h"
+#include "engine_file_system.h"
 #include "manifest.h"
 #include "read_pins.h"
 #include "reclaimed_runs.h"
 #include "run_format.h"
+#include "storage_health.h"
 
 namespace deltatunnel::storage {
 
@@ -123,6 +125,7 @@ class EngineImpl final : public Engine {
   void ReclaimExpiredVersions() override;
 
   EngineStats Stats() override;
+  Status Writable() override;
   void ExpireSessions() override;
 
   // What a read works on: one version and the manifests of the partitions it reads, pinned.
@@ -134,6 +137,9 @@ class EngineImpl final : public Engine {
   };
 
   rocksdb::DB* db() const { return db_.get(); }
+  // Tests: asks the maintenance thread for a background WAL sync, as 1 MiB of appends does, and
+  // waits until it was handled; true if it synced, false if it skipped a failed WAL.
+  bool TEST_SyncWalInBackground();
   rocksdb::ColumnFamilyHandle* data_cf() const { return data_cf_; }
 
  private:
@@ -211,12 +217,23 @@ class EngineImpl final : public Engine {
   Status LoadReclaims();  // Open: runs whose freeing a stop or a crash interrupted
 
   void MaintenanceLoop();
+  // While storage is stopped by a fault: asks RocksDB to resume; once it has, re-queues the
+  // compactions that failed meanwhile. Maintenance thread.
+  void TryResume();
+  // Queues every partition whose commits since its last major compaction reached its threshold
+  // and that is not queued or running: compactions that failed (a full disk) run again.
+  void RequeueDueCompactions();
 
   EngineOptions options_;
   // Declared before db_: RocksDB calls the filter until db_ is closed.
   ReadPins read_pins_;
   ReclaimedRuns reclaimed_;
   ReclaimFilter reclaim_filter_{&reclaimed_};
+  // The file system RocksDB writes through (engine_file_system.h) and the listener that follows
+  // RocksDB's write stops and recoveries: both outlive db_.
+  WalSyncGate wal_gate_;
+  std::unique_ptr<rocksdb::Env> env_;
+  std::shared_ptr<StorageHealth> health_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
@@ -259,8 +276,10 @@ class EngineImpl final : public Engine {
 
   std::mutex maintenance_mu_;
   std::condition_variable maintenance_cv_;
-  bool stopping_ = false;         // guarded by maintenance_mu_
-  bool wal_sync_wanted_ = false;  // guarded by maintenance_mu_
+  bool stopping_ = false;           // guarded by maintenance_mu_
+  bool wal_sync_wanted_ = false;    // guarded by maintenance_mu_
+  uint64_t wal_syncs_handled_ = 0;  // guarded by maintenance_mu_
+  bool last_wal_sync_ran_ = false;  // guarded by maintenance_mu_
   std::thread maintenance_;
 };
 

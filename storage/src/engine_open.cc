@@ -23,6 +23,8 @@
 #include "engine_impl.h"
 #include "keys.h"
 #include "manifest_record.h"
+#include "rocks_logger.h"
+#include "rocks_status.h"
 #include "rocksdb_crc32c.h"
 
 namespace deltatunnel::storage {
@@ -77,12 +79,20 @@ Status EngineImpl::OpenDb() {
   // syncs behind it. deltatunnel-bench-storage, commit p99 (max) at 100 k rows, alternating runs:
   // 18, 24, 23 ms (103, 44, 69) at once, 11, 13, 9 ms (11, 15, 10) gradually (docs/benchmarks.md).
   // Trash above 4x the SST files' size is deleted at once, so a slow disk cannot pile it up.
+  // Every file goes through the engine's file system (engine_file_system.h); RocksDB's stops and
+  // recoveries of writes are followed by health_ (storage_health.h).
+  env_ = rocksdb::NewCompositeEnv(
+      NewEngineFileSystem(rocksdb::FileSystem::Default(), options_.faults, &wal_gate_));
+  db_opts.env = env_.get();
+  db_opts.info_log = NewRocksLogger();  // no LOG file in the data directory (rocks_logger.h)
+  health_ = std::make_shared<StorageHealth>(&wal_gate_);
+  db_opts.listeners.push_back(health_);
   if (options_.file_delete_bytes_per_sec > 0) {
     rocksdb::Status fm;
     db_opts.sst_file_manager.reset(rocksdb::NewSstFileManager(
-        rocksdb::Env::Default(), nullptr, "",
-        static_cast<int64_t>(options_.file_delete_bytes_per_sec), true, &fm, 4.0, 16 << 20));
-    if (!fm.ok()) return Internal("starting the file deleter: " + fm.ToString());
+        env_.get(), nullptr, "", static_cast<int64_t>(options_.file_delete_bytes_per_sec), true,
+        &fm, 4.0, 16 << 20));
+    if (!fm.ok()) return FromRocks(fm, "starting the file deleter");
   }
   rocksdb::BlockBasedTableOptions table_opts;
   table_opts.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
@@ -102,7 +112,7 @@ Status EngineImpl::OpenDb() {
       {rocksdb::kDefaultColumnFamilyName, cf_opts}, {"meta", cf_opts}, {"data", data_opts}};
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_opts, options_.data_dir, cfs, &handles_, &raw);
-  if (!s.ok()) return Internal("opening " + options_.data_dir + ": " + s.ToString());
+  if (!s.ok()) return FromRocks(s, "opening " + options_.data_dir);
   db_.reset(raw);
   meta_cf_ = handles_[1];
   data_cf_ = handles_[2];
@@ -138,7 +148,7 @@ Status EngineImpl::LoadCatalog() {
   for (it->Seek("T"); it->Valid() && it->key().starts_with("T"); it->Next()) {
     auto t = std::make_shared<TableState>();
     if (!t->record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Internal("corrupt table record");
+      return Corruption("corrupt table record");
     }
     t->id = t->record.id();
     DT_ASSIGN_OR_RETURN(proto::TableSchema schema, SchemaFromRecord(t->record));
@@ -152,7 +162,7 @@ Status EngineImpl::LoadCatalog() {
     tables_by_id_[t->id] = t;
     next_table_id_ = std::max(next_table_id_, t->id + 1);
   }
-  if (!it->status().ok()) return Internal("loading catalog: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "loading catalog");
   return Status::Ok();
 }
 
@@ -178,7 +188,7 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
     std::string filter;
     rocksdb::Status st = db_->Get({}, meta_cf_, keys::BaseFilter(t.id, run_id), &filter);
     if (st.IsNotFound()) return std::string();
-    if (!st.ok()) return Internal("reading a base's key filter: " + st.ToString());
+    if (!st.ok()) return FromRocks(st, "reading a base's key filter");
     return filter;
   };
 
@@ -188,14 +198,14 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
   for (it->Seek(mprefix); it->Valid() && it->key().starts_with(mprefix); it->Next()) {
     messages::PartitionRunsRecord rec;
     if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Internal("corrupt partition runs record");
+      return Corruption("corrupt partition runs record");
     }
     const std::string canonical(it->key().data() + mprefix.size(),
                                 it->key().size() - mprefix.size());
     DT_ASSIGN_OR_RETURN(Loading * l, loading(canonical));
     DT_RETURN_IF_ERROR(l->loader->AddRunsRecord(rec, filter_of));
   }
-  if (!it->status().ok()) return Internal("loading manifests: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "loading manifests");
 
   const std::string prefix = keys::TablePrefix('C', t.id);
   messages::CommitRecord c;
@@ -204,7 +214,7 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
   rocksdb::WriteBatch strip;
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Internal("corrupt commit record");
+      return Corruption("corrupt commit record");
     }
     if (c.version() > t.version) break;  // cannot happen: written in one batch with V
     t.commit_times.push_back(c.committed_at_ms());
@@ -215,17 +225,17 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
       strip.Put(meta_cf_, it->key(), c.SerializeAsString());
     }
   }
-  if (!it->status().ok()) return Internal("loading commit log: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "loading commit log");
   if (strip.Count() > 0) {
     rocksdb::Status st = db_->Write({}, &strip);
-    if (!st.ok()) return Internal("stripping dropped runs from commit records: " + st.ToString());
+    if (!st.ok()) return FromRocks(st, "stripping dropped runs from commit records");
   }
 
   const std::string pprefix = keys::TablePrefix('P', t.id);
   messages::PartitionRecord p;
   for (it->Seek(pprefix); it->Valid() && it->key().starts_with(pprefix); it->Next()) {
     if (!p.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Internal("corrupt partition record");
+      return Corruption("corrupt partition record");
     }
     DT_ASSIGN_OR_RETURN(Loading * l, loading(p.partition()));
     l->m->commits_since_major = p.commits_since_major();
@@ -245,7 +255,7 @@ Status EngineImpl::LoadSessions() {
   for (it->Seek("S"); it->Valid() && it->key().starts_with("S"); it->Next()) {
     messages::SessionRecord rec;
     if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Internal("corrupt session record");
+      return Corruption("corrupt session record");
     }
     if (rec.status() != messages::SESSION_NORMAL) continue;
     auto table = FindTableById(rec.table_id());
@@ -258,7 +268,7 @@ Status EngineImpl::LoadSessions() {
          runs_it->Next()) {
       messages::RunRecord r;
       if (!r.ParseFromArray(runs_it->value().data(), static_cast<int>(runs_it->value().size()))) {
-        return Internal("corrupt run record");
+        return Corruption("corrupt run record");
       }
       rec.set_rows(rec.rows() + r.rows());
       rec.set_upserts(rec.upserts() + r.upserts());
@@ -271,26 +281,40 @@ Status EngineImpl::LoadSessions() {
     s->record = std::move(rec);
     sessions_[s->record.id()] = std::move(s);
   }
-  if (!it->status().ok()) return Internal("loading sessions: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "loading sessions");
   return Status::Ok();
 }
 
 void EngineImpl::MaintenanceLoop() {
   using Clock = std::chrono::steady_clock;
   auto next_expiry = Clock::now() + std::chrono::seconds(30);
+  const auto resume_interval = std::chrono::milliseconds(options_.resume_interval_ms);
   std::unique_lock lock(maintenance_mu_);
   while (!stopping_) {
-    maintenance_cv_.wait_until(lock, next_expiry, [this] { return stopping_ || wal_sync_wanted_; });
+    const auto wake =
+        health_->stopped() ? std::min(next_expiry, Clock::now() + resume_interval) : next_expiry;
+    maintenance_cv_.wait_until(lock, wake, [this] { return stopping_ || wal_sync_wanted_; });
     if (stopping_) break;
     const bool sync = wal_sync_wanted_;
     wal_sync_wanted_ = false;
     lock.unlock();
+    if (health_->stopped()) TryResume();
     if (sync) {
       unsynced_bytes_ = 0;
-      rocksdb::Status s = db_->SyncWAL();
-      if (!s.ok()) spdlog::warn("syncing the WAL: {}", s.ToString());
+      // Never on a WAL whose write or sync failed (engine_file_system.h): RocksDB would abort.
+      const bool ran = wal_gate_.SyncIfSound([this] {
+        rocksdb::Status s = db_->SyncWAL();
+        if (!s.ok()) spdlog::warn("syncing the WAL: {}", s.ToString());
+      });
+      {
+        std::lock_guard done(maintenance_mu_);
+        ++wal_syncs_handled_;
+        last_wal_sync_ran_ = ran;
+      }
+      maintenance_cv_.notify_all();
     }
     if (Clock::now() >= next_expiry) {
+      RequeueDueCompactions();
       ExpireSessions();
       ReclaimExpiredVersions();
       next_expiry = Clock::now() + std::chrono::seconds(30);
@@ -299,8 +323,31 @@ void EngineImpl::MaintenanceLoop() {
   }
 }
 
+void EngineImpl::TryResume() {
+  rocksdb::Status s = db_->Resume();
+  if (s.ok()) {
+    health_->Recovered();
+    RequeueDueCompactions();
+  } else if (!s.IsBusy()) {
+    spdlog::debug("storage not recovered yet: {}", s.ToString());
+  }
+}
+
+Status EngineImpl::Writable() { return health_->Writable(); }
+
+bool EngineImpl::TEST_SyncWalInBackground() {
+  std::unique_lock lock(maintenance_mu_);
+  const uint64_t target = wal_syncs_handled_ + 1;
+  wal_sync_wanted_ = true;
+  maintenance_cv_.notify_all();
+  maintenance_cv_.wait(lock, [&] { return wal_syncs_handled_ >= target || stopping_; });
+  return last_wal_sync_ran_;
+}
+
 EngineStats EngineImpl::Stats() {
   EngineStats st;
+  st.storage_stops = health_->stops();
+  st.storage_recoveries = health_->recoveries();
   {
     std::shared_lock lock(catalog_mu_);
     st.tables = tables_by_id_.size();

@@ -17,6 +17,7 @@
 #include "engine_impl.h"
 #include "key_filter.h"
 #include "keys.h"
+#include "rocks_status.h"
 
 namespace deltatunnel::storage {
 
@@ -262,14 +263,14 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
       const std::string start = keys::RunStart(run.run_id);
       it->Seek(start + key);
       if (!it->Valid()) {
-        if (!it->status().ok()) return Internal("lookup: " + it->status().ToString());
+        if (!it->status().ok()) return FromRocks(it->status(), "lookup");
         continue;
       }
       if (!it->key().starts_with(start)) continue;
       std::string_view chunk(it->value().data(), it->value().size());
       KeyWrite e;
       while (!chunk.empty()) {
-        if (!NextEntry(&chunk, &e)) return Internal("corrupt chunk");
+        if (!NextEntry(&chunk, &e)) return Corruption("corrupt chunk");
         if (e.key < key) continue;
         if (e.key == key) {
           if (!found) {
@@ -309,12 +310,12 @@ Result<std::vector<CommitInfo>> EngineImpl::Versions(const std::string& project,
   for (it->SeekForPrev(keys::Commit(t->id, latest));
        it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Prev()) {
     if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Internal("corrupt commit record");
+      return Corruption("corrupt commit record");
     }
     out.push_back({c.version(), c.committed_at_ms(), c.partition(), c.session_id(), c.rows(),
                    c.upserts(), c.deletes()});
   }
-  if (!it->status().ok()) return Internal("reading commit log: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "reading commit log");
   return out;
 }
 

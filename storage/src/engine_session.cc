@@ -28,6 +28,7 @@
 
 #include "engine_impl.h"
 #include "keys.h"
+#include "rocks_status.h"
 
 namespace deltatunnel::storage {
 namespace {
@@ -76,7 +77,7 @@ Result<uint64_t> EngineImpl::AllocateRunIds(uint64_t n) {
     // that uses an id from the block, so recovery never reuses an id.
     const uint64_t high = next_run_id_ + n + kRunIdBlock;
     rocksdb::Status s = db_->Put({}, meta_cf_, keys::kRunIdHigh, keys::Fixed64(high));
-    if (!s.ok()) return Internal("reserving run ids: " + s.ToString());
+    if (!s.ok()) return FromRocks(s, "reserving run ids");
     run_id_high_ = high;
   }
   const uint64_t first = next_run_id_;
@@ -124,7 +125,7 @@ Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
   rec.set_created_at_ms(Now());
   rec.set_expires_at_ms(rec.created_at_ms() + int64_t{options.lifetime_hours} * 3600 * 1000);
   rocksdb::Status st = db_->Put({}, meta_cf_, keys::Session(rec.id()), rec.SerializeAsString());
-  if (!st.ok()) return Internal("opening session: " + st.ToString());
+  if (!st.ok()) return FromRocks(st, "opening session");
   SessionInfo info = ToInfo(*t, rec);
   std::lock_guard lock(sessions_mu_);
   sessions_[rec.id()] = std::move(s);
@@ -149,9 +150,9 @@ Result<SessionInfo> EngineImpl::GetSession(const std::string& session_id) {
   std::string value;
   rocksdb::Status st = db_->Get({}, meta_cf_, keys::Session(session_id), &value);
   if (st.IsNotFound()) return NotFound(session_id);
-  if (!st.ok()) return Internal("reading session: " + st.ToString());
+  if (!st.ok()) return FromRocks(st, "reading session");
   messages::SessionRecord rec;
-  if (!rec.ParseFromString(value)) return Internal("corrupt session record");
+  if (!rec.ParseFromString(value)) return Corruption("corrupt session record");
   auto t = FindTableById(rec.table_id());
   if (!t || rec.status() == messages::SESSION_NORMAL ||
       Now() >= rec.expires_at_ms() + kForgetGraceMs) {
@@ -252,7 +253,7 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
   }
   if (options_.append_pause) options_.append_pause();
   rocksdb::Status st = db_->Write({}, &wb);
-  if (!st.ok()) return Internal("appending: " + st.ToString());
+  if (!st.ok()) return FromRocks(st, "appending");
 
   std::lock_guard counts(s->counts_mu);
   messages::SessionRecord& rec = s->record;
@@ -312,7 +313,7 @@ Status EngineImpl::EndSession(SessionState& s, messages::SessionStatusRecord sta
   DeleteRuns(rec, s.runs, &wb);
   wb.Put(meta_cf_, keys::Session(rec.id()), rec.SerializeAsString());
   rocksdb::Status st = db_->Write({}, &wb);
-  if (!st.ok()) return Internal("ending session: " + st.ToString());
+  if (!st.ok()) return FromRocks(st, "ending session");
   s.record = std::move(rec);
   s.runs.clear();
   ForgetSession(s.record.id());

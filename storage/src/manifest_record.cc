@@ -44,11 +44,11 @@ Status ManifestLoader::AddRunsRecord(const messages::PartitionRunsRecord& rec,
   m_->deltas_dropped_through = rec.deltas_dropped_through();
   hidden_froms_.assign(rec.hidden_froms().begin(), rec.hidden_froms().end());
   if (!std::is_sorted(hidden_froms_.begin(), hidden_froms_.end())) {
-    return Internal("corrupt partition runs record: hidden_froms unordered");
+    return Corruption("corrupt partition runs record: hidden_froms unordered");
   }
   for (const auto& r : rec.runs()) {
     if (r.bucket() >= m_->buckets.size()) {
-      return Internal("corrupt partition runs record: unknown bucket");
+      return Corruption("corrupt partition runs record: unknown bucket");
     }
     std::string filter = r.key_filter();
     if (r.filter_in_record()) {
@@ -70,14 +70,14 @@ Status ManifestLoader::AddCommit(const messages::CommitRecord& c) {
   if (c.version() <= m_->base_version) {
     auto it = std::lower_bound(hidden_froms_.begin(), hidden_froms_.end(), c.version());
     if (it == hidden_froms_.end()) {
-      return Internal("corrupt partition runs record: no compaction folds version " +
-                      std::to_string(c.version()));
+      return Corruption("corrupt partition runs record: no compaction folds version " +
+                        std::to_string(c.version()));
     }
     hidden_from = *it;
   }
   for (const auto& r : c.runs()) {
     if (r.bucket() >= m_->buckets.size()) {
-      return Internal("corrupt commit record: run of an unknown bucket");
+      return Corruption("corrupt commit record: run of an unknown bucket");
     }
     RunRef ref = MakeRunRef(r.run_id(), c.version(), r.rows(), r.bytes(), r.key_filter());
     ref.hidden_from = hidden_from;

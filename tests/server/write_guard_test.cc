@@ -1,5 +1,5 @@
-// write_guard.h: the free-space guard of the data directory and the mapping of storage write
-// failures to 503 ServiceUnavailable.
+// write_guard.h: the free-space guard of the data directory; and the one table (HttpStatusOf,
+// ApiErrorCode) that answers storage's classified errors.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -99,26 +99,35 @@ TEST_CASE("the guard is safe to share between threads", "[write_guard]") {
   CHECK(measured == 4000);
 }
 
-TEST_CASE("storage write failures become 503 ServiceUnavailable, faults stay 500",
-          "[write_guard]") {
-  auto mapped = [](const std::string& message) { return WriteFailure(Internal(message)).code(); };
-  CHECK(mapped("appending: IO error: No space left on device: While appending to file: "
-               "/d/000012.log") == ErrorCode::kServiceUnavailable);
-  CHECK(mapped("committing: IO error: File too large") == ErrorCode::kServiceUnavailable);
-  CHECK(mapped("opening session: Operation aborted: ") == ErrorCode::kServiceUnavailable);
-  CHECK(mapped("appending: Result incomplete: Write stall") == ErrorCode::kServiceUnavailable);
-  CHECK(mapped("committing: Busy: ") == ErrorCode::kServiceUnavailable);
-  CHECK(mapped("committing: Shutdown in progress: ") == ErrorCode::kServiceUnavailable);
-  CHECK(mapped("corrupt session record") == ErrorCode::kInternalServerError);
-  CHECK(mapped("appending: Corruption: bad block") == ErrorCode::kInternalServerError);
-  CHECK_THAT(WriteFailure(Internal("appending: IO error: x")).message(),
-             Catch::StartsWith("storage cannot take writes now: appending: IO error: x"));
-  // Other codes pass unchanged.
-  CHECK(WriteFailure(InvalidArgument("IO error")).code() == ErrorCode::kInvalidArgument);
-  CHECK(WriteFailure(Status::Ok()).ok());
-  Result<int> r = WriteFailure(Result<int>(Internal("IO error: x")));
-  CHECK(r.status().code() == ErrorCode::kServiceUnavailable);
-  CHECK(*WriteFailure(Result<int>(7)) == 7);
+TEST_CASE(
+    "storage's classified errors are answered by one table: 503 for what passes, 500 "
+    "for corruption, with the API's code names",
+    "[write_guard]") {
+  Request req;
+  req.request_id = "r1";
+  struct Case {
+    ErrorCode code;
+    int status;
+    const char* api_code;
+  };
+  for (const Case& c : {Case{ErrorCode::kNoSpace, 503, "ServiceUnavailable"},
+                        Case{ErrorCode::kIoError, 503, "ServiceUnavailable"},
+                        Case{ErrorCode::kBusy, 503, "ServiceUnavailable"},
+                        Case{ErrorCode::kCorruption, 500, "InternalServerError"},
+                        Case{ErrorCode::kInternalServerError, 500, "InternalServerError"}}) {
+    INFO(ErrorCodeName(c.code));
+    Response r = Answer(req, [&]() -> Result<Response> { return Status(c.code, "why"); });
+    CHECK(r.status == c.status);
+    auto body = nlohmann::json::parse(r.body);
+    CHECK(body["Code"] == c.api_code);
+    CHECK(body["Message"] == "why");
+    if (c.status == 503)
+      CHECK(r.headers["retry-after"] == std::to_string(kStorageRetryAfterSeconds));
+    if (c.code != ErrorCode::kInternalServerError) CHECK(ApiErrorCode(c.code) != c.code);
+  }
+  // API codes pass unchanged.
+  CHECK(ApiErrorCode(ErrorCode::kSlotExceeded) == ErrorCode::kSlotExceeded);
+  CHECK(HttpStatusOf(ErrorCode::kNoSpace) == 503);
 }
 
 TEST_CASE("a 503 from a handler carries the storage Retry-After", "[write_guard]") {

@@ -146,7 +146,7 @@ TEST_CASE("manifest record: compactions and retention drops rebuild exactly from
   for (const auto& [v, c] : h.commits) {
     if (st.ok()) st = loader.AddCommit(c);
   }
-  CHECK(st.code() == ErrorCode::kInternalServerError);
+  CHECK(st.code() == ErrorCode::kCorruption);
 }
 
 TEST_CASE("manifest record: records of the older layout load, and are kept as they are",

@@ -104,7 +104,7 @@ void ServerProcess::Start() {
   }
   while (true) {
     try {
-      if (Client().Get("/readyz").status == 200) return;
+      if (Client().Get(options_.ready_path).status == 200) return;
     } catch (const std::exception&) {
       // not answering yet
     }

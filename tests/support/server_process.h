@@ -23,6 +23,9 @@ struct ServerOptions {
   // --test-hooks: the test-only /_test/* routes.
   bool test_hooks = true;
   std::chrono::milliseconds ready_timeout{30000};
+  // What Start() waits for a 200 from: /readyz, or /healthz for a server started not ready (a
+  // data directory below storage.min_free_bytes).
+  std::string ready_path = "/readyz";
 };
 
 // The server binary: $DT_SERVER_BINARY when set, else the one this build made.
@@ -44,6 +47,8 @@ class ServerProcess {
   void Kill();
   void Restart();  // Stop() (which must answer 0), then Start() on the same directory
   bool running() const { return pid_ > 0; }
+  // The options the next Start() uses.
+  ServerOptions& options() { return options_; }
   pid_t pid() const { return pid_; }
 
   std::string host() const { return "127.0.0.1"; }

@@ -46,8 +46,12 @@ int HttpStatusOf(ErrorCode code) {
     case ErrorCode::kFlowExceeded:
       return 429;
     case ErrorCode::kServiceUnavailable:
+    case ErrorCode::kNoSpace:
+    case ErrorCode::kIoError:
+    case ErrorCode::kBusy:
       return 503;
     case ErrorCode::kInternalServerError:
+    case ErrorCode::kCorruption:
       return 500;
   }
   return 500;
@@ -62,7 +66,8 @@ Response ErrorResponse(const Status& status, const std::string& request_id, int 
     r.headers["retry-after"] = std::to_string(retry_after_s);
   }
   nlohmann::json body = {
-      {"Code", status.ok() ? "InternalServerError" : std::string(ErrorCodeName(status.code()))},
+      {"Code", status.ok() ? "InternalServerError"
+                           : std::string(ErrorCodeName(ApiErrorCode(status.code())))},
       {"Message", status.message()},
       {"RequestId", request_id}};
   // Invalid UTF-8 in a message (a user's bytes echoed back) is replaced, never thrown.

@@ -27,7 +27,8 @@ uint64_t QueryNumber(const Request& req, std::string_view name, uint64_t fallbac
 
 }  // namespace
 
-void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics) {
+void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics,
+                         std::function<Status()> ready) {
   RouteOptions always{.blocking = false, .always_available = true};
   router.Add(
       "GET", "/healthz",
@@ -37,9 +38,13 @@ void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, 
       always);
   router.Add(
       "GET", "/readyz",
-      [&state](Request& req) {
+      [&state, ready = std::move(ready)](Request& req) {
         ServerState s = state.load();
-        if (s == ServerState::kServing) return Json({{"status", "ready"}});
+        if (s == ServerState::kServing) {
+          Status why = ready();
+          if (why.ok()) return Json({{"status", "ready"}});
+          return ErrorResponse(why, req.request_id);
+        }
         const char* why = s == ServerState::kStarting ? "starting" : "shutting down";
         return ErrorResponse({ErrorCode::kServiceUnavailable, std::string("the server is ") + why},
                              req.request_id);

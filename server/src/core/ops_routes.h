@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 
 #include "deltatunnel/server/metrics.h"
 #include "deltatunnel/server/router.h"
@@ -13,7 +14,9 @@
 
 namespace deltatunnel::server {
 
-void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics);
+// /readyz is 200 while the server serves and `ready` (the modules' Ready()) answers Ok.
+void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics,
+                         std::function<Status()> ready);
 void AddTestRoutes(Router& router);
 
 }  // namespace deltatunnel::server

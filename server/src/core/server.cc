@@ -79,7 +79,10 @@ const ServerConfig& Server::config() const { return impl_->config; }
 Status Server::Start() {
   Impl& s = *impl_;
   DT_ASSIGN_OR_RETURN(HostPort address, ParseHostPort(s.config.listen));
-  AddOperationsRoutes(s.router, s.state, s.metrics);
+  AddOperationsRoutes(s.router, s.state, s.metrics, [&s]() -> Status {
+    for (auto& m : s.modules) DT_RETURN_IF_ERROR(m->Ready());
+    return Status::Ok();
+  });
   if (s.config.test_hooks) AddTestRoutes(s.router);
   for (auto& m : s.modules) m->RegisterRoutes(s.router);
 

@@ -32,7 +32,23 @@ enum class ErrorCode {
   kFlowExceeded,           // 429
   kServiceUnavailable,     // 503
   kInternalServerError,    // 500
+
+  // The storage engine's own codes, classified once where the error arises (storage's FromRocks,
+  // by RocksDB's code and subcode). They are not API codes: the server answers each with the API
+  // code ApiErrorCode() gives, by one table (HttpStatusOf).
+  kNoSpace,     // 503 ServiceUnavailable: the data directory's filesystem is full
+  kIoError,     // 503 ServiceUnavailable: the device failed a read, write or sync
+  kBusy,        // 503 ServiceUnavailable: try again (a stall, recovery in progress, shutting down)
+  kCorruption,  // 500 InternalServerError: what is on disk is not what was written
 };
+
+// The API code a client is answered with: the code itself, or for a storage code the API code
+// that stands for it (ServiceUnavailable, InternalServerError).
+ErrorCode ApiErrorCode(ErrorCode code);
+
+// Whether a storage cause is transient (space freed, the device back, the stall over): the
+// storage codes answered 503 with Retry-After.
+bool IsStorageUnavailable(ErrorCode code);
 
 // The code's name as the API spells it ("InvalidArgument").
 std::string_view ErrorCodeName(ErrorCode code);
@@ -59,6 +75,9 @@ inline Status InvalidArgument(std::string message) {
 }
 inline Status Internal(std::string message) {
   return {ErrorCode::kInternalServerError, std::move(message)};
+}
+inline Status Corruption(std::string message) {
+  return {ErrorCode::kCorruption, std::move(message)};
 }
 
 // A value or the Status that explains why there is none. Never holds an ok Status.

@@ -36,6 +36,9 @@ class ServerModule {
   virtual Status Open(const ServerConfig& config, Metrics& metrics) = 0;
   // After the last request finished and the threads were joined: flush and release.
   virtual void Close() = 0;
+  // While serving: Ok while the module can do its work; else why not, and /readyz answers 503
+  // with it (storage stopped by a fault, for example). Cheap: called on every /readyz.
+  virtual Status Ready() { return Status::Ok(); }
 };
 
 class Server {

@@ -116,6 +116,12 @@ class Engine {
 
   // ---- Operations
   virtual EngineStats Stats() = 0;
+  // Ok while storage can take writes; else why not, classified (kNoSpace, kIoError, kBusy). After
+  // a fault of the data directory's filesystem (a write, sync, flush or MANIFEST write failed),
+  // writes are refused with that cause and reads go on; writes resume by themselves, without a
+  // restart, once the cause is gone (space freed, the device back): RocksDB recovers, and the
+  // maintenance thread asks it to (DB::Resume) every second while it has not.
+  virtual Status Writable() = 0;
   // Expires sessions past their lifetime and reclaims aborted/expired data. Called periodically by
   // the engine's own maintenance thread; public for tests.
   virtual void ExpireSessions() = 0;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "deltatunnel/proto/value.h"
 
 namespace deltatunnel::storage {
+
+class FaultInjector;  // fault_injection.h
 
 struct EngineOptions {
   std::string data_dir = "./data";
@@ -49,6 +52,11 @@ struct EngineOptions {
   std::function<void()> append_pause;
   // Milliseconds since the epoch; tests inject a clock to move time (retention, expiry).
   std::function<int64_t()> clock_ms;
+  // Tests: the data directory's file operations fail on command (fault_injection.h).
+  std::shared_ptr<FaultInjector> faults;
+  // How often the maintenance thread asks RocksDB to resume writes while storage is stopped by a
+  // fault (Writable()), milliseconds.
+  uint32_t resume_interval_ms = 1000;
 };
 
 // What a caller gives to create a table. Property values are strings as in the API; absent ones
@@ -244,7 +252,9 @@ struct EngineStats {
   uint64_t rows_appended = 0;
   uint64_t bytes_appended = 0;
   uint64_t commits = 0;
-  uint64_t storage_bytes = 0;  // live data on disk, estimate
+  uint64_t storage_bytes = 0;       // live data on disk, estimate
+  uint64_t storage_stops = 0;       // times a filesystem fault stopped writes
+  uint64_t storage_recoveries = 0;  // times writes resumed after one
   CompactionStats compaction;
   // The partitions with the most commits waiting for compaction (at most kMaxBacklog, most first).
   static constexpr size_t kMaxBacklog = 100;
