@@ -27,7 +27,8 @@ uint64_t QueryNumber(const Request& req, std::string_view name, uint64_t fallbac
 
 }  // namespace
 
-void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics) {
+void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics,
+                         const Readiness& readiness) {
   RouteOptions always{.blocking = false, .always_available = true};
   router.Add(
       "GET", "/healthz",
@@ -37,9 +38,14 @@ void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, 
       always);
   router.Add(
       "GET", "/readyz",
-      [&state](Request& req) {
+      [&state, &readiness](Request& req) {
         ServerState s = state.load();
-        if (s == ServerState::kServing) return Json({{"status", "ready"}});
+        if (s == ServerState::kServing) {
+          auto why = readiness.NotReady();
+          if (!why) return Json({{"status", "ready"}});
+          return ErrorResponse({ErrorCode::kServiceUnavailable, "not ready: " + *why},
+                               req.request_id);
+        }
         const char* why = s == ServerState::kStarting ? "starting" : "shutting down";
         return ErrorResponse({ErrorCode::kServiceUnavailable, std::string("the server is ") + why},
                              req.request_id);

@@ -10,10 +10,13 @@
 #include "deltatunnel/server/metrics.h"
 #include "deltatunnel/server/router.h"
 #include "deltatunnel/server/server.h"
+#include "readiness.h"
 
 namespace deltatunnel::server {
 
-void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics);
+// /readyz answers 503 while `readiness` names a reason (and while not serving).
+void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics,
+                         const Readiness& readiness);
 void AddTestRoutes(Router& router);
 
 }  // namespace deltatunnel::server
