@@ -265,6 +265,15 @@ Status Decoder::FinishRecord(const RecordStreamOptions& options, RowBatch* batch
     return Corrupt(fmt::format("CRC mismatch: END_RECORD says {:#010x}, the record gives {:#010x}",
                                crc, actual));
   }
+  if (records_ >= options.max_records) {
+    return {ErrorCode::kRequestTooLarge,
+            fmt::format("the stream holds more than {} records, the most one request may carry",
+                        options.max_records)};
+  }
+  if (options.expected_records && records_ >= *options.expected_records) {
+    return Corrupt(fmt::format("record_count is {}, the stream holds more records",
+                               *options.expected_records));
+  }
   const uint64_t mark = records_ + 1;
   RowOp op = RowOp::kUpsert;
   if (seen_[ncols_ + kOperation] == mark) {

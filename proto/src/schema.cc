@@ -1,6 +1,10 @@
 #include "deltatunnel/proto/schema.h"
 
 #include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "deltatunnel/proto/schema_limits.h"
 
 namespace deltatunnel::proto {
 namespace {
@@ -22,7 +26,7 @@ bool NamesEqual(std::string_view a, std::string_view b) {
 }
 
 bool IsValidName(std::string_view name) {
-  if (name.empty() || name.size() > 128) return false;
+  if (name.empty() || name.size() > kMaxNameLength) return false;
   auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
   if (!alpha(name[0])) return false;
   for (char c : name.substr(1)) {
@@ -54,17 +58,24 @@ bool TableSchema::IsKeyColumn(int column) const {
 
 Status TableSchema::Validate() const {
   if (columns.empty()) return InvalidArgument("a table needs at least one data column");
-  std::vector<std::string_view> seen;
+  if (columns.size() + partition_columns.size() > kMaxColumns) {
+    return InvalidArgument("a table has at most " + std::to_string(kMaxColumns) +
+                           " columns (data and partition columns together); this one has " +
+                           std::to_string(columns.size() + partition_columns.size()));
+  }
+  // Names compare case-insensitively: a set of the lower-cased names keeps the check linear.
+  std::unordered_set<std::string> seen;
+  seen.reserve(columns.size() + partition_columns.size());
   auto check_name = [&](const Column& c) -> Status {
     if (!IsValidName(c.name)) {
       return InvalidArgument("invalid column name '" + c.name +
                              "': use [A-Za-z_][A-Za-z0-9_]{0,127}");
     }
-    for (std::string_view other : seen) {
-      if (NamesEqual(other, c.name))
-        return InvalidArgument("duplicate column name '" + c.name + "'");
+    std::string lower(c.name);
+    for (char& ch : lower) ch = Lower(ch);
+    if (!seen.insert(std::move(lower)).second) {
+      return InvalidArgument("duplicate column name '" + c.name + "'");
     }
-    seen.push_back(c.name);
     return Status::Ok();
   };
   for (const Column& c : columns) DT_RETURN_IF_ERROR(check_name(c));
@@ -76,6 +87,7 @@ Status TableSchema::Validate() const {
     }
   }
   if (primary_key.empty()) return InvalidArgument("a primary key is required");
+  std::vector<bool> in_key(columns.size(), false);
   for (size_t i = 0; i < primary_key.size(); ++i) {
     int k = primary_key[i];
     if (k < 0 || static_cast<size_t>(k) >= columns.size()) {
@@ -83,11 +95,9 @@ Status TableSchema::Validate() const {
                              ", which does not exist");
     }
     const Column& c = columns[k];
-    for (size_t j = 0; j < i; ++j) {
-      if (primary_key[j] == k) {
-        return InvalidArgument("column '" + c.name + "' appears twice in the primary key");
-      }
-    }
+    if (in_key[k])
+      return InvalidArgument("column '" + c.name + "' appears twice in the primary key");
+    in_key[k] = true;
     if (c.nullable) return InvalidArgument("primary key column '" + c.name + "' must be NOT NULL");
     if (!c.type.IsScalar()) {
       return InvalidArgument("primary key column '" + c.name + "' is " + c.type.ToString() +

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "api_metrics.h"
+#include "auth.h"
+#include "deltatunnel/server/memory_budget.h"
 #include "deltatunnel/storage/engine.h"
 #include "slot_pool.h"
 #include "write_guard.h"
@@ -19,10 +21,18 @@ struct ApiContext {
   // Refuses requests that add data while the data directory's filesystem is nearly full; nullptr:
   // no guard.
   DiskGuard* disk_guard = nullptr;
+  // Checks credentials; listings that span projects show only what the caller's grants cover.
+  const Authenticator* auth = nullptr;
   // host:port that clients should send bucket writes to (the session JSON's worker_addr).
   std::string worker_addr = "127.0.0.1:8080";
-  // The largest body after decompression, bytes.
+  // The largest body after decompression, bytes: body_limit_bytes x limits.decompress_ratio.
   uint64_t max_decompressed_bytes = 1ull << 30;
+  // The most rows one request's record stream may carry (limits.max_rows_per_request).
+  uint64_t max_rows_per_request = UINT64_MAX;
+  // The server's memory budget: a decompression reserves its limit from it; nullptr: none.
+  MemoryBudget* budget = nullptr;
+  // The most keys one lookup may name (limits.max_lookup_keys).
+  uint64_t max_lookup_keys = UINT64_MAX;
   // The server's default time zone name for TIMESTAMP values without an offset.
   std::string default_timezone = "UTC";
   // Test-only (--test-hooks): a write holds its slot for `x-deltatunnel-test-hold-ms` milliseconds.

@@ -27,6 +27,8 @@ using ApiHandler = Response (*)(ApiContext&, Request&);
 
 class ApiModule final : public ServerModule {
  public:
+  explicit ApiModule(MemoryBudget* budget) { ctx_.budget = budget; }
+
   std::string_view name() const override { return "api"; }
 
   void RegisterRoutes(Router& router) override {
@@ -72,14 +74,15 @@ class ApiModule final : public ServerModule {
           RouteOptions{.blocking = true});
     }
     // api.md section 1: with authentication on, every request but /healthz and /readyz carries
-    // credentials, /metrics included (any valid key or token; no project is named).
+    // credentials, /metrics included; as it names every project's tables, it needs a credential
+    // granting every project ("*").
     router.Wrap("GET", "/metrics", [this](Handler next) -> Handler {
       return [this, next](Request& req) {
         if (!auth_) {
           return ErrorResponse({ErrorCode::kServiceUnavailable, "the server is starting"},
                                req.request_id);
         }
-        if (Status s = auth_->Check(req, ""); !s.ok()) return ErrorResponse(s, req.request_id);
+        if (Status s = auth_->CheckAdmin(req); !s.ok()) return ErrorResponse(s, req.request_id);
         return next(req);
       };
     });
@@ -118,11 +121,14 @@ class ApiModule final : public ServerModule {
 
     disk_guard_ = std::make_unique<DiskGuard>(config.data_dir, config.storage.min_free_bytes);
     ctx_.disk_guard = disk_guard_.get();
+    ctx_.auth = auth_.get();
     ctx_.engine = engine_.get();
     ctx_.slots = slots_.get();
     ctx_.metrics = metrics_.get();
     ctx_.worker_addr = config.listen;
-    ctx_.max_decompressed_bytes = std::max<uint64_t>(config.body_limit_bytes * 4, 64ull << 20);
+    ctx_.max_decompressed_bytes = config.body_limit_bytes * config.limits.decompress_ratio;
+    ctx_.max_rows_per_request = config.limits.max_rows_per_request;
+    ctx_.max_lookup_keys = config.limits.max_lookup_keys;
     ctx_.default_timezone = config.timezone;
     ctx_.test_hooks = config.test_hooks;
     refresher_ = std::thread([this] { RefreshGauges(); });
@@ -161,7 +167,11 @@ class ApiModule final : public ServerModule {
           metrics_->OnResponse(r);
           return r;
         },
-        RouteOptions{.blocking = true});
+        RouteOptions{.blocking = true, .admit = [this](const Request& req) -> Status {
+                       if (!auth_) return Status::Ok();  // not open yet: the handler answers 503
+                       auto it = req.params.find("project");
+                       return auth_->CheckHeaders(req, it == req.params.end() ? "" : it->second);
+                     }});
   }
 
   Result<Response> TestFault(Request& req) {
@@ -225,6 +235,8 @@ class ApiModule final : public ServerModule {
 
 }  // namespace
 
-std::unique_ptr<ServerModule> MakeApiModule() { return std::make_unique<ApiModule>(); }
+std::unique_ptr<ServerModule> MakeApiModule(MemoryBudget* budget) {
+  return std::make_unique<ApiModule>(budget);
+}
 
 }  // namespace deltatunnel::server

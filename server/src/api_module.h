@@ -8,6 +8,7 @@
 
 namespace deltatunnel::server {
 
-std::unique_ptr<ServerModule> MakeApiModule();
+// `budget`: the server's memory budget, which decompressed bodies reserve from (nullptr: none).
+std::unique_ptr<ServerModule> MakeApiModule(MemoryBudget* budget = nullptr);
 
 }  // namespace deltatunnel::server

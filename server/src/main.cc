@@ -1,5 +1,6 @@
 // deltatunnel-server: parses the command line and config, sets up logging, starts the Server and
 // waits for SIGTERM or SIGINT, then shuts down gracefully and exits 0.
+#include <malloc.h>
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -36,6 +37,11 @@ Status WritePortFile(const std::string& path, uint16_t port) {
 
 int main(int argc, char** argv) {
   using namespace deltatunnel::server;
+  // Buffers of 1 MiB and more (request bodies, decompressed bodies, row batches) are mapped for
+  // themselves and unmapped when freed. glibc's default raises this threshold to each large block
+  // freed (up to 32 MiB), after which such buffers come from the worker threads' arenas and stay
+  // resident there after the request: RSS would grow with every worker that once held a big body.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   auto command_line = ParseCommandLine(argc, argv);
   if (!command_line.ok()) {
     std::fprintf(stderr, "deltatunnel-server: %s\n", command_line.status().message().c_str());
@@ -64,7 +70,7 @@ int main(int argc, char** argv) {
 
   Server server(config);
   // The storage engine and the Tunnel and native surfaces on it.
-  server.AddModule(MakeApiModule());
+  server.AddModule(MakeApiModule(&server.memory_budget()));
   // The console at / and the metrics history it plots (console/README.md).
   server.AddModule(MakeConsoleModule());
   Status started = server.Start();

@@ -1,5 +1,7 @@
 #include "native_compaction.h"
 
+#include <map>
+
 #include "api_util.h"
 
 namespace deltatunnel::server {
@@ -42,8 +44,18 @@ Response HandleListCompactions(ApiContext& ctx, Request& req) {
   return Answer(req, [&]() -> Result<Response> {
     const std::optional<std::string> project = QueryString(req, "project");
     nlohmann::json list = nlohmann::json::array();
+    // Only the projects the caller's credential grants (a project's tables, partitions and row
+    // counts are its own): each project is checked once.
+    std::map<std::string, bool> granted;
+    auto allowed = [&](const std::string& p) {
+      if (ctx.auth == nullptr || !ctx.auth->enabled()) return true;
+      auto [it, fresh] = granted.emplace(p, false);
+      if (fresh) it->second = ctx.auth->Check(req, p).ok();
+      return it->second;
+    };
     for (const auto& c : ctx.engine->Compactions()) {
-      if (!project || proto::NamesEqual(*project, c.project)) list.push_back(CompactionJson(c));
+      if (project && !proto::NamesEqual(*project, c.project)) continue;
+      if (allowed(c.project)) list.push_back(CompactionJson(c));
     }
     return JsonResponse({{"compactions", std::move(list)}});
   });

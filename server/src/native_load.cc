@@ -56,6 +56,22 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
   RequestRowsOrError body = ReadRequestRows(ctx, table, partition, req, true);
   if (!body.rows) return std::move(body.error);
   const RequestRows& rows = *body.rows;
+  if (rows.batch.size() == 0) {
+    // Nothing to apply: no session, no version, nothing toward the compaction threshold. The
+    // answer names the version the table is already at.
+    nlohmann::json empty = {{"version", table.version},
+                            {"partition", partition.canonical},
+                            {"rows", 0},
+                            {"upserts", 0},
+                            {"deletes", 0},
+                            {"bytes", 0},
+                            {"duplicate", false}};
+    if (!rows.result.skipped.empty()) empty["skipped"] = RowErrorsJson(rows.result.skipped);
+    empty["took_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+    return JsonResponse(empty);
+  }
 
   DT_ASSIGN_OR_RETURN(SlotPool::Lease lease, ctx.slots->Acquire(table.project, ""));
   storage::SessionOptions options;

@@ -201,6 +201,13 @@ Result<Response> Lookup(ApiContext& ctx, Request& req) {
   if (keys == body.end() || !keys->is_array()) {
     return InvalidArgument("'keys' must be an array of key objects");
   }
+  if (keys->size() > ctx.max_lookup_keys) {
+    return Status(ErrorCode::kRequestTooLarge,
+                  fmt::format("a lookup takes at most {} keys (limits.max_lookup_keys); this one "
+                              "has {}: split it",
+                              ctx.max_lookup_keys, keys->size()));
+  }
+  opts.keys.reserve(keys->size());
   for (size_t i = 0; i < keys->size(); ++i) {
     DT_ASSIGN_OR_RETURN(proto::Row key, ReadKey(table, (*keys)[i], i, zone));
     opts.keys.push_back(std::move(key));

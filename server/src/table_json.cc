@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api_util.h"
+#include "deltatunnel/proto/schema_limits.h"
 
 namespace deltatunnel::server {
 namespace {
@@ -48,6 +49,11 @@ Result<storage::TableDef> ParseTableDef(const std::string& project, const json& 
   if (cols == body.end() || !cols->is_array() || cols->empty()) {
     return InvalidArgument("'columns' must be a non-empty array");
   }
+  // Before anything per column: a huge list is refused in constant time.
+  if (cols->size() > proto::kMaxColumns) {
+    return InvalidArgument(fmt::format("a table has at most {} columns; 'columns' lists {}",
+                                       proto::kMaxColumns, cols->size()));
+  }
   std::vector<std::optional<bool>> nullable_given;
   for (size_t i = 0; i < cols->size(); ++i) {
     const json& c = (*cols)[i];
@@ -69,6 +75,9 @@ Result<storage::TableDef> ParseTableDef(const std::string& project, const json& 
   if (pk == body.end() || !pk->is_array() || pk->empty()) {
     return InvalidArgument("'primary_key' is required: a non-empty array of column names");
   }
+  if (pk->size() > def.schema.columns.size()) {
+    return InvalidArgument("'primary_key' lists more names than the table has columns");
+  }
   for (const json& name : *pk) {
     if (!name.is_string()) return InvalidArgument("'primary_key' must list column names");
     int idx = def.schema.FindColumn(name.get<std::string>());
@@ -86,6 +95,12 @@ Result<storage::TableDef> ParseTableDef(const std::string& project, const json& 
 
   if (auto pc = body.find("partition_columns"); pc != body.end() && !pc->is_null()) {
     if (!pc->is_array()) return InvalidArgument("'partition_columns' must be an array");
+    if (pc->size() > proto::kMaxColumns) {
+      return InvalidArgument(
+          fmt::format("a table has at most {} columns; 'partition_columns' "
+                      "lists {}",
+                      proto::kMaxColumns, pc->size()));
+    }
     for (size_t i = 0; i < pc->size(); ++i) {
       const json& c = (*pc)[i];
       DT_ASSIGN_OR_RETURN(proto::Column col,

@@ -99,13 +99,24 @@ Result<proto::RowBatch> DecodeBucketWrite(ApiContext& ctx, const Target& t, cons
   std::string decompressed;
   std::string_view body = req.body;
   const std::string_view encoding = req.Header("content-encoding");
+  MemoryBudget::Grant grant;  // held while the decompressed body is
   if (!encoding.empty() && encoding != "identity") {
-    DT_ASSIGN_OR_RETURN(decompressed,
-                        proto::Decompress(encoding, req.body, ctx.max_decompressed_bytes));
+    // The decompression's whole limit comes from the memory budget first (at most half of it,
+    // so that one request never takes all): it can grow to that, and no further.
+    uint64_t limit = ctx.max_decompressed_bytes;
+    if (ctx.budget != nullptr) {
+      limit = std::min(limit, ctx.budget->limit() / 2);
+      if (!grant.Grow(ctx.budget, limit)) {
+        return Status(ErrorCode::kServiceUnavailable,
+                      "the server's memory budget is in use by other requests; retry later");
+      }
+    }
+    DT_ASSIGN_OR_RETURN(decompressed, proto::Decompress(encoding, req.body, limit));
     body = decompressed;
   }
   proto::RecordStreamOptions opts;
   opts.expected_records = record_count;
+  opts.max_records = ctx.max_rows_per_request;
   opts.allow_partial_update = t.table.partial_update;
   return proto::DecodeRecordStream(t.table.schema, t.table.hasher, t.table.bucket_num, body, opts);
 }

@@ -16,7 +16,7 @@ ServerOptions AuthOn() {
   ServerOptions options;
   options.config_toml = R"([auth]
 enabled = true
-bearer_tokens = [ { token = "tok-p", projects = ["p"] } ]
+bearer_tokens = [ { token = "tok-p", projects = ["*"] }, { token = "tok-only-p", projects = ["p"] } ]
 )";
   return options;
 }
@@ -83,6 +83,9 @@ TEST_CASE("the metrics history needs a credential like the rest of /api/v1", "[c
         401);
   // A token for any project will do: the history names no project's rows.
   CHECK(c.Send("GET", "/api/v1/metrics/history", "", kBearer).status == 200);
+  // Every project's figures: a credential for one project only is refused.
+  CHECK(c.Send("GET", "/api/v1/metrics/history", "", {{"Authorization", "Bearer tok-only-p"}})
+            .status == 403);
   CHECK(c.Send("GET", "/api/v1/metrics/history?since=x", "", kBearer).status == 400);
 }
 

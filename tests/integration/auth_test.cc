@@ -2,6 +2,10 @@
 #include "api_fixture.h"
 #include "deltatunnel/proto/odps_signature.h"
 
+#include <openssl/evp.h>
+
+#include <ctime>
+
 using namespace deltatunnel::testing;
 
 namespace {
@@ -16,20 +20,38 @@ bearer_tokens = [ { token = "tok-q", projects = ["q"] }, { token = "tok-all", pr
   return options;
 }
 
+// An RFC 1123 date `offset_s` seconds from now.
+std::string HttpDate(int64_t offset_s = 0) {
+  const std::time_t t = std::time(nullptr) + offset_s;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+// Headers of a request signed with `secret`; `date` "" leaves the Date header out (and signs an
+// empty line for it), `content_md5` is sent and signed when not empty.
 HttpHeaders Signed(const std::string& method, const std::string& path,
                    const std::vector<std::pair<std::string, std::string>>& query,
-                   const std::string& secret = "s3cret") {
+                   const std::string& secret = "s3cret", const std::string& date = HttpDate(),
+                   const std::string& content_md5 = "") {
   deltatunnel::proto::SignatureInput in;
   in.method = method;
   in.path = path;
   in.query = query;
-  in.headers = {{"date", "Wed, 25 Nov 2026 10:10:10 GMT"},
-                {"content-type", "application/json"},
-                {"x-odps-tunnel-version", "6"}};
-  return {{"Date", in.headers["date"]},
-          {"Content-Type", "application/json"},
-          {"x-odps-tunnel-version", "6"},
-          {"Authorization", deltatunnel::proto::OdpsAuthorization("ak1", secret, in)}};
+  in.headers = {{"content-type", "application/json"}, {"x-odps-tunnel-version", "6"}};
+  HttpHeaders out = {{"Content-Type", "application/json"}, {"x-odps-tunnel-version", "6"}};
+  if (!date.empty()) {
+    in.headers["date"] = date;
+    out["Date"] = date;
+  }
+  if (!content_md5.empty()) {
+    in.headers["content-md5"] = content_md5;
+    out["Content-MD5"] = content_md5;
+  }
+  out["Authorization"] = deltatunnel::proto::OdpsAuthorization("ak1", secret, in);
+  return out;
 }
 
 }  // namespace
@@ -69,8 +91,81 @@ TEST_CASE("with authentication on, requests need a credential with rights", "[au
   CHECK(token_all.status == 200);
   CHECK(c.Send("GET", path, "", {{"Authorization", "Bearer nope"}}).status == 401);
 
-  // /metrics too: any valid credential, no project named.
+  // /metrics too, with a credential granting every project: it names every project's tables.
   CHECK(c.Get("/metrics").status == 401);
-  CHECK(c.Send("GET", "/metrics", "", {{"Authorization", "Bearer tok-q"}}).status == 200);
+  CHECK(c.Send("GET", "/metrics", "", {{"Authorization", "Bearer tok-q"}}).status == 403);
+  CHECK(c.Send("GET", "/metrics", "", {{"Authorization", "Bearer tok-all"}}).status == 200);
   CHECK(c.Send("GET", "/metrics", "", {{"Authorization", "Bearer nope"}}).status == 401);
+}
+
+TEST_CASE("a signed request's Date must be fresh and its Content-MD5 right", "[auth][overload]") {
+  ServerProcess server(AuthOn());
+  auto c = server.Client();
+  const std::string path = "/api/v1/projects/p/tables";
+  REQUIRE(c.Send("POST", path, KvTableJson("base"), {{"Authorization", "Bearer tok-all"}}).status ==
+          201);
+  CHECK(c.Send("GET", path, "", Signed("GET", path, {})).status == 200);
+  // Within the 15 minutes either way.
+  CHECK(c.Send("GET", path, "", Signed("GET", path, {}, "s3cret", HttpDate(-600))).status == 200);
+  CHECK(c.Send("GET", path, "", Signed("GET", path, {}, "s3cret", HttpDate(600))).status == 200);
+  for (const std::string& date :
+       {HttpDate(-2 * 3600), HttpDate(-3 * 365 * 86400), HttpDate(86400), std::string("not a date"),
+        std::string("Wed, 25 Nov 2026 10:10:10"), std::string()}) {
+    INFO("Date: '" << date << "'");
+    auto r = c.Send("GET", path, "", Signed("GET", path, {}, "s3cret", date));
+    INFO(r.body);
+    CHECK(r.status == 401);
+    CHECK(r.Json()["Code"] == "Unauthorized");
+  }
+
+  // Content-MD5 binds the body to the signature: another body under the same header is refused.
+  const std::string body = KvTableJson("t");
+  unsigned char digest[16];
+  unsigned int n = 0;
+  EVP_Digest(body.data(), body.size(), digest, &n, EVP_md5(), nullptr);
+  unsigned char b64[32];
+  const int len = EVP_EncodeBlock(b64, digest, static_cast<int>(n));
+  const std::string md5(reinterpret_cast<const char*>(b64), static_cast<size_t>(len));
+  auto other =
+      c.Send("POST", path, KvTableJson("u"), Signed("POST", path, {}, "s3cret", HttpDate(), md5));
+  INFO(other.body);
+  CHECK(other.status == 400);
+  auto ok = c.Send("POST", path, body, Signed("POST", path, {}, "s3cret", HttpDate(), md5));
+  INFO(ok.body);
+  CHECK(ok.status == 201);
+  auto listed = c.Send("GET", path, "", Signed("GET", path, {}));
+  INFO(listed.body);
+  CHECK(listed.body.find("\"u\"") == std::string::npos);
+}
+
+TEST_CASE("listings across projects show only the caller's projects", "[auth][overload]") {
+  ServerOptions options = AuthOn();
+  options.config_toml += "[compaction]\nthreads = 1\n";
+  ServerProcess server(options);
+  auto c = server.Client();
+  const HttpHeaders all = {{"Authorization", "Bearer tok-all"}};
+  for (const std::string project : {"p", "q"}) {
+    const std::string tables = "/api/v1/projects/" + project + "/tables";
+    REQUIRE(c.Send("POST", tables, KvTableJson("t"), all).status == 201);
+    HttpHeaders h = all;
+    h["Content-Type"] = "application/x-ndjson";
+    REQUIRE(c.Send("POST", tables + "/t/load",
+                   R"({"k": 1, "s": "a"})"
+                   "\n",
+                   h)
+                .status == 200);
+    auto compact = c.Send("POST", tables + "/t/compact", "", all);
+    INFO(compact.body);
+    REQUIRE(compact.status < 300);
+  }
+  auto every = c.Send("GET", "/api/v1/compactions", "", all);
+  INFO(every.body);
+  REQUIRE(every.status == 200);
+  CHECK(every.body.find("\"q\"") != std::string::npos);
+  CHECK(every.body.find("\"p\"") != std::string::npos);
+  auto only_q = c.Send("GET", "/api/v1/compactions", "", {{"Authorization", "Bearer tok-q"}});
+  INFO(only_q.body);
+  REQUIRE(only_q.status == 200);
+  CHECK(only_q.body.find("\"q\"") != std::string::npos);
+  CHECK(only_q.body.find("\"p\"") == std::string::npos);
 }

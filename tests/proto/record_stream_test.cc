@@ -554,3 +554,22 @@ TEST_CASE("a partial update of a delete is just a delete", "[record_stream]") {
   CHECK((*r)[0].op == RowOp::kDelete);
   CHECK((*r)[0].update_mask.empty());
 }
+
+TEST_CASE("decoding stops at max_records and at one record past record_count", "[record_stream]") {
+  TableSchema s = KS();
+  RecordStreamWriter w(s);
+  for (int64_t k = 0; k < 10; ++k)
+    REQUIRE(w.Write({Value(k), Value(std::string("v"))}, RowOp::kUpsert).ok());
+  const std::string body = w.Finish();
+  RecordStreamOptions o;
+  o.max_records = 10;
+  CHECK(DecodeRecordStream(s, Hasher::kDefault, 16, body, o).ok());
+  o.max_records = 9;
+  auto over = DecodeRecordStream(s, Hasher::kDefault, 16, body, o);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.status().code() == ErrorCode::kRequestTooLarge);
+  auto counted = Decode(s, body, 3);
+  REQUIRE_FALSE(counted.ok());
+  CHECK(counted.status().code() == ErrorCode::kCorruptedDataStream);
+  CHECK(counted.status().message().find("record 4") != std::string::npos);
+}

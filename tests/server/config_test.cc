@@ -83,6 +83,13 @@ TEST_CASE("conf/deltatunnel.toml states exactly the built-in defaults", "[config
   CHECK(f.compaction.threads == d.compaction.threads);
   CHECK(f.compaction.nice == d.compaction.nice);
   CHECK(f.compaction.max_pending_deltas == d.compaction.max_pending_deltas);
+  CHECK(f.auth.max_clock_skew_s == d.auth.max_clock_skew_s);
+  CHECK(f.limits.decompress_ratio == d.limits.decompress_ratio);
+  CHECK(f.limits.max_rows_per_request == d.limits.max_rows_per_request);
+  CHECK(f.limits.min_body_rate_bytes_s == d.limits.min_body_rate_bytes_s);
+  CHECK(f.limits.max_lookup_keys == d.limits.max_lookup_keys);
+  CHECK(f.limits.project_requests_in_flight == d.limits.project_requests_in_flight);
+  CHECK(f.limits.memory_budget_bytes == d.limits.memory_budget_bytes);
 }
 
 TEST_CASE("every key is read", "[config]") {
@@ -107,6 +114,7 @@ idempotency_ttl_hours = 200
 min_free_bytes = 2147483648
 [auth]
 enabled = true
+max_clock_skew_s = 60
 access_keys = [{ id = "ak", secret = "${DT_TEST_SECRET}", projects = ["shop", "ads"] }]
 [[auth.bearer_tokens]]
 token = "${DT_TEST_UNSET_TOKEN:-fallback}"
@@ -118,6 +126,13 @@ groups = [{ name = "etl", slots = 16 }]
 threads = 2
 nice = 3
 max_pending_deltas = 50
+[limits]
+decompress_ratio = 8
+max_rows_per_request = 1000
+min_body_rate_bytes_s = 0
+max_lookup_keys = 7
+project_requests_in_flight = 2
+memory_budget_bytes = 1073741824
 )");
   REQUIRE(c.ok());
   CHECK(c->listen == "0.0.0.0:9000");
@@ -150,6 +165,13 @@ max_pending_deltas = 50
   CHECK(c->compaction.threads == 2);
   CHECK(c->compaction.nice == 3);
   CHECK(c->compaction.max_pending_deltas == 50);
+  CHECK(c->auth.max_clock_skew_s == 60);
+  CHECK(c->limits.decompress_ratio == 8);
+  CHECK(c->limits.max_rows_per_request == 1000);
+  CHECK(c->limits.min_body_rate_bytes_s == 0);
+  CHECK(c->limits.max_lookup_keys == 7);
+  CHECK(c->limits.project_requests_in_flight == 2);
+  CHECK(c->limits.memory_budget_bytes == 1073741824);
 }
 
 TEST_CASE("unknown keys are refused by name", "[config]") {

@@ -183,6 +183,7 @@ Status ReadBearerToken(TableReader& t, AuthConfig& c) {
 
 Status ReadAuth(TableReader& r, AuthConfig& c) {
   DT_RETURN_IF_ERROR(r.Bool("enabled", c.enabled));
+  DT_RETURN_IF_ERROR(r.Uint("max_clock_skew_s", c.max_clock_skew_s));
   c.access_keys.clear();
   c.bearer_tokens.clear();
   DT_RETURN_IF_ERROR(r.Tables("access_keys", [&c](TableReader& k) { return ReadAccessKey(k, c); }));
@@ -209,6 +210,15 @@ Status ReadCompaction(TableReader& r, CompactionConfig& c) {
   return r.Uint("max_pending_deltas", c.max_pending_deltas);
 }
 
+Status ReadLimits(TableReader& r, LimitsConfig& c) {
+  DT_RETURN_IF_ERROR(r.Uint("decompress_ratio", c.decompress_ratio));
+  DT_RETURN_IF_ERROR(r.Uint("max_rows_per_request", c.max_rows_per_request));
+  DT_RETURN_IF_ERROR(r.Uint("min_body_rate_bytes_s", c.min_body_rate_bytes_s));
+  DT_RETURN_IF_ERROR(r.Uint("max_lookup_keys", c.max_lookup_keys));
+  DT_RETURN_IF_ERROR(r.Uint("project_requests_in_flight", c.project_requests_in_flight));
+  return r.Uint("memory_budget_bytes", c.memory_budget_bytes);
+}
+
 Status ReadTop(TableReader& r, ServerConfig& c) {
   DT_RETURN_IF_ERROR(r.String("listen", c.listen));
   DT_RETURN_IF_ERROR(r.String("data_dir", c.data_dir));
@@ -226,6 +236,7 @@ Status ReadTop(TableReader& r, ServerConfig& c) {
   DT_RETURN_IF_ERROR(r.Section("quota", [&](TableReader& s) { return ReadQuota(s, c.quota); }));
   DT_RETURN_IF_ERROR(
       r.Section("compaction", [&](TableReader& s) { return ReadCompaction(s, c.compaction); }));
+  DT_RETURN_IF_ERROR(r.Section("limits", [&](TableReader& s) { return ReadLimits(s, c.limits); }));
   return r.RefuseUnknown();
 }
 
@@ -341,6 +352,17 @@ Status ValidateConfig(const ServerConfig& c) {
   }
   DT_RETURN_IF_ERROR(InRange("compaction.threads", c.compaction.threads, 0, 64));
   DT_RETURN_IF_ERROR(InRange("compaction.nice", c.compaction.nice, 0, 19));
+  DT_RETURN_IF_ERROR(InRange("auth.max_clock_skew_s", c.auth.max_clock_skew_s, 1, 7 * 86400));
+  DT_RETURN_IF_ERROR(InRange("limits.decompress_ratio", c.limits.decompress_ratio, 1, 1000));
+  DT_RETURN_IF_ERROR(
+      InRange("limits.max_rows_per_request", c.limits.max_rows_per_request, 1, 1ull << 40));
+  DT_RETURN_IF_ERROR(InRange("limits.max_lookup_keys", c.limits.max_lookup_keys, 1, 1ull << 32));
+  DT_RETURN_IF_ERROR(
+      InRange("limits.project_requests_in_flight", c.limits.project_requests_in_flight, 0, 1024));
+  if (c.limits.memory_budget_bytes != 0) {
+    DT_RETURN_IF_ERROR(InRange("limits.memory_budget_bytes", c.limits.memory_budget_bytes,
+                               1ull << 20, 1ull << 50));
+  }
   return InRange("compaction.max_pending_deltas", c.compaction.max_pending_deltas, 1, 1 << 20);
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <memory>
 
 #include "deltatunnel/server/url.h"
@@ -39,8 +40,12 @@ std::string_view SurfaceOf(std::string_view path) {
 }
 
 Dispatcher::Dispatcher(const Router& router, WorkerPool& workers, Metrics& metrics,
-                       const std::atomic<ServerState>& state)
-    : router_(router), workers_(workers), metrics_(metrics), state_(state) {}
+                       const std::atomic<ServerState>& state, uint32_t project_limit)
+    : router_(router),
+      workers_(workers),
+      gate_(workers, project_limit),
+      metrics_(metrics),
+      state_(state) {}
 
 Response RunHandler(const Handler& handler, Request& req) {
   try {
@@ -93,10 +98,37 @@ void Dispatcher::Dispatch(Request req, std::function<void(Response)> done) {
   }
   req.params = std::move(m.params);
   if (!route.options.blocking) return done(RunHandler(route.handler, req));
+  // Project names compare case-insensitively: one lane per project however it is spelled.
+  std::string project;
+  if (auto it = req.params.find("project"); it != req.params.end()) {
+    project = it->second;
+    for (char& c : project) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   auto shared = std::make_shared<Request>(std::move(req));
-  workers_.Submit([handler = &route.handler, shared, done = std::move(done)] {
+  gate_.Submit(project, [handler = &route.handler, shared, done = std::move(done)] {
     done(RunHandler(*handler, *shared));
   });
+}
+
+Status Dispatcher::Admit(const Request& head) const {
+  auto [raw_path, raw_query] = SplitTarget(head.target);
+  Router::Match m = router_.Find(head.method, raw_path);
+  if (m.kind != Router::Match::Kind::kFound || !m.route->options.admit) return Status::Ok();
+  // Not serving yet (or any more): Dispatch answers 503 without the modules behind `admit`.
+  if (state_.load() != ServerState::kServing) return Status::Ok();
+  auto path = PercentDecode(raw_path, false);
+  auto query = ParseQuery(raw_query);
+  if (!path.ok() || !query.ok()) return Status::Ok();
+  Request req;
+  req.method = head.method;
+  req.target = head.target;
+  req.headers = head.headers;
+  req.request_id = head.request_id;
+  req.remote = head.remote;
+  req.path = std::move(path).value();
+  req.query = std::move(query).value();
+  req.params = std::move(m.params);
+  return m.route->options.admit(req);
 }
 
 void Dispatcher::RunBlocking(std::function<void()> task) { workers_.Submit(std::move(task)); }

@@ -11,6 +11,7 @@
 #include "deltatunnel/server/metrics.h"
 #include "deltatunnel/server/router.h"
 #include "deltatunnel/server/server.h"
+#include "project_gate.h"
 #include "worker_pool.h"
 
 namespace deltatunnel::server {
@@ -20,12 +21,17 @@ std::string_view SurfaceOf(std::string_view path);
 
 class Dispatcher {
  public:
+  // `project_limit`: requests of one project running on workers at once (ProjectGate); 0: none.
   Dispatcher(const Router& router, WorkerPool& workers, Metrics& metrics,
-             const std::atomic<ServerState>& state);
+             const std::atomic<ServerState>& state, uint32_t project_limit = 0);
 
   // Answers `req` (method, target, headers, body, request_id, remote filled in). `done` is called
   // exactly once, inline or from a worker thread.
   void Dispatch(Request req, std::function<void(Response)> done);
+  // Whether a request whose header alone was read (method, target, headers) may send its body:
+  // the route's RouteOptions::admit, when it has one (authentication before bodies). Anything the
+  // full dispatch would refuse (bad path, no route) is left to it: Ok here.
+  Status Admit(const Request& head) const;
   // Runs `task` on the worker pool (streamed bodies are generated there).
   void RunBlocking(std::function<void()> task);
   // Counts one answer written: by surface and status, and its duration.
@@ -34,6 +40,7 @@ class Dispatcher {
  private:
   const Router& router_;
   WorkerPool& workers_;
+  ProjectGate gate_;
   Metrics& metrics_;
   const std::atomic<ServerState>& state_;
 };

@@ -5,21 +5,46 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
 
 namespace deltatunnel::server {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// After a failed accept (out of file descriptors above all: EMFILE, ENFILE; the pending connection
+// stays in the backlog, so retrying at once spins), the next accept waits this long; and failures
+// are logged at most once per kAcceptLogInterval, with the count since the last line.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+constexpr auto kAcceptLogInterval = std::chrono::seconds(10);
 
 struct HttpListener::Impl {
   Impl(net::io_context& io_context, HttpContext& context)
-      : io(io_context), ctx(context), acceptor(net::make_strand(io_context)) {}
+      : io(io_context),
+        ctx(context),
+        acceptor(net::make_strand(io_context)),
+        backoff(acceptor.get_executor()) {}
 
   net::io_context& io;
   HttpContext& ctx;
   tcp::acceptor acceptor;
+  net::steady_timer backoff;  // on the acceptor's strand
   uint16_t port = 0;
+  Clock::time_point last_logged{};
+  uint64_t unlogged_failures = 0;
+
+  void LogFailure(const boost::system::error_code& ec) {
+    ++unlogged_failures;
+    const Clock::time_point now = Clock::now();
+    if (last_logged != Clock::time_point{} && now - last_logged < kAcceptLogInterval) return;
+    spdlog::warn("accept failed: {} ({} failure(s) since the last report; retrying every {} ms)",
+                 ec.message(), unlogged_failures, kAcceptBackoff.count());
+    last_logged = now;
+    unlogged_failures = 0;
+  }
 };
 
 HttpListener::HttpListener(net::io_context& io, HttpContext& ctx)
@@ -59,11 +84,17 @@ void HttpListener::Start() {
       [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !self->impl_->acceptor.is_open()) return;
         if (ec) {
-          spdlog::warn("accept failed: {}", ec.message());
-        } else {
-          socket.set_option(tcp::no_delay(true), ec);
-          StartHttpSession(std::move(socket), self->impl_->ctx);
+          // Connections already open keep being served meanwhile: they run on their own strands.
+          self->impl_->LogFailure(ec);
+          self->impl_->backoff.expires_after(kAcceptBackoff);
+          self->impl_->backoff.async_wait([self](boost::system::error_code wait_ec) {
+            if (wait_ec || !self->impl_->acceptor.is_open()) return;
+            self->Start();
+          });
+          return;
         }
+        socket.set_option(tcp::no_delay(true), ec);
+        StartHttpSession(std::move(socket), self->impl_->ctx);
         self->Start();
       });
 }
@@ -72,6 +103,7 @@ void HttpListener::Close() {
   net::post(impl_->acceptor.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ec;
     self->impl_->acceptor.close(ec);
+    self->impl_->backoff.cancel();
   });
 }
 

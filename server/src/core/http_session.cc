@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -35,6 +36,20 @@ constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 bool IsMalformedRequest(const beast::error_code& ec) {
   if (ec.category() != http::make_error_code(http::error::bad_target).category()) return false;
   return ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+// Whether a Transfer-Encoding value names no coding but chunked (or is absent).
+bool OnlyChunked(beast::string_view value) {
+  for (auto it = value.begin(); it != value.end();) {
+    auto comma = std::find(it, value.end(), ',');
+    beast::string_view token(it, static_cast<size_t>(comma - it));
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+      token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (!token.empty() && !beast::iequals(token, "chunked")) return false;
+    it = comma == value.end() ? comma : comma + 1;
+  }
+  return true;
 }
 
 std::string Lower(beast::string_view s) {
@@ -110,6 +125,29 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     if (auto length = parser_->content_length(); length && *length > ctx_.config.body_limit_bytes) {
       return TooLarge();
     }
+    if (!OnlyChunked(head[http::field::transfer_encoding])) {
+      // RFC 9112 6.1: a transfer coding the server does not know is answered 501. Beast would
+      // de-chunk "gzip, chunked" and hand the gzip bytes on as if they were the body.
+      Response r = ErrorResponse(
+          InvalidArgument(fmt::format("Transfer-Encoding '{}' is not supported: only chunked is",
+                                      Lower(head[http::field::transfer_encoding]))),
+          request_id_);
+      r.status = 501;
+      keep_alive_ = false;
+      return Write(std::move(r));
+    }
+    body_started_ = Clock::now();
+    body_read_ = 0;
+    if (!parser_->is_done()) {
+      // Credentials and grants on the header alone: a refused request's body is never read, and
+      // a refused client gets no 100 Continue.
+      if (Status s = ctx_.dispatcher.Admit(HeadOf(head)); !s.ok()) return WriteError(s);
+      // The declared body's bytes come from the server's memory budget before any is read (a
+      // chunked body reserves as it arrives: OnBody).
+      if (auto length = parser_->content_length(); length && !Reserve(*length)) {
+        return WriteError(OverBudget());
+      }
+    }
     if (beast::iequals(head[http::field::expect], "100-continue")) {
       stream_.expires_after(ReadTimeout());
       net::async_write(stream_, net::buffer(kContinue, sizeof(kContinue) - 1),
@@ -124,12 +162,62 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
   void ReadBody() {
     if (parser_->is_done()) return Dispatch();
-    stream_.expires_after(ReadTimeout());
+    stream_.expires_at(BodyDeadline());
     http::async_read_some(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::OnBody, shared_from_this()));
   }
 
-  void OnBody(beast::error_code ec, size_t) {
+  // Each read may pause read_timeout_s; and past a first read_timeout_s of grace, the body must
+  // keep an average of limits.min_body_rate_bytes_s, so that a byte every few seconds cannot hold
+  // a connection and its buffer for ever (slow senders).
+  Clock::time_point BodyDeadline() const {
+    const Clock::time_point pause = Clock::now() + ReadTimeout();
+    const uint64_t rate = ctx_.config.limits.min_body_rate_bytes_s;
+    if (rate == 0) return pause;
+    const auto earned = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(body_read_) / static_cast<double>(rate)));
+    return std::min(pause, body_started_ + ReadTimeout() + earned);
+  }
+
+  // The request as far as its header goes, names lower-cased and repeated fields joined.
+  Request HeadOf(const http::request_header<>& head) const {
+    Request req;
+    req.method = std::string(head.method_string());
+    req.target = target_;
+    AddHeaders(head, req);
+    req.request_id = request_id_;
+    req.remote = remote_;
+    return req;
+  }
+
+  static void AddHeaders(const http::fields& fields, Request& req) {
+    for (const auto& field : fields) {
+      beast::string_view value = field.value();
+      auto [it, inserted] =
+          req.headers.emplace(Lower(field.name_string()), std::string(value.data(), value.size()));
+      if (!inserted) it->second.append(", ").append(value.data(), value.size());
+    }
+  }
+
+  // Grows the request's share of the memory budget to `bytes`; false when it does not fit.
+  bool Reserve(uint64_t bytes) {
+    if (ctx_.budget == nullptr || bytes <= grant_.bytes()) return true;
+    return grant_.Grow(ctx_.budget, bytes - grant_.bytes());
+  }
+
+  Status OverBudget() const {
+    return {ErrorCode::kServiceUnavailable,
+            fmt::format("the server's memory budget ({} bytes) is in use by other requests; retry "
+                        "later",
+                        ctx_.budget != nullptr ? ctx_.budget->limit() : 0)};
+  }
+
+  void OnBody(beast::error_code ec, size_t bytes) {
+    body_read_ += bytes;
+    // A chunked body: reserve ahead in steps of 1 MiB as it grows.
+    if (!ec && body_read_ > grant_.bytes() && !Reserve(body_read_ + (1u << 20))) {
+      return WriteError(OverBudget());
+    }
     if (ec == http::error::body_limit) return TooLarge();
     if (ec && IsMalformedRequest(ec)) {
       return WriteError({ErrorCode::kInvalidArgument, "malformed request body: " + ec.message()});
@@ -144,12 +232,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     Request req;
     req.method = std::string(msg.method_string());
     req.target = target_;
-    for (const auto& field : msg) {
-      beast::string_view value = field.value();
-      auto [it, inserted] =
-          req.headers.emplace(Lower(field.name_string()), std::string(value.data(), value.size()));
-      if (!inserted) it->second.append(", ").append(value.data(), value.size());
-    }
+    AddHeaders(msg, req);
     req.body = std::move(msg.body());
     req.request_id = request_id_;
     req.remote = remote_;
@@ -260,6 +343,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
   void OnWritten(beast::error_code ec, bool close) {
     ctx_.dispatcher.Record(target_, status_, Seconds());
+    grant_.Reset();  // the request and its body are gone
     if (ec) return CloseNow();
     if (close) return CloseGracefully();
     ReadHeader();
@@ -290,6 +374,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
   void CloseNow() {
     phase_ = Phase::kClosed;
+    grant_.Reset();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
@@ -309,6 +394,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   std::string target_;
   int status_ = 0;
   Clock::time_point started_;
+  Clock::time_point body_started_;
+  uint64_t body_read_ = 0;     // bytes of the current request read since its header
+  MemoryBudget::Grant grant_;  // the current request's share of the memory budget
   size_t drained_ = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include "connection_registry.h"
 #include "deltatunnel/server/config.h"
+#include "deltatunnel/server/memory_budget.h"
 #include "dispatcher.h"
 #include "request_ids.h"
 
@@ -18,6 +19,8 @@ struct HttpContext {
   Dispatcher& dispatcher;
   ConnectionRegistry& connections;
   RequestIds& ids;
+  // Request bodies reserve their bytes here before they are read; nullptr: no budget.
+  MemoryBudget* budget = nullptr;
 };
 
 // Starts serving an accepted socket (whose executor is a strand); the session keeps itself alive.

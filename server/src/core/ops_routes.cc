@@ -28,7 +28,7 @@ uint64_t QueryNumber(const Request& req, std::string_view name, uint64_t fallbac
 }  // namespace
 
 void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics,
-                         std::function<Status()> ready) {
+                         const Readiness& readiness) {
   RouteOptions always{.blocking = false, .always_available = true};
   router.Add(
       "GET", "/healthz",
@@ -38,12 +38,13 @@ void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, 
       always);
   router.Add(
       "GET", "/readyz",
-      [&state, ready = std::move(ready)](Request& req) {
+      [&state, &readiness](Request& req) {
         ServerState s = state.load();
         if (s == ServerState::kServing) {
-          Status why = ready();
-          if (why.ok()) return Json({{"status", "ready"}});
-          return ErrorResponse(why, req.request_id);
+          auto why = readiness.NotReady();
+          if (!why) return Json({{"status", "ready"}});
+          return ErrorResponse({ErrorCode::kServiceUnavailable, "not ready: " + *why},
+                               req.request_id);
         }
         const char* why = s == ServerState::kStarting ? "starting" : "shutting down";
         return ErrorResponse({ErrorCode::kServiceUnavailable, std::string("the server is ") + why},

@@ -11,12 +11,13 @@
 #include "deltatunnel/server/metrics.h"
 #include "deltatunnel/server/router.h"
 #include "deltatunnel/server/server.h"
+#include "readiness.h"
 
 namespace deltatunnel::server {
 
-// /readyz is 200 while the server serves and `ready` (the modules' Ready()) answers Ok.
+// /readyz answers 503 while `readiness` names a reason (and while not serving).
 void AddOperationsRoutes(Router& router, const std::atomic<ServerState>& state, Metrics& metrics,
-                         std::function<Status()> ready);
+                         const Readiness& readiness);
 void AddTestRoutes(Router& router);
 
 }  // namespace deltatunnel::server

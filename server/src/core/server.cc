@@ -1,7 +1,9 @@
 #include "deltatunnel/server/server.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
@@ -14,6 +16,7 @@
 #include "dispatcher.h"
 #include "http_listener.h"
 #include "ops_routes.h"
+#include "readiness.h"
 #include "request_ids.h"
 #include "worker_pool.h"
 
@@ -24,14 +27,17 @@ namespace net = boost::asio;
 // Members are destroyed in reverse order: the io_context (and the sessions it still holds) before
 // the registry, dispatcher and pool that sessions refer to.
 struct Server::Impl {
-  Impl(ServerConfig c, Metrics& m) : config(std::move(c)), metrics(m) {}
+  Impl(ServerConfig c, Metrics& m)
+      : config(std::move(c)), metrics(m), budget(config.limits.memory_budget_bytes) {}
 
   ServerConfig config;
   Metrics& metrics;
+  MemoryBudget budget;
   Router router;
   std::vector<std::unique_ptr<ServerModule>> modules;
   std::vector<ServerModule*> opened;
   std::atomic<ServerState> state{ServerState::kStarting};
+  Readiness readiness;
   ConnectionRegistry connections;
   RequestIds ids;
   std::unique_ptr<WorkerPool> workers;
@@ -66,6 +72,13 @@ Server::~Server() {
 
 Router& Server::router() { return impl_->router; }
 
+MemoryBudget& Server::memory_budget() { return impl_->budget; }
+
+void Server::AddReadinessCheck(std::string name,
+                               std::function<std::optional<std::string>()> not_ready) {
+  impl_->readiness.Add(std::move(name), std::move(not_ready));
+}
+
 void Server::AddModule(std::unique_ptr<ServerModule> module) {
   impl_->modules.push_back(std::move(module));
 }
@@ -79,17 +92,38 @@ const ServerConfig& Server::config() const { return impl_->config; }
 Status Server::Start() {
   Impl& s = *impl_;
   DT_ASSIGN_OR_RETURN(HostPort address, ParseHostPort(s.config.listen));
-  AddOperationsRoutes(s.router, s.state, s.metrics, [&s]() -> Status {
-    for (auto& m : s.modules) DT_RETURN_IF_ERROR(m->Ready());
-    return Status::Ok();
-  });
+  AddOperationsRoutes(s.router, s.state, s.metrics, s.readiness);
+  // Each module's own readiness (ServerModule::Ready): storage stopped by a fault, a data
+  // directory below storage.min_free_bytes.
+  for (auto& m : s.modules) {
+    ServerModule* module = m.get();
+    s.readiness.Add(std::string(module->name()), [module]() -> std::optional<std::string> {
+      Status why = module->Ready();
+      if (why.ok()) return std::nullopt;
+      return why.message();
+    });
+  }
   if (s.config.test_hooks) AddTestRoutes(s.router);
   for (auto& m : s.modules) m->RegisterRoutes(s.router);
 
   s.workers = std::make_unique<WorkerPool>(s.config.worker_threads);
-  s.dispatcher = std::make_unique<Dispatcher>(s.router, *s.workers, s.metrics, s.state);
-  s.http =
-      std::make_unique<HttpContext>(HttpContext{s.config, *s.dispatcher, s.connections, s.ids});
+  s.readiness.Add("workers", [workers = s.workers.get()]() -> std::optional<std::string> {
+    if (workers->Saturated()) return "every worker thread is busy and requests wait";
+    return std::nullopt;
+  });
+  s.readiness.Add("memory", [budget = &s.budget]() -> std::optional<std::string> {
+    if (!budget->NearlyExhausted()) return std::nullopt;
+    return fmt::format("{} of the memory budget's {} bytes are in use", budget->used(),
+                       budget->limit());
+  });
+  // Each project may hold all workers but one (limits.project_requests_in_flight, 0: that
+  // default), so that one project's slow requests never stall every other project's.
+  uint32_t project_limit = s.config.limits.project_requests_in_flight;
+  if (project_limit == 0) project_limit = std::max<uint32_t>(1, s.config.worker_threads - 1);
+  s.dispatcher =
+      std::make_unique<Dispatcher>(s.router, *s.workers, s.metrics, s.state, project_limit);
+  s.http = std::make_unique<HttpContext>(
+      HttpContext{s.config, *s.dispatcher, s.connections, s.ids, &s.budget});
   s.listener = std::make_shared<HttpListener>(s.io, *s.http);
   {
     std::lock_guard<std::mutex> lock(s.mu);

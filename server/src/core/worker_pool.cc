@@ -17,6 +17,11 @@ void WorkerPool::Submit(std::function<void()> task) {
   cv_.notify_one();
 }
 
+bool WorkerPool::Saturated() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return busy_ >= threads_.size() && !queue_.empty();
+}
+
 void WorkerPool::Join() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -38,8 +43,11 @@ void WorkerPool::Run() {
       if (queue_.empty()) return;
       task = std::move(queue_.front());
       queue_.pop_front();
+      ++busy_;
     }
     task();
+    std::lock_guard<std::mutex> lock(mu_);
+    --busy_;
   }
 }
 

@@ -19,13 +19,16 @@ class WorkerPool {
   ~WorkerPool();  // Join()
 
   void Submit(std::function<void()> task);
+  // Every thread runs a task and more wait: a new request would queue (readiness).
+  bool Saturated() const;
   // Runs what is queued, then stops the threads and joins them. Submit after Join runs nothing.
   void Join();
 
  private:
   void Run();
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  size_t busy_ = 0;  // guarded by mu_: threads running a task
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;  // guarded by mu_
   bool stopping_ = false;                    // guarded by mu_

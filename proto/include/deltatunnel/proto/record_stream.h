@@ -28,6 +28,10 @@ namespace deltatunnel::proto {
 struct RecordStreamOptions {
   // The request's record_count; the stream must hold exactly this many records. nullopt: unchecked.
   std::optional<uint64_t> expected_records;
+  // The most records the stream may hold: past it (or past expected_records) decoding stops at
+  // once, so that a small compressed body of many identical records cannot grow the batch without
+  // bound. RequestTooLarge past max_records, CorruptedDataStream past expected_records.
+  uint64_t max_records = UINT64_MAX;
   // Whether a non-empty __value_cols (a partial update) is accepted: the table's
   // acid.partial.fields.update.enable.
   bool allow_partial_update = false;
@@ -35,6 +39,7 @@ struct RecordStreamOptions {
 
 // Decodes a whole stream into a batch of `schema`'s rows, re-bucketed by `hasher` over
 // `bucket_count` buckets, whatever bucket the client meant. All or nothing: on any error no batch.
+//   RequestTooLarge: more records than options.max_records.
 //   CorruptedDataStream: bad framing (truncation, unknown or repeated field numbers, wrong wire
 //     types, malformed values), a record CRC, META_COUNT, META_CHECKSUM or record_count mismatch.
 //   InvalidArgument: a well-formed record whose row is refused (a key column missing, a value out

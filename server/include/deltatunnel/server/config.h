@@ -50,6 +50,9 @@ struct AuthConfig {
   bool enabled = false;
   std::vector<AccessKey> access_keys;
   std::vector<BearerToken> bearer_tokens;
+  // A signed (ODPS) request's Date must be within this many seconds of the server's clock, either
+  // way (MaxCompute allows 15 minutes): an old signed request cannot be replayed later.
+  uint32_t max_clock_skew_s = 900;
 };
 
 // A named group of write slots (the Tunnel `quotaName`), shared by every session that names it.
@@ -72,6 +75,27 @@ struct CompactionConfig {
   // Commits a partition may gather past its last major compaction before writes to it are refused
   // with 429 FlowExceeded (the compaction backlog bound).
   uint32_t max_pending_deltas = 200;
+};
+
+// Bounds on what one request may make the server hold or do (issue 24: amplification, slow
+// senders). Each answers 413 RequestTooLarge or closes the connection rather than growing.
+struct LimitsConfig {
+  // A compressed body may decompress to at most body_limit_bytes times this.
+  uint32_t decompress_ratio = 4;
+  // Rows one request (a record stream, a text body) may carry; more answer 413.
+  uint64_t max_rows_per_request = 10'000'000;
+  // A body must arrive at this many bytes per second on average, after a first read_timeout_s of
+  // grace; a slower sender's connection is closed. 0 turns the check off.
+  uint64_t min_body_rate_bytes_s = 1024;
+  // Keys one lookup may name; more answer 413 (split the lookup).
+  uint64_t max_lookup_keys = 100'000;
+  // Requests of one project running on the worker pool at once; more wait in the project's own
+  // queue, so that one project cannot hold every worker. 0: worker_threads - 1 (at least 1).
+  uint32_t project_requests_in_flight = 0;
+  // The server's memory budget, bytes: request bodies and decompressed bodies reserve their size
+  // from it, and a request that does not fit answers 503 with Retry-After. 0: half the machine's
+  // physical memory.
+  uint64_t memory_budget_bytes = 0;
 };
 
 struct ServerConfig {
@@ -100,6 +124,7 @@ struct ServerConfig {
   AuthConfig auth;
   QuotaConfig quota;
   CompactionConfig compaction;
+  LimitsConfig limits;
 
   // Test-only, never in a file: serves /_test/* routes (--test-hooks).
   bool test_hooks = false;

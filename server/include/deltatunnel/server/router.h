@@ -25,6 +25,10 @@ struct RouteOptions {
   // Answered even while the server starts or shuts down (the operations routes); other routes
   // answer 503 ServiceUnavailable then.
   bool always_available = false;
+  // Run on the request's header alone (method, path, query, headers and params; no body) before
+  // its body is read or `100 Continue` sent: a refusal here is answered without reading the body.
+  // The handler still runs its own checks once the body is in.
+  std::function<Status(const Request&)> admit;
 };
 
 struct Route {

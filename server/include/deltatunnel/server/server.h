@@ -10,11 +10,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "deltatunnel/proto/status.h"
 #include "deltatunnel/server/config.h"
+#include "deltatunnel/server/memory_budget.h"
 #include "deltatunnel/server/metrics.h"
 #include "deltatunnel/server/router.h"
 
@@ -51,6 +55,11 @@ class Server {
   // Before Start().
   Router& router();
   void AddModule(std::unique_ptr<ServerModule> module);
+  // A check /readyz runs (any time, from an I/O thread: it must answer at once): why the server
+  // cannot take work now, or nullopt. /readyz answers 503 naming the first failing check.
+  // The server-wide memory budget (limits.memory_budget_bytes), for modules to reserve from.
+  MemoryBudget& memory_budget();
+  void AddReadinessCheck(std::string name, std::function<std::optional<std::string>()> not_ready);
 
   // Returns once serving (/readyz 200), or with why it could not: the address could not be
   // bound, a module failed to open.

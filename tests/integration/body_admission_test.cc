@@ -1,0 +1,140 @@
+// Bodies before auth, slow senders, transfer codings (issue 24, findings 2 and 10): a request is
+// judged on its header before a byte of its body is read; a body must keep a minimum rate.
+#include <chrono>
+#include <thread>
+
+#include "api_fixture.h"
+#include "overload_support.h"
+
+using namespace deltatunnel::testing;
+
+namespace {
+
+ServerOptions AuthOn() {
+  ServerOptions options;
+  options.config_toml = R"([auth]
+enabled = true
+bearer_tokens = [ { token = "tok-p", projects = ["p"] } ]
+)";
+  return options;
+}
+
+std::string Head(const std::string& method, const std::string& target,
+                 const std::string& extra_headers) {
+  return method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n" + extra_headers + "\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("a request without credentials is refused before its body is read", "[overload]") {
+  ServerProcess server(AuthOn());
+  const std::string load = "/api/v1/projects/p/tables/t/load";
+  SECTION("with Expect: 100-continue, 401 comes instead of 100 Continue") {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send(Head("POST", load,
+                           "Content-Type: application/x-ndjson\r\nContent-Length: 104857600\r\n"
+                           "Expect: 100-continue\r\n")));
+    const std::string answer = conn.Receive(10000);
+    INFO(answer);
+    CHECK(answer.rfind("HTTP/1.1 401", 0) == 0);
+    CHECK(answer.find("Unauthorized") != std::string::npos);
+  }
+  SECTION("without Expect, 401 comes while the body is still unsent") {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send(
+        Head("POST", load, "Content-Type: application/x-ndjson\r\nContent-Length: 104857600\r\n")));
+    REQUIRE(conn.Send(std::string(64 * 1024, '{')));
+    const std::string answer = conn.Receive(10000);
+    INFO(answer);
+    CHECK(answer.rfind("HTTP/1.1 401", 0) == 0);
+  }
+  SECTION("a credential without rights on the project gets 403 the same way") {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send(Head("POST", "/api/v1/projects/q/tables/t/load",
+                           "Authorization: Bearer tok-p\r\nContent-Length: 104857600\r\n"
+                           "Expect: 100-continue\r\n")));
+    const std::string answer = conn.Receive(10000);
+    INFO(answer);
+    CHECK(answer.rfind("HTTP/1.1 403", 0) == 0);
+  }
+  SECTION("a good credential gets 100 Continue") {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send(Head("POST", load,
+                           "Authorization: Bearer tok-p\r\nContent-Length: 10\r\n"
+                           "Expect: 100-continue\r\n")));
+    const std::string answer = conn.Receive(10000);
+    INFO(answer);
+    CHECK(answer.rfind("HTTP/1.1 100 Continue", 0) == 0);
+  }
+}
+
+TEST_CASE("a body slower than min_body_rate_bytes_s is cut off", "[overload]") {
+  ServerOptions options;
+  options.config_toml = R"(read_timeout_s = 1
+[limits]
+min_body_rate_bytes_s = 1024
+)";
+  ServerProcess server(options);
+  RawConnection slow(server.port());
+  REQUIRE(slow.Send(Head("POST", "/api/v1/projects/p/tables/t/load",
+                         "Content-Type: application/x-ndjson\r\nContent-Length: 1048576\r\n")));
+  // A byte every 200 ms: each read comes well within read_timeout_s, the average far below the
+  // minimum rate. After the 1 s of grace the server must close the connection.
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  while (!closed && std::chrono::steady_clock::now() - start < std::chrono::seconds(20)) {
+    if (!slow.Send(" ")) break;
+    closed = slow.ServerClosed(200);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(seconds < 20);
+  // Other clients are served meanwhile and after.
+  auto c = server.Client();
+  CHECK(c.Get("/healthz").status == 200);
+}
+
+TEST_CASE("a transfer coding other than chunked answers 501", "[overload]") {
+  ServerProcess server;
+  auto c = server.Client();
+  CreateTable(c, "p", KvTableJson("t"));
+  RawConnection conn(server.port());
+  REQUIRE(conn.Send(Head("POST", "/api/v1/projects/p/tables/t/load",
+                         "Content-Type: application/x-ndjson\r\n"
+                         "Transfer-Encoding: gzip, chunked\r\n") +
+                    "5\r\nabcde\r\n0\r\n\r\n"));
+  const std::string answer = conn.Receive(10000);
+  INFO(answer);
+  CHECK(answer.rfind("HTTP/1.1 501", 0) == 0);
+  // Plain chunked goes on working.
+  auto ok = c.Send("POST", "/api/v1/projects/p/tables/t/load",
+                   R"({"k": 1, "s": "a"})"
+                   "\n",
+                   {{"Content-Type", "application/x-ndjson"}}, true);
+  INFO(ok.body);
+  CHECK(ok.status == 200);
+}
+
+TEST_CASE("an empty load answers without creating a version", "[overload]") {
+  ServerProcess server;
+  auto c = server.Client();
+  CreateTable(c, "p", KvTableJson("t"));
+  const std::string load = "/api/v1/projects/p/tables/t/load";
+  const HttpHeaders ndjson = {{"Content-Type", "application/x-ndjson"}};
+  auto first = c.Send("POST", load,
+                      R"({"k": 1, "s": "a"})"
+                      "\n",
+                      ndjson);
+  REQUIRE(first.status == 200);
+  const auto version = first.Json()["version"];
+  auto empty = c.Send("POST", load, "", ndjson);
+  INFO(empty.body);
+  REQUIRE(empty.status == 200);
+  CHECK(empty.Json()["rows"] == 0);
+  CHECK(empty.Json()["version"] == version);
+  auto versions = c.Get("/api/v1/projects/p/tables/t/versions");
+  INFO(versions.body);
+  REQUIRE(versions.status == 200);
+  auto describe = c.Get("/api/v1/projects/p/tables/t");
+  CHECK(describe.Json()["version"] == version);
+}
