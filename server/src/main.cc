@@ -9,10 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "api_module.h"
-#include "console_routes.h"
 #include "deltatunnel/server/command_line.h"
 #include "deltatunnel/server/server.h"
+#include "server_modules.h"
 
 namespace {
 
@@ -63,10 +62,7 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
 
   Server server(config);
-  // The storage engine and the Tunnel and native surfaces on it.
-  server.AddModule(MakeApiModule());
-  // The console at / and the metrics history it plots (console/README.md).
-  server.AddModule(MakeConsoleModule());
+  for (auto& module : MakeServerModules()) server.AddModule(std::move(module));
   Status started = server.Start();
   if (!started.ok()) {
     spdlog::critical("cannot start: {}", started.ToString());

@@ -31,6 +31,7 @@ struct Server::Impl {
   Router router;
   std::vector<std::unique_ptr<ServerModule>> modules;
   std::vector<ServerModule*> opened;
+  bool routes_prepared = false;  // before Start() runs any thread: no lock needed
   std::atomic<ServerState> state{ServerState::kStarting};
   ConnectionRegistry connections;
   RequestIds ids;
@@ -70,6 +71,15 @@ void Server::AddModule(std::unique_ptr<ServerModule> module) {
   impl_->modules.push_back(std::move(module));
 }
 
+void Server::PrepareRoutes() {
+  Impl& s = *impl_;
+  if (s.routes_prepared) return;
+  s.routes_prepared = true;
+  AddOperationsRoutes(s.router, s.state, s.metrics);
+  if (s.config.test_hooks) AddTestRoutes(s.router);
+  for (auto& m : s.modules) m->RegisterRoutes(s.router);
+}
+
 uint16_t Server::port() const { return impl_->port.load(); }
 
 ServerState Server::state() const { return impl_->state.load(); }
@@ -79,9 +89,7 @@ const ServerConfig& Server::config() const { return impl_->config; }
 Status Server::Start() {
   Impl& s = *impl_;
   DT_ASSIGN_OR_RETURN(HostPort address, ParseHostPort(s.config.listen));
-  AddOperationsRoutes(s.router, s.state, s.metrics);
-  if (s.config.test_hooks) AddTestRoutes(s.router);
-  for (auto& m : s.modules) m->RegisterRoutes(s.router);
+  PrepareRoutes();
 
   s.workers = std::make_unique<WorkerPool>(s.config.worker_threads);
   s.dispatcher = std::make_unique<Dispatcher>(s.router, *s.workers, s.metrics, s.state);

@@ -48,6 +48,9 @@ class Server {
   // Before Start().
   Router& router();
   void AddModule(std::unique_ptr<ServerModule> module);
+  // Registers the operations routes and every module's routes, once (Start() calls it): lets a
+  // test read router().Routes() without opening anything.
+  void PrepareRoutes();
 
   // Returns once serving (/readyz 200), or with why it could not: the address could not be
   // bound, a module failed to open.
