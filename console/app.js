@@ -8,6 +8,7 @@
 //   #/table/P/T?version=N&limit=L&from=A&to=B    versions, a preview at N, changes (A, B]
 //   #/compactions                                queued, running, history
 //   #/sessions?project=P                         upsert sessions per table
+//   #/api                                        the HTTP API reference (GET /api/v1/openapi.json)
 // `token=...` in the hash (#token=X or #/overview?token=X) saves the token, for links and tests.
 //
 // For tests, the page writes checkable markers: <main data-page data-state="ready|error">,
@@ -449,6 +450,49 @@
 
   // ---- routing -------------------------------------------------------------------------------
 
+  // The API reference: docs/openapi.json as the server serves it, one card per operation, grouped
+  // by tag. Only what the document uses is rendered ($ref to components, parameters, bodies, answers).
+  async function pageApi(gen) {
+    const { body: doc } = await api("/api/v1/openapi.json");
+    if (gen !== generation) return;
+    const deref = (x) => {
+      if (!x || !x.$ref) return x;
+      return x.$ref.replace(/^#\//, "").split("/").reduce((o, k) => (o ? o[k] : undefined), doc);
+    };
+    const typeOf = (schema) => {
+      const sc = deref(schema) || {};
+      if (schema && schema.$ref) return schema.$ref.split("/").pop();
+      return sc.type === "array" ? typeOf(sc.items) + "[]" : (sc.enum ? sc.enum.join(" | ") : sc.type || "");
+    };
+    const groups = new Map();
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const tag = (op.tags && op.tags[0]) || "other";
+        if (!groups.has(tag)) groups.set(tag, []);
+        groups.get(tag).push({ path, method, op });
+      }
+    }
+    const card = ({ path, method, op }) => {
+      const params = (op.parameters || []).map(deref);
+      const answers = Object.entries(op.responses || {}).map(([status, r]) => {
+        const resp = deref(r);
+        const types = Object.keys(resp.content || {});
+        return [status, resp.description || "", types.join(", ")];
+      });
+      return h("div", { class: "card api-op", "data-method": method.toUpperCase(), "data-path": path },
+        h("h3", { class: "mono" }, h("span", { class: "method method-" + method }, method.toUpperCase()), " ", path),
+        h("p", {}, op.summary || ""),
+        params.length ? table(["parameter", "in", "type", "required", "meaning"],
+          params.map((p) => [p.name, p.in, typeOf(p.schema), p.required ? "yes" : "", p.description || ""])) : null,
+        op.requestBody ? h("p", {}, "Body: ", Object.keys(op.requestBody.content).join(", ")) : null,
+        table(["status", "answer", "content"], answers));
+    };
+    replace(main, h("h1", {}, doc.info.title, " ", h("span", { class: "muted" }, doc.info.version)),
+      h("p", { class: "muted" }, doc.info.description),
+      [...groups.entries()].map(([tag, ops]) => [h("h2", {}, tag), ops.map(card)]));
+    main.dataset.state = "ready";
+  }
+
   function parseHash() {
     let hash = location.hash.replace(/^#/, "");
     let path = hash, query = "";
@@ -487,6 +531,7 @@
       else if (page === "table" && parts.length === 3) await pageTable(gen, params, parts[1], parts[2]);
       else if (page === "compactions") await pageCompactions(gen);
       else if (page === "sessions") await pageSessions(gen, params);
+      else if (page === "api") await pageApi(gen);
       else { replace(main, h("h1", {}, "Not found"), h("p", {}, "No such page: " + path)); main.dataset.state = "ready"; }
       document.title = "deltatunnel · " + page;
     } catch (e) {

@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "console_assets.h"
 #include "metrics_history.h"
+#include "openapi_route.h"
 
 namespace deltatunnel::server {
 namespace {
@@ -68,6 +69,7 @@ class ConsoleModule final : public ServerModule {
     router.Add(
         "GET", "/api/v1/metrics/history", [this](Request& req) { return HandleHistory(req); },
         RouteOptions{.blocking = true});
+    AddOpenApiRoute(router);
   }
 
   Status Open(const ServerConfig& config, Metrics& metrics) override {

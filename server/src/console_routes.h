@@ -5,6 +5,7 @@
 //   GET /api/v1/metrics/history[?since=MS][&limit=N]
 //        the server's own metrics, sampled once a second for the last hour (MetricsHistory);
 //        authenticated like the rest of /api/v1 (any valid credential, no project needed)
+//   GET /api/v1/openapi.json               the OpenAPI document     (no authentication)
 //
 // The static files hold no data; every figure the pages show comes from the native API with the
 // bearer token the user gives the page.

@@ -10,10 +10,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "api_module.h"
-#include "console_routes.h"
 #include "deltatunnel/server/command_line.h"
 #include "deltatunnel/server/server.h"
+#include "server_modules.h"
 
 namespace {
 
@@ -69,10 +68,9 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
 
   Server server(config);
-  // The storage engine and the Tunnel and native surfaces on it.
-  server.AddModule(MakeApiModule(&server.memory_budget()));
-  // The console at / and the metrics history it plots (console/README.md).
-  server.AddModule(MakeConsoleModule());
+  for (auto& module : MakeServerModules(&server.memory_budget())) {
+    server.AddModule(std::move(module));
+  }
   Status started = server.Start();
   if (!started.ok()) {
     spdlog::critical("cannot start: {}", started.ToString());

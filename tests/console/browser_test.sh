@@ -138,6 +138,10 @@ browse sessions "/sessions?project=shop"
 grep -q "data-session=\"$session\"" "$dir/sessions.html" || fail "sessions: $session missing"
 grep -q 'data-open-sessions="1"' "$dir/sessions.html" || fail "sessions: want 1 open session"
 
+browse api /api
+[[ $(count 'class="card api-op"' api) -ge 20 ]] || fail "api: $(count 'class="card api-op"' api) operations, want 20 or more"
+grep -q 'data-path="/api/v1/projects/{project}/tables/{table}/load"' "$dir/api.html" || fail "api: the load operation is missing"
+
 # Without a token the page says so instead of showing data.
 SCREENSHOTS="" 
 url="$base/#/tables?project=shop"

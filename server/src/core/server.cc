@@ -36,6 +36,7 @@ struct Server::Impl {
   Router router;
   std::vector<std::unique_ptr<ServerModule>> modules;
   std::vector<ServerModule*> opened;
+  bool routes_prepared = false;  // before Start() runs any thread: no lock needed
   std::atomic<ServerState> state{ServerState::kStarting};
   Readiness readiness;
   ConnectionRegistry connections;
@@ -83,15 +84,10 @@ void Server::AddModule(std::unique_ptr<ServerModule> module) {
   impl_->modules.push_back(std::move(module));
 }
 
-uint16_t Server::port() const { return impl_->port.load(); }
-
-ServerState Server::state() const { return impl_->state.load(); }
-
-const ServerConfig& Server::config() const { return impl_->config; }
-
-Status Server::Start() {
+void Server::PrepareRoutes() {
   Impl& s = *impl_;
-  DT_ASSIGN_OR_RETURN(HostPort address, ParseHostPort(s.config.listen));
+  if (s.routes_prepared) return;
+  s.routes_prepared = true;
   AddOperationsRoutes(s.router, s.state, s.metrics, s.readiness);
   // Each module's own readiness (ServerModule::Ready): storage stopped by a fault, a data
   // directory below storage.min_free_bytes.
@@ -105,6 +101,18 @@ Status Server::Start() {
   }
   if (s.config.test_hooks) AddTestRoutes(s.router);
   for (auto& m : s.modules) m->RegisterRoutes(s.router);
+}
+
+uint16_t Server::port() const { return impl_->port.load(); }
+
+ServerState Server::state() const { return impl_->state.load(); }
+
+const ServerConfig& Server::config() const { return impl_->config; }
+
+Status Server::Start() {
+  Impl& s = *impl_;
+  DT_ASSIGN_OR_RETURN(HostPort address, ParseHostPort(s.config.listen));
+  PrepareRoutes();
 
   s.workers = std::make_unique<WorkerPool>(s.config.worker_threads);
   s.readiness.Add("workers", [workers = s.workers.get()]() -> std::optional<std::string> {

@@ -64,6 +64,9 @@ class Router {
   Match Find(std::string_view method, std::string_view encoded_path) const;
 
   size_t size() const { return routes_.size(); }
+  // Every route, one per expansion of a pattern's optional groups, in the order added: what the
+  // server serves (the OpenAPI test compares it with docs/openapi.json).
+  const std::vector<Route>& Routes() const { return routes_; }
 
  private:
   std::vector<Route> routes_;

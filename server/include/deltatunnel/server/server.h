@@ -60,6 +60,9 @@ class Server {
   // The server-wide memory budget (limits.memory_budget_bytes), for modules to reserve from.
   MemoryBudget& memory_budget();
   void AddReadinessCheck(std::string name, std::function<std::optional<std::string>()> not_ready);
+  // Registers the operations routes and every module's routes, once (Start() calls it): lets a
+  // test read router().Routes() without opening anything.
+  void PrepareRoutes();
 
   // Returns once serving (/readyz 200), or with why it could not: the address could not be
   // bound, a module failed to open.
