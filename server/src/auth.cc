@@ -7,6 +7,7 @@
 
 #include "deltatunnel/proto/odps_signature.h"
 #include "deltatunnel/proto/schema.h"
+#include "odps/routes.h"
 
 namespace deltatunnel::server {
 namespace {
@@ -61,7 +62,8 @@ Status Authenticator::Check(const Request& req, std::string_view project) const 
     if (key.id != access_id) continue;
     proto::SignatureInput input;
     input.method = req.method;
-    input.path = req.path;
+    // Clients sign the path after their endpoint, which may end in /api.
+    input.path = std::string(odps::SignedPath(req.path));
     input.query = req.query;
     input.headers = req.headers;
     const std::string expected =
