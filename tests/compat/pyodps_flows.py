@@ -130,6 +130,8 @@ def flow(o, form):
     got = rows_of(t, "pt=b")
     check(got == [(1, "one", 1.5), (2, "TWO", 20.0)], "open_reader after upserts and deletes: %s" % got)
     check(rows_of(t, "pt=a") == [], "open_reader of the empty partition")
+    head = sorted((r["id"], r["name"]) for r in t.head(5, partition="pt=b"))
+    check(head == [(1, "one"), (2, "TWO")], "head(5, partition='pt=b'): %s" % head)
 
     inst = o.execute_sql("ALTER TABLE %s PARTITION (pt='b') COMPACT MAJOR" % name)
     check(inst.is_successful(), "COMPACT MAJOR through a Merge task")

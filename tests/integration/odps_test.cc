@@ -294,6 +294,18 @@ TEST_CASE("odps: SELECT * through an instance, its CSV ?result at its version", 
   CHECK(csv.find("\n2,\\N,a\n") != std::string::npos);
   CHECK(csv.find("\n3,") == std::string::npos);
 
+  // pyodps head(): the first rows as CSV, straight from the table.
+  auto head = c.Get("/api/projects/shop/tables/orders?data&linenum=10&partition=ds%3D%27a%27");
+  REQUIRE(head.status == 200);
+  CHECK(head.body.rfind("\"id\",\"note\",\"ds\"\n", 0) == 0);
+  CHECK(std::count(head.body.begin(), head.body.end(), '\n') == 4);  // header + 3 rows
+  auto cols = c.Get("/projects/shop/tables/orders?data&linenum=1&cols=ds,id");
+  REQUIRE(cols.status == 200);
+  CHECK(cols.body.rfind("\"ds\",\"id\"\na,", 0) == 0);
+  CHECK(std::count(cols.body.begin(), cols.body.end(), '\n') == 2);
+  CHECK(c.Get("/projects/shop/tables/orders?data&linenum=0").status == 400);
+  CHECK(c.Get("/projects/shop/tables/orders?data&linenum=1&cols=nope").status == 400);
+
   auto all = Submit(c, "", "select * from orders");
   auto all_result = c.Get("/projects/shop/instances/" + all + "?result");
   CHECK(all_result.body.find("3,\\N,a") != std::string::npos);

@@ -6,10 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "deltatunnel/server/format_value_writer.h"
 #include "odps/instance_store.h"
 #include "odps/job.h"
 #include "odps/reply.h"
+#include "odps/result_csv.h"
 #include "odps/sql/parser.h"
 #include "odps/statement_runner.h"
 #include "odps/table_xml.h"
@@ -52,9 +52,8 @@ Response Refuse(const Request& req, std::string_view why) {
                        req.request_id);
 }
 
-// A SELECT's result: its rows as CSV (a quoted header line, then rows, \N for null, data columns
-// then partition columns: the real service's SELECT * shape), and the <ResultDescriptor> JSON
-// pyodps reads to type the CSV's values ({"IsSelect", "SelectResultStatus", "Schema"}).
+// A SELECT's result: its rows as CSV, and the <ResultDescriptor> JSON pyodps reads to type the
+// CSV's values ({"IsSelect", "SelectResultStatus", "Schema"}).
 struct SelectResult {
   std::string csv;
   std::string descriptor;
@@ -63,44 +62,13 @@ struct SelectResult {
 Result<SelectResult> ReadSelect(ApiContext& ctx, const SelectTarget& target) {
   DT_ASSIGN_OR_RETURN(storage::TableInfo info,
                       ctx.engine->DescribeTable(target.project, target.table));
-  storage::ScanOptions scan;
-  scan.project = target.project;
-  scan.table = target.table;
-  scan.partition = target.partition;
-  scan.at.version = target.version;
-  DT_ASSIGN_OR_RETURN(std::unique_ptr<storage::RowIterator> it, ctx.engine->Scan(scan));
-  const TimeZone zone = TimeZone::FixedOffset(0);
+  DT_ASSIGN_OR_RETURN(CsvRows rows, ScanCsv(*ctx.engine, info, target.partition, target.version,
+                                            kResultRowLimit, ""));
   SelectResult out;
-  std::vector<const proto::Column*> columns;
-  for (const proto::Column& c : info.schema.columns) columns.push_back(&c);
-  for (const proto::Column& c : info.schema.partition_columns) columns.push_back(&c);
-  nlohmann::json schema = nlohmann::json::array();
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (i > 0) out.csv += ',';
-    out.csv += '"' + columns[i]->name + '"';
-    schema.push_back({{"Name", columns[i]->name}, {"Type", columns[i]->type.ToString()}});
-  }
-  out.csv += '\n';
-  const size_t data_columns = info.schema.columns.size();
-  size_t rows = 0;
-  for (; it->Valid() && rows < kResultRowLimit; it->Next(), ++rows) {
-    for (size_t i = 0; i < columns.size(); ++i) {
-      if (i > 0) out.csv += ',';
-      const proto::Value& v =
-          i < data_columns ? it->row()[i] : it->partition().values[i - data_columns];
-      if (v.is_null()) {
-        out.csv += "\\N";
-      } else {
-        AppendCsvValue(columns[i]->type, v, zone, &out.csv);
-      }
-    }
-    out.csv += '\n';
-  }
-  const bool truncated = it->Valid();
-  DT_RETURN_IF_ERROR(it->status());
+  out.csv = std::move(rows.csv);
   out.descriptor = nlohmann::json({{"IsSelect", true},
-                                   {"SelectResultStatus", truncated ? "TRUNCATED" : "FULL"},
-                                   {"Schema", {{"Columns", std::move(schema)}}}})
+                                   {"SelectResultStatus", rows.truncated ? "TRUNCATED" : "FULL"},
+                                   {"Schema", {{"Columns", std::move(rows.columns)}}}})
                        .dump();
   return out;
 }

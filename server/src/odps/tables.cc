@@ -7,6 +7,7 @@
 
 #include "deltatunnel/proto/partition_spec.h"
 #include "odps/reply.h"
+#include "odps/result_csv.h"
 #include "odps/table_xml.h"
 
 namespace deltatunnel::server::odps {
@@ -14,6 +15,8 @@ namespace {
 
 // Page size when the client names none.
 constexpr size_t kDefaultMaxItems = 10000;
+// The most rows ?data&linenum answers (MaxCompute's own bound for a preview).
+constexpr size_t kMaxHeadRows = 10000;
 
 const std::string& Project(const Request& req) { return req.params.at("project"); }
 const std::string& Table(const Request& req) { return req.params.at("table"); }
@@ -145,6 +148,28 @@ Result<Response> Partitions(ApiContext& ctx, const storage::TableInfo& info, con
   return XmlResponse(PartitionListXml(info, page, modified, next));
 }
 
+// GET ?data&linenum=N[&partition=SPEC][&cols=a,b]: pyodps head(), the first N rows as CSV.
+Result<Response> Head(ApiContext& ctx, const storage::TableInfo& info, const Request& req) {
+  const std::string linenum = QueryValue(req, "linenum");
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(linenum.c_str(), &end, 10);
+  if (linenum.empty() || *end != '\0' || n == 0 || n > kMaxHeadRows) {
+    return InvalidArgument(
+        fmt::format("linenum '{}' is not a number in 1..{}", linenum, kMaxHeadRows));
+  }
+  std::optional<std::string> partition;
+  if (const std::string* spec = req.Query("partition"); spec != nullptr && !spec->empty()) {
+    DT_ASSIGN_OR_RETURN(proto::PartitionSpec p, proto::ParsePartitionSpec(info.schema, *spec));
+    partition = p.canonical;
+  }
+  DT_ASSIGN_OR_RETURN(CsvRows rows, ScanCsv(*ctx.engine, info, partition, std::nullopt, n,
+                                            QueryValue(req, "cols")));
+  Response r;
+  r.headers["content-type"] = "text/csv";
+  r.body = std::move(rows.csv);
+  return r;
+}
+
 }  // namespace
 
 Response HandleListTables(ApiContext& ctx, Request& req) {
@@ -176,10 +201,11 @@ Response HandleListTables(ApiContext& ctx, Request& req) {
 }
 
 Response HandleGetTable(ApiContext& ctx, Request& req) {
-  if (HasKey(req, "downloadid") || HasKey(req, "data")) return HandleTableTunnelGet(ctx, req);
+  if (HasKey(req, "downloadid")) return HandleTableTunnelGet(ctx, req);
   return AnswerXml(req, [&]() -> Result<Response> {
     DT_ASSIGN_OR_RETURN(storage::TableInfo info,
                         ctx.engine->DescribeTable(Project(req), Table(req)));
+    if (HasKey(req, "data")) return Head(ctx, info, req);
     if (HasKey(req, "partitions")) return Partitions(ctx, info, req);
     if (const std::string* spec = req.Query("partition")) return Partition(ctx, info, *spec);
     Response r = XmlResponse(TableXml(info, LastModified(ctx, info)));
@@ -191,7 +217,7 @@ Response HandleGetTable(ApiContext& ctx, Request& req) {
 
 Response HandleTableTunnelGet(ApiContext&, Request& req) {
   return ErrorResponse({ErrorCode::kInvalidArgument,
-                        "table tunnel downloads (?downloadid, ?data) are not served by this "
+                        "table tunnel downloads (?downloadid) are not served by this "
                         "build: read through GET /api/v1/projects/{p}/tables/{t}/data"},
                        req.request_id);
 }

@@ -4,7 +4,8 @@
 //   GET /projects/{p}/tables/{t}[?extended]          <Table> metadata; 404 NoSuchTable
 //       ?partition=SPEC                              <Partition>; 404 NoSuchPartition
 //       ?partitions[&partition=PREFIX]               <Partitions> (marker paging)
-// The Tunnel's table download requests (?downloadid, ?data) share the path and are answered by
+//       ?data&linenum=N[&partition][&cols]           the first N rows as CSV (pyodps head())
+// The Tunnel's table download reads (?downloadid...) share the path and are answered by
 // HandleTableTunnelGet.
 #pragma once
 
@@ -15,7 +16,8 @@ namespace deltatunnel::server::odps {
 
 Response HandleListTables(ApiContext& ctx, Request& req);
 Response HandleGetTable(ApiContext& ctx, Request& req);
-// Tunnel download reads of a table (GET ?downloadid..., ?data...): not in this build.
+// Tunnel download reads of a table (GET ?downloadid...): not in this build (the download
+// sessions are another branch's); the integrator points this at them.
 Response HandleTableTunnelGet(ApiContext& ctx, Request& req);
 
 }  // namespace deltatunnel::server::odps
