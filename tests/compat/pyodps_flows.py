@@ -6,7 +6,7 @@ https://github.com/aliyun/aliyun-odps-python-sdk), for each endpoint form
   * ODPS(..., endpoint=E + "/api")                     (the usual form; no tunnel endpoint given)
   * ODPS(..., endpoint=E, tunnel_endpoint=E)
 the script runs the flows of ../shared/design/odps-control-plane.md section 3:
-  exist_table (False), create_table(transactional=True, primary_key=..., table_properties=...),
+  exist_table (False), exist_project, list_tables, create_table(transactional=True, primary_key=..., table_properties=...),
   exist_table (True), get_table + reload (schema, is_transactional, primary_key), create_partition,
   exist_partition, partitions listed, open_writer(create_partition=True) with upserts and deletes,
   open_reader (pyodps's SQL read of a primary-key table), compaction through SQL (a Merge task),
@@ -99,6 +99,9 @@ def flow(o, form):
         lifecycle=7,
     )
     check(o.exist_table(name), "exist_table is True after create_table")
+    check(o.exist_project(PROJECT), "exist_project")
+    listed = [t.name for t in o.list_tables(prefix=name)]
+    check(listed == [name], "list_tables(prefix=...): %s" % listed)
     # IF NOT EXISTS: the second create is a no-op
     o.create_table(name, schema, transactional=True, primary_key="id", if_not_exists=True)
 
@@ -126,6 +129,8 @@ def flow(o, form):
     parts = sorted(str(p.partition_spec).replace("'", "") for p in t.partitions)
     check(parts == ["pt=a", "pt=b"], "partitions listed: %s" % parts)
     check(t.exist_partition("pt=b"), "exist_partition pt=b after open_writer(create_partition=True)")
+    max_part = str(t.get_max_partition(skip_empty=False).partition_spec).replace("'", "")
+    check(max_part == "pt=b", "get_max_partition: %s" % max_part)
 
     got = rows_of(t, "pt=b")
     check(got == [(1, "one", 1.5), (2, "TWO", 20.0)], "open_reader after upserts and deletes: %s" % got)
