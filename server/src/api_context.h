@@ -14,6 +14,10 @@
 
 namespace deltatunnel::server {
 
+namespace odps {
+class InstanceStore;
+}
+
 struct ApiContext {
   storage::Engine* engine = nullptr;
   SlotPool* slots = nullptr;
@@ -35,6 +39,8 @@ struct ApiContext {
   uint64_t max_lookup_keys = UINT64_MAX;
   // The server's default time zone name for TIMESTAMP values without an offset.
   std::string default_timezone = "UTC";
+  // The ODPS SQL and Merge instances run so far (odps/instance_store.h).
+  odps::InstanceStore* instances = nullptr;
   // Test-only (--test-hooks): a write holds its slot for `x-deltatunnel-test-hold-ms` milliseconds.
   bool test_hooks = false;
 };

@@ -18,6 +18,8 @@
 #include "native_load.h"
 #include "native_read.h"
 #include "native_tables.h"
+#include "odps/instance_store.h"
+#include "odps/routes.h"
 #include "tunnel_surface.h"
 
 namespace deltatunnel::server {
@@ -86,10 +88,18 @@ class ApiModule final : public ServerModule {
         return next(req);
       };
     });
-    const std::string upserts = "/projects/{project}[/schemas/{schema}]/tables/{table}/upserts";
-    for (const char* method : {"POST", "GET", "PUT", "DELETE"}) {
-      Add(router, method, upserts, HandleUpserts);
+    // The Tunnel upserts resource, bare and under the ODPS endpoint's /api prefix.
+    for (std::string_view prefix : odps::kPrefixes) {
+      const std::string upserts =
+          std::string(prefix) + "/projects/{project}[/schemas/{schema}]/tables/{table}/upserts";
+      for (const char* method : {"POST", "GET", "PUT", "DELETE"}) {
+        Add(router, method, upserts, HandleUpserts);
+      }
     }
+    odps::RegisterOdpsRoutes(
+        [&](const char* method, const std::string& pattern, odps::OdpsHandler handler) {
+          Add(router, method, pattern, handler);
+        });
   }
 
   Status Open(const ServerConfig& config, Metrics& metrics) override {
@@ -131,6 +141,8 @@ class ApiModule final : public ServerModule {
     ctx_.max_lookup_keys = config.limits.max_lookup_keys;
     ctx_.default_timezone = config.timezone;
     ctx_.test_hooks = config.test_hooks;
+    instances_ = std::make_unique<odps::InstanceStore>();
+    ctx_.instances = instances_.get();
     refresher_ = std::thread([this] { RefreshGauges(); });
     spdlog::info("storage engine open in {}", config.data_dir);
     return Status::Ok();
@@ -224,6 +236,7 @@ class ApiModule final : public ServerModule {
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<ApiMetrics> metrics_;
   std::unique_ptr<DiskGuard> disk_guard_;
+  std::unique_ptr<odps::InstanceStore> instances_;
   ApiContext ctx_;
   std::thread refresher_;
   std::mutex mu_;

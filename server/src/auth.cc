@@ -11,6 +11,7 @@
 
 #include "deltatunnel/proto/odps_signature.h"
 #include "deltatunnel/proto/schema.h"
+#include "odps/routes.h"
 
 namespace deltatunnel::server {
 namespace {
@@ -141,7 +142,8 @@ Status Authenticator::Verify(const Request& req, std::string_view project, bool 
     if (key.id != access_id) continue;
     proto::SignatureInput input;
     input.method = req.method;
-    input.path = req.path;
+    // Clients sign the path after their endpoint, which may end in /api.
+    input.path = std::string(odps::SignedPath(req.path));
     input.query = req.query;
     input.headers = req.headers;
     const std::string expected =

@@ -24,10 +24,20 @@ std::mutex& KeyStripe(const std::string& project, const std::string& table,
   return stripes[h % stripes.size()];
 }
 
-Response DuplicateAnswer(const storage::IdempotentLoad& stored) {
+int64_t MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+// The first answer as stored, marked duplicate, with this request's own took_ms (the stored
+// answer was written before the first load knew its time).
+Response DuplicateAnswer(const storage::IdempotentLoad& stored,
+                         std::chrono::steady_clock::time_point start) {
   nlohmann::json body = nlohmann::json::parse(stored.result_json, nullptr, false);
   body["version"] = stored.version;
   body["duplicate"] = true;
+  body["took_ms"] = MillisSince(start);
   return JsonResponse(body);
 }
 
@@ -47,7 +57,7 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
   if (!key.empty()) {
     key_lock = std::unique_lock(KeyStripe(table.project, table.name, key));
     if (auto stored = ctx.engine->FindIdempotencyKey(table.project, table.name, key)) {
-      return DuplicateAnswer(*stored);
+      return DuplicateAnswer(*stored, start);
     }
   }
 
@@ -109,9 +119,7 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
     return committed.status();
   }
   result["version"] = committed->commit_version;
-  result["took_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
+  result["took_ms"] = MillisSince(start);
   return JsonResponse(result);
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api_util.h"
+#include "deltatunnel/proto/compression.h"
 #include "deltatunnel/server/format_body.h"
 
 namespace deltatunnel::server {
@@ -71,8 +72,25 @@ RequestRowsOrError ReadRequestRows(const ApiContext& ctx, const storage::TableIn
   options->partition = &partition;
   options->time_zone = &zone.value();
 
+  // NDJSON, CSV and JSON bodies are compressed as record streams are (wire-format.md section 4).
+  std::string decompressed;
+  std::string_view data = req.body;
+  const std::string_view encoding = req.Header("content-encoding");
+  if (!proto::IsIdentityEncoding(encoding)) {
+    if (!proto::IsKnownEncoding(encoding)) {
+      return fail({ErrorCode::kUnsupportedMediaType,
+                   fmt::format("Content-Encoding '{}' is not supported: use identity, deflate, "
+                               "x-snappy-framed, x-lz4-frame, zstd or gzip",
+                               encoding)});
+    }
+    auto inflated = proto::Decompress(encoding, req.body, ctx.max_decompressed_bytes);
+    if (!inflated.ok()) return fail(inflated.status());
+    decompressed = std::move(inflated).value();
+    data = decompressed;
+  }
+
   RequestRows rows{proto::RowBatch(table.schema, table.hasher, table.bucket_num), {}};
-  rows.result = ReadBody(*format, req.body, *options, &rows.batch);
+  rows.result = ReadBody(*format, data, *options, &rows.batch);
   if (rows.result.refused) {
     out.error = ErrorResponse(rows.result.ToStatus(), req.request_id);
     nlohmann::json body = nlohmann::json::parse(out.error.body);

@@ -26,9 +26,8 @@ SlotPool::SlotPool(uint32_t default_slots, const std::map<std::string, uint32_t>
   }
 }
 
-Status SlotPool::CheckQuotaName(const std::string& quota_name) const {
-  if (quota_name.empty() || named_.count(quota_name) != 0) return Status::Ok();
-  return InvalidArgument(fmt::format("quotaName '{}' is not a configured quota group", quota_name));
+std::string SlotPool::GroupOf(const std::string& quota_name) const {
+  return named_.count(quota_name) != 0 ? quota_name : std::string();
 }
 
 SlotPool::Group* SlotPool::ProjectGroup(const std::string& project) {
@@ -43,22 +42,17 @@ SlotPool::Group* SlotPool::ProjectGroup(const std::string& project) {
 
 Result<SlotPool::Lease> SlotPool::Acquire(const std::string& project,
                                           const std::string& quota_name) {
-  Group* group = nullptr;
-  if (quota_name.empty()) {
-    group = ProjectGroup(project);
-  } else {
-    auto it = named_.find(quota_name);
-    if (it == named_.end()) return CheckQuotaName(quota_name);
-    group = it->second.get();
-  }
+  auto named = named_.find(quota_name);
+  Group* group = named != named_.end() ? named->second.get() : ProjectGroup(project);
+  const bool in_named = named != named_.end();
   uint32_t current = group->in_use.load(std::memory_order_relaxed);
   do {
     if (current >= group->limit) {
-      return Status(ErrorCode::kSlotExceeded,
-                    fmt::format("Your slot quota is exceeded: {} of {} write slots of {} in use",
-                                current, group->limit,
-                                quota_name.empty() ? "project '" + project + "'"
-                                                   : "quota group '" + quota_name + "'"));
+      return Status(
+          ErrorCode::kSlotExceeded,
+          fmt::format("Your slot quota is exceeded: {} of {} write slots of {} in use", current,
+                      group->limit,
+                      in_named ? "quota group '" + quota_name + "'" : "project '" + project + "'"));
     }
   } while (!group->in_use.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
   return Lease(group);

@@ -44,10 +44,12 @@ class SlotPool {
 
   SlotPool(uint32_t default_slots, const std::map<std::string, uint32_t>& named_groups);
 
-  // InvalidArgument if `quota_name` names no configured group.
-  Status CheckQuotaName(const std::string& quota_name) const;
-  // Takes a slot of `quota_name`'s group, or of the project's default group when it is "".
-  // SlotExceeded when the group is full.
+  // The configured group `quota_name` names, or "" (the project's default group) when it names
+  // none: clients carry MaxCompute quota names over ("default", a cloud quota group), and
+  // wire-format.md tolerates unknown values.
+  std::string GroupOf(const std::string& quota_name) const;
+  // Takes a slot of `quota_name`'s group, or of the project's default group when it is "" or names
+  // no configured group. SlotExceeded when the group is full.
   Result<Lease> Acquire(const std::string& project, const std::string& quota_name);
   // Calls fn(project or "", group name or "", in_use, limit) for every group, for metrics and the
   // console.

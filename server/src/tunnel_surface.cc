@@ -80,8 +80,8 @@ Result<Response> Create(ApiContext& ctx, const Target& t, const Request& req) {
   DT_ASSIGN_OR_RETURN(uint64_t lifecycle, QueryUint(req, "lifecycle", 24, 1, 24));
   opts.slot_num = static_cast<uint32_t>(slot_num);
   opts.lifetime_hours = static_cast<uint32_t>(lifecycle);
-  if (auto quota = QueryString(req, "quotaName")) opts.quota_name = *quota;
-  DT_RETURN_IF_ERROR(ctx.slots->CheckQuotaName(opts.quota_name));
+  // A quota name that names no configured group writes in the project's default group.
+  if (auto quota = QueryString(req, "quotaName")) opts.quota_name = ctx.slots->GroupOf(*quota);
   DT_RETURN_IF_ERROR(CheckWritable(ctx));
   DT_ASSIGN_OR_RETURN(storage::SessionInfo s, ctx.engine->OpenSession(opts));
   return SessionResponse(ctx, t, s, req);
