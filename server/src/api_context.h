@@ -12,6 +12,8 @@
 
 namespace deltatunnel::server {
 
+class DownloadSessions;  // tunnel/download_sessions.h
+
 struct ApiContext {
   storage::Engine* engine = nullptr;
   SlotPool* slots = nullptr;
@@ -19,6 +21,8 @@ struct ApiContext {
   // Refuses requests that add data while the data directory's filesystem is nearly full; nullptr:
   // no guard.
   DiskGuard* disk_guard = nullptr;
+  // The open Tunnel table download sessions.
+  DownloadSessions* downloads = nullptr;
   // host:port that clients should send bucket writes to (the session JSON's worker_addr).
   std::string worker_addr = "127.0.0.1:8080";
   // The largest body after decompression, bytes.

@@ -16,12 +16,19 @@
 #include "native_load.h"
 #include "native_read.h"
 #include "native_tables.h"
+#include "tunnel/download_sessions.h"
+#include "tunnel/table_downloads.h"
 #include "tunnel_surface.h"
 
 namespace deltatunnel::server {
 namespace {
 
 using ApiHandler = Response (*)(ApiContext&, Request&);
+
+// Tunnel download sessions hold no data (tunnel/download_sessions.h): a few hundred bytes each.
+// They live 24 h, as MaxCompute's do.
+constexpr size_t kMaxDownloadSessions = 4096;
+constexpr int64_t kDownloadLifetimeMs = 24 * 3600 * 1000;
 
 class ApiModule final : public ServerModule {
  public:
@@ -72,6 +79,13 @@ class ApiModule final : public ServerModule {
     for (const char* method : {"POST", "GET", "PUT", "DELETE"}) {
       Add(router, method, upserts, HandleUpserts);
     }
+    // Tunnel table downloads, also under the endpoint's /api prefix. GET without ?downloads or
+    // ?downloadid is the ODPS table metadata: once that is served, its handler dispatches here on
+    // IsTableDownloadRequest (and the instance tunnel to HandleInstanceDownloads).
+    const std::string table_resource =
+        "[/api]/projects/{project}[/schemas/{schema}]/tables/{table}";
+    for (const char* method : {"POST", "GET"})
+      Add(router, method, table_resource, HandleTableDownloads);
   }
 
   Status Open(const ServerConfig& config, Metrics& metrics) override {
@@ -100,6 +114,8 @@ class ApiModule final : public ServerModule {
 
     disk_guard_ = std::make_unique<DiskGuard>(config.data_dir, config.storage.min_free_bytes);
     ctx_.disk_guard = disk_guard_.get();
+    downloads_ = std::make_unique<DownloadSessions>(kMaxDownloadSessions, kDownloadLifetimeMs);
+    ctx_.downloads = downloads_.get();
     ctx_.engine = engine_.get();
     ctx_.slots = slots_.get();
     ctx_.metrics = metrics_.get();
@@ -152,6 +168,7 @@ class ApiModule final : public ServerModule {
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<ApiMetrics> metrics_;
   std::unique_ptr<DiskGuard> disk_guard_;
+  std::unique_ptr<DownloadSessions> downloads_;
   ApiContext ctx_;
   std::thread refresher_;
   std::mutex mu_;
