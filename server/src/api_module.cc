@@ -82,10 +82,12 @@ class ApiModule final : public ServerModule {
     // Tunnel table downloads, also under the endpoint's /api prefix. GET without ?downloads or
     // ?downloadid is the ODPS table metadata: once that is served, its handler dispatches here on
     // IsTableDownloadRequest (and the instance tunnel to HandleInstanceDownloads).
-    const std::string table_resource =
-        "[/api]/projects/{project}[/schemas/{schema}]/tables/{table}";
-    for (const char* method : {"POST", "GET"})
-      Add(router, method, table_resource, HandleTableDownloads);
+    const std::string table_resource = "/projects/{project}[/schemas/{schema}]/tables/{table}";
+    for (const char* prefix : {"", "/api"}) {
+      for (const char* method : {"POST", "GET"}) {
+        Add(router, method, prefix + table_resource, HandleTableDownloads);
+      }
+    }
   }
 
   Status Open(const ServerConfig& config, Metrics& metrics) override {
