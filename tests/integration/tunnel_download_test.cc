@@ -133,6 +133,11 @@ TEST_CASE("a download session reads one snapshot while commits land", "[tunnel_d
   const json latest = c.Send("POST", "/projects/p/schemas/default/tables/t?downloads").Json();
   CHECK(latest["RecordCount"] == 200);
   CHECK(Download(c, latest["DownloadID"], 0, 10).front().s.substr(0, 1) == "c");
+  // Under the endpoint's /api prefix as well.
+  auto prefixed = c.Send("POST", "/api" + kTable + "?downloads");
+  REQUIRE(prefixed.status == 200);
+  CHECK(c.Get("/api" + kTable + "?downloadid=" + prefixed.Json()["DownloadID"].get<std::string>())
+            .Json()["RecordCount"] == 200);
 }
 
 TEST_CASE("download bodies are compressed as Accept-Encoding asks", "[tunnel_download]") {
@@ -227,4 +232,11 @@ TEST_CASE("download errors: unknown ids, ranges, methods, retention", "[tunnel_d
   CHECK(expired.Json()["Code"] == "VersionExpired");
   CHECK(expired.Json()["Message"].get<std::string>().find("open a new download session") !=
         std::string::npos);
+
+  // Sessions live in memory: after a restart the id is unknown, and a new session works.
+  const std::string before = OpenDownload(c)["DownloadID"];
+  server.Restart();
+  auto c2 = server.Client();
+  CHECK(c2.Get(kTable + "?downloadid=" + before).status == 404);
+  CHECK(OpenDownload(c2)["RecordCount"] == 10);
 }
