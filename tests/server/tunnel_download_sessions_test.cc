@@ -68,5 +68,19 @@ TEST_CASE("a full store makes room from expired, then idle sessions, else answer
   CHECK(store.size() == 1);
 }
 
+TEST_CASE("snapshot row counts are kept, the newest kMaxCounts of them", "[tunnel_download]") {
+  DownloadSessions store(2, 1000);
+  CHECK(!store.CachedCount("t@1"));
+  store.RememberCount("t@1", 5);
+  store.RememberCount("t@1", 6);  // a snapshot's count never changes: the first stays
+  CHECK(store.CachedCount("t@1") == 5u);
+  for (size_t i = 0; i < DownloadSessions::kMaxCounts; ++i) {
+    store.RememberCount("u@" + std::to_string(i), i);
+  }
+  CHECK(!store.CachedCount("t@1"));
+  CHECK(store.CachedCount("u@0") == 0u);
+  CHECK(store.CachedCount("u@1023") == 1023u);
+}
+
 }  // namespace
 }  // namespace deltatunnel::server

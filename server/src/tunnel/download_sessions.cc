@@ -5,6 +5,8 @@
 #include <chrono>
 #include <random>
 
+#include "download_encoder.h"
+
 namespace deltatunnel::server {
 
 DownloadSessions::DownloadSessions(size_t max_sessions, int64_t lifetime_ms,
@@ -83,6 +85,33 @@ Result<DownloadSessionInfo> DownloadSessions::Get(const std::string& id) {
 size_t DownloadSessions::size() const {
   std::lock_guard lock(mu_);
   return sessions_.size();
+}
+
+std::optional<uint64_t> DownloadSessions::CachedCount(const std::string& snapshot) const {
+  std::lock_guard lock(mu_);
+  auto it = counts_.find(snapshot);
+  if (it == counts_.end()) return std::nullopt;
+  return it->second;
+}
+
+void DownloadSessions::RememberCount(const std::string& snapshot, uint64_t rows) {
+  std::lock_guard lock(mu_);
+  if (!counts_.emplace(snapshot, rows).second) return;
+  count_order_.push_back(snapshot);
+  if (count_order_.size() > kMaxCounts) {
+    counts_.erase(count_order_.front());
+    count_order_.pop_front();
+  }
+}
+
+Result<uint64_t> CountSnapshotRows(DownloadSessions& sessions, storage::Engine& engine,
+                                   int64_t table_created_ms, const DownloadSource& source) {
+  const std::string snapshot = fmt::format("{}\n{}\n{}\n{}\n{}", source.project, source.table,
+                                           table_created_ms, source.version, source.partition);
+  if (std::optional<uint64_t> n = sessions.CachedCount(snapshot)) return *n;
+  DT_ASSIGN_OR_RETURN(uint64_t n, CountDownloadRows(engine, source));
+  sessions.RememberCount(snapshot, n);
+  return n;
 }
 
 }  // namespace deltatunnel::server

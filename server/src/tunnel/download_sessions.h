@@ -7,13 +7,16 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "deltatunnel/proto/status.h"
+#include "deltatunnel/storage/engine.h"
 
 namespace deltatunnel::server {
 
@@ -45,6 +48,14 @@ class DownloadSessions {
   Result<DownloadSessionInfo> Get(const std::string& id);
   size_t size() const;
 
+  // Row counts of snapshots, kept because a version never changes and counting one is a scan:
+  // clients that open a session per split (SeaTunnel's reader) count a snapshot once, not once per
+  // split. `snapshot` names table (with its creation time, so that a table dropped and created
+  // again under its name is another), version and partition. At most kMaxCounts, oldest first out.
+  std::optional<uint64_t> CachedCount(const std::string& snapshot) const;
+  void RememberCount(const std::string& snapshot, uint64_t rows);
+  static constexpr size_t kMaxCounts = 1024;
+
   // A session unused this long may make room for a new one when the store is full.
   static constexpr int64_t kIdleEvictMs = 60 * 1000;
 
@@ -62,9 +73,17 @@ class DownloadSessions {
   const int64_t lifetime_ms_;
   const std::function<int64_t()> clock_ms_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> sessions_;  // guarded by mu_
-  std::list<std::string> lru_;                       // ids, least recently used first; mu_
-  uint64_t counter_ = 0;                             // mu_
+  std::unordered_map<std::string, Entry> sessions_;   // guarded by mu_
+  std::list<std::string> lru_;                        // ids, least recently used first; mu_
+  uint64_t counter_ = 0;                              // mu_
+  std::unordered_map<std::string, uint64_t> counts_;  // mu_
+  std::deque<std::string> count_order_;               // mu_: counts_'s keys, oldest first
 };
+
+// The row count of `source` (a table, at its version, whose creation time is `table_created_ms`):
+// from the store's cache, else counted (CountDownloadRows) and remembered.
+struct DownloadSource;
+Result<uint64_t> CountSnapshotRows(DownloadSessions& sessions, storage::Engine& engine,
+                                   int64_t table_created_ms, const DownloadSource& source);
 
 }  // namespace deltatunnel::server

@@ -59,7 +59,9 @@ Result<Response> Serve(ApiContext& ctx, const Request& req, const InstanceResult
     DT_ASSIGN_OR_RETURN(s.partition,
                         ResolveDownloadPartition(*ctx.engine, table, source.partition, false));
     s.version = source.version;
-    DT_ASSIGN_OR_RETURN(s.record_count, CountDownloadRows(*ctx.engine, source));
+    DT_ASSIGN_OR_RETURN(s.record_count,
+                        CountSnapshotRows(*ctx.downloads, *ctx.engine, table.created_at_ms,
+                                          {s.project, s.table, s.version, s.partition}));
     DT_ASSIGN_OR_RETURN(s, ctx.downloads->Open(std::move(s)));
     return SessionResponse(table, s);
   }

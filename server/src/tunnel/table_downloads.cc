@@ -32,7 +32,8 @@ Result<Response> Open(ApiContext& ctx, const storage::TableInfo& table, const Re
   // The snapshot is the version DescribeTable saw: commits landing from here on are not in it.
   s.version = table.version;
   DT_ASSIGN_OR_RETURN(s.record_count,
-                      CountDownloadRows(*ctx.engine, {s.project, s.table, s.version, s.partition}));
+                      CountSnapshotRows(*ctx.downloads, *ctx.engine, table.created_at_ms,
+                                        {s.project, s.table, s.version, s.partition}));
   DT_ASSIGN_OR_RETURN(s, ctx.downloads->Open(std::move(s)));
   return SessionResponse(table, s);
 }
