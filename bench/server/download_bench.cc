@@ -4,7 +4,8 @@
 // session, then reads the whole table, alternately, through
 //   1. the native read, GET /api/v1/.../data (NDJSON), the baseline, and
 //   2. a Tunnel table download session: POST ?downloads (which counts the snapshot's rows), then
-//      GET ?data&rowrange=(0,N), a raw record stream; optionally compressed (--encoding).
+//      GET ?data&rowrange=(0,N), a raw record stream; optionally compressed (--encoding). The
+//      first open scans the snapshot to count it; later ones reuse the count.
 // Each read is a fresh connection whose body is counted and dropped as it arrives; the best of
 // --runs runs of each is printed with the ratio of (2) to (1).
 //
@@ -165,7 +166,7 @@ int main(int argc, char** argv) {
   if (admin.Post(upserts + "?upsertid=" + id).status != 200) Fail("commit");
   fmt::print("loaded {} rows in {:.1f} s ({} PUTs)\n\n", n, Seconds(load_start), puts);
 
-  double best_native = 1e100, best_tunnel = 1e100, best_open = 1e100;
+  double best_native = 1e100, best_tunnel = 1e100, first_open = 0;
   Drained native_d, tunnel_d;
   for (int run = 0; run < runs; ++run) {
     auto start = Clock::now();
@@ -188,16 +189,17 @@ int main(int argc, char** argv) {
         fmt::format("/projects/bench/tables/t?data&downloadid={}&rowrange=(0,{})", download_id, n),
         encoding.empty() ? "" : "Accept-Encoding: " + encoding + "\r\n");
     const double tunnel_s = Seconds(start);
-    best_open = std::min(best_open, open_s);
+    if (run == 0) first_open = open_s;  // later opens of the same snapshot reuse its count
     best_tunnel = std::min(best_tunnel, tunnel_s);
     PrintRead(encoding.empty() ? "Tunnel download GET ?data (record stream)"
                                : "Tunnel download GET ?data (compressed)",
               n, tunnel_d, tunnel_s, fmt::format("  + {:.3f} s to open the session", open_s));
   }
   fmt::print(
-      "\nbest of {}: native {:.0f} rows/s, Tunnel download {:.0f} rows/s: {:.2f}x of the "
-      "native read ({:.2f}x counting the session's open, {:.3f} s)\n",
+      "\nbest of {}: native {:.0f} rows/s, Tunnel download {:.0f} rows/s: {:.2f}x of the native "
+      "read ({:.2f}x counting the first open of the session, {:.3f} s, which counts the "
+      "snapshot's rows)\n",
       runs, n / best_native, n / best_tunnel, best_native / best_tunnel,
-      best_native / (best_tunnel + best_open), best_open);
+      best_native / (best_tunnel + first_open), first_open);
   return 0;
 }
