@@ -270,6 +270,31 @@ void RecordStreamWriter::WriteRecord(const Row& row, RowOp op,
   ++records_;
 }
 
+void RecordStreamWriter::WriteColumns(const Row& row, const std::vector<int>& columns) {
+  Sink out(&out_, &used_);
+  CrcGather crc;
+  for (uint32_t i = 0; i < columns.size(); ++i) {
+    const Value& value = row[static_cast<size_t>(columns[i])];
+    if (value.is_null()) continue;
+    const Type& type = schema_->columns[static_cast<size_t>(columns[i])].type;
+    out.Commit(StoreTag(out.Room(5), i + 1, WireTypeOf(type.kind)));
+    crc.Fixed32(i + 1);
+    WriteValue(out, type, value, crc);
+  }
+  const uint32_t record_crc = crc.Finish();
+  char* p = StoreTag(out.Room(5 + kMaxVarint), kEndRecord, kVarint);
+  out.Commit(StoreVarint(p, record_crc));
+  char le[4];
+  StoreFixed32(le, record_crc);
+  crc_of_crcs_ = Crc32cExtend(crc_of_crcs_, le, 4);
+  ++records_;
+}
+
+void RecordStreamWriter::TakeWritten(std::string* out) {
+  out->append(out_.data(), used_);
+  used_ = 0;
+}
+
 void RecordStreamWriter::Recycle(std::string buffer) {
   if (used_ != 0 || buffer.capacity() <= out_.capacity()) return;
   out_ = std::move(buffer);  // its size is room to write in, its bytes are overwritten

@@ -17,6 +17,7 @@ namespace deltatunnel::server {
 namespace odps {
 class InstanceStore;
 }
+class DownloadSessions;  // tunnel/download_sessions.h
 
 struct ApiContext {
   storage::Engine* engine = nullptr;
@@ -27,6 +28,8 @@ struct ApiContext {
   DiskGuard* disk_guard = nullptr;
   // Checks credentials; listings that span projects show only what the caller's grants cover.
   const Authenticator* auth = nullptr;
+  // The open Tunnel table download sessions.
+  DownloadSessions* downloads = nullptr;
   // host:port that clients should send bucket writes to (the session JSON's worker_addr).
   std::string worker_addr = "127.0.0.1:8080";
   // The largest body after decompression, bytes: body_limit_bytes x limits.decompress_ratio.

@@ -20,12 +20,19 @@
 #include "native_tables.h"
 #include "odps/instance_store.h"
 #include "odps/routes.h"
+#include "tunnel/download_sessions.h"
+#include "tunnel/table_downloads.h"
 #include "tunnel_surface.h"
 
 namespace deltatunnel::server {
 namespace {
 
 using ApiHandler = Response (*)(ApiContext&, Request&);
+
+// Tunnel download sessions hold no data (tunnel/download_sessions.h): a few hundred bytes each.
+// They live 24 h, as MaxCompute's do.
+constexpr size_t kMaxDownloadSessions = 4096;
+constexpr int64_t kDownloadLifetimeMs = 24 * 3600 * 1000;
 
 class ApiModule final : public ServerModule {
  public:
@@ -100,6 +107,13 @@ class ApiModule final : public ServerModule {
         [&](const char* method, const std::string& pattern, odps::OdpsHandler handler) {
           Add(router, method, pattern, handler);
         });
+    // Tunnel table download sessions are opened by POST on the table resource, bare and under
+    // the endpoint's /api prefix; GET on it is the ODPS table metadata, whose handler passes
+    // ?downloadid requests on (odps::HandleTableTunnelGet).
+    const std::string table_resource = "/projects/{project}[/schemas/{schema}]/tables/{table}";
+    for (std::string_view prefix : odps::kPrefixes) {
+      Add(router, "POST", std::string(prefix) + table_resource, HandleTableDownloads);
+    }
   }
 
   Status Open(const ServerConfig& config, Metrics& metrics) override {
@@ -132,6 +146,8 @@ class ApiModule final : public ServerModule {
     disk_guard_ = std::make_unique<DiskGuard>(config.data_dir, config.storage.min_free_bytes);
     ctx_.disk_guard = disk_guard_.get();
     ctx_.auth = auth_.get();
+    downloads_ = std::make_unique<DownloadSessions>(kMaxDownloadSessions, kDownloadLifetimeMs);
+    ctx_.downloads = downloads_.get();
     ctx_.engine = engine_.get();
     ctx_.slots = slots_.get();
     ctx_.metrics = metrics_.get();
@@ -237,6 +253,7 @@ class ApiModule final : public ServerModule {
   std::unique_ptr<ApiMetrics> metrics_;
   std::unique_ptr<DiskGuard> disk_guard_;
   std::unique_ptr<odps::InstanceStore> instances_;
+  std::unique_ptr<DownloadSessions> downloads_;
   ApiContext ctx_;
   std::thread refresher_;
   std::mutex mu_;

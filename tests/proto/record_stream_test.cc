@@ -572,4 +572,52 @@ TEST_CASE("decoding stops at max_records and at one record past record_count", "
   REQUIRE_FALSE(counted.ok());
   CHECK(counted.status().code() == ErrorCode::kCorruptedDataStream);
   CHECK(counted.status().message().find("record 4") != std::string::npos);
+
+TEST_CASE("download records: the asked columns from field 1, no hidden columns",
+          "[record_stream]") {
+  TableSchema schema;
+  schema.columns = {{"k", T("BIGINT"), false, ""}, {"s", T("STRING"), true, ""}};
+  schema.primary_key = {0};
+  RecordStreamWriter w(schema);
+  const std::vector<int> columns = {1, 0};  // s as field 1, k as field 2
+  w.WriteColumns({Value(int64_t{1}), Value(std::string("a"))}, columns);
+  w.WriteColumns({Value(int64_t{2}), Value()}, columns);  // a null is absent
+  std::string pieces;
+  w.TakeWritten(&pieces);
+  CHECK(w.records() == 2);
+  w.WriteColumns({Value(int64_t{3}), Value(std::string("c"))}, columns);
+  w.TakeWritten(&pieces);
+  pieces += w.Finish();
+
+  // Record 1 by hand: field 1 "a", field 2 zigzag(1); its CRC over (1 LE, "a", 2 LE, int64 1 LE).
+  std::string crc_input;
+  auto le = [&](uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) crc_input.push_back(static_cast<char>(v >> (8 * i)));
+  };
+  le(1, 4);
+  crc_input += "a";
+  le(2, 4);
+  le(1, 8);
+  std::string varint;
+  for (uint32_t v = Crc32c(crc_input);; v >>= 7) {
+    varint.push_back(static_cast<char>((v & 0x7f) | (v > 0x7f ? 0x80 : 0)));
+    if (v <= 0x7f) break;
+  }
+  CHECK(pieces.substr(0, 5) == Hex("0a 01 61 10 02"));
+  CHECK(pieces.substr(5, 4) == Hex("80 c0 ff 7f"));
+  CHECK(pieces.substr(9, varint.size()) == varint);
+
+  TableSchema projected;
+  projected.columns = {schema.columns[1], schema.columns[0]};
+  projected.primary_key = {1};
+  auto batch = DecodeRecordStream(projected, Hasher::kDefault, 1, pieces);
+  INFO(batch.status().ToString());
+  REQUIRE(batch.ok());
+  REQUIRE(batch->size() == 3);
+  Row row;
+  REQUIRE(DecodeRow(projected, (*batch)[1].row, &row).ok());
+  CHECK(row[0].is_null());
+  CHECK(row[1].as_int() == 2);
+  REQUIRE(DecodeRow(projected, (*batch)[2].row, &row).ok());
+  CHECK(row[0].as_string() == "c");
 }

@@ -14,6 +14,7 @@
 #include "odps/statement_runner.h"
 #include "odps/table_xml.h"
 #include "odps/xml.h"
+#include "tunnel/instance_downloads.h"
 
 namespace deltatunnel::server::odps {
 namespace {
@@ -157,18 +158,20 @@ Response HandleGetInstance(ApiContext& ctx, Request& req) {
 }
 
 Response HandleInstanceTunnel(ApiContext& ctx, Request& req) {
-  const std::string& id = req.params.at("instance");
-  if (!ctx.instances->Get(Project(req), id)) {
-    return ErrorXml({ErrorCode::kNoSuchObject, fmt::format("instance '{}' not found", id)},
-                    req.request_id);
-  }
-  // InvalidArgument is the answer on which pyodps reads ?result instead (its fallback for a
-  // service without the instance tunnel), so open_reader works, limited to 10000 rows.
-  return ErrorXml({ErrorCode::kInvalidArgument,
-                   "the instance tunnel is not served by this build: read the result through "
-                   "?result (CSV, at most 10000 rows), or the table through GET "
-                   "/api/v1/projects/{p}/tables/{t}/data"},
-                  req.request_id);
+  // The snapshot the instance's SELECT read, served by the instance tunnel
+  // (tunnel/instance_downloads.h). An instance without one answers InvalidArgument, on which
+  // pyodps reads ?result instead.
+  InstanceResultLookup lookup = [&ctx](const std::string& project,
+                                       const std::string& id) -> Result<DownloadSource> {
+    std::optional<InstanceRecord> r = ctx.instances->Get(project, id);
+    if (!r) return Status(ErrorCode::kNoSuchObject, fmt::format("instance '{}' not found", id));
+    if (!r->select) {
+      return InvalidArgument(fmt::format("instance '{}' has no SELECT result to download", id));
+    }
+    return DownloadSource{r->select->project, r->select->table, r->select->version,
+                          r->select->partition.value_or("")};
+  };
+  return HandleInstanceDownloads(ctx, req, lookup);
 }
 
 }  // namespace deltatunnel::server::odps

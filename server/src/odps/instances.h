@@ -7,9 +7,10 @@
 //        ?taskstatus                        the task's name and Success / Failed
 //        ?result                            the failure text, or a SELECT's rows as CSV
 //        ?source                            the job as a <Job> document
-//   POST /projects/{p}/instances/{id}?downloads, GET ...?downloadid  the instance tunnel: not in
-//                                           this build; answered InvalidArgument, on which pyodps
-//                                           reads ?result instead.
+//   POST /projects/{p}/instances/{id}?downloads, GET ...?downloadid  the instance tunnel: a
+//                                           SELECT's snapshot as a download session
+//                                           (tunnel/instance_downloads.h); InvalidArgument for an
+//                                           instance without one (pyodps then reads ?result)
 #pragma once
 
 #include "api_context.h"

@@ -9,6 +9,7 @@
 #include "odps/reply.h"
 #include "odps/result_csv.h"
 #include "odps/table_xml.h"
+#include "tunnel/table_downloads.h"
 
 namespace deltatunnel::server::odps {
 namespace {
@@ -215,11 +216,8 @@ Response HandleGetTable(ApiContext& ctx, Request& req) {
   });
 }
 
-Response HandleTableTunnelGet(ApiContext&, Request& req) {
-  return ErrorResponse({ErrorCode::kInvalidArgument,
-                        "table tunnel downloads (?downloadid) are not served by this "
-                        "build: read through GET /api/v1/projects/{p}/tables/{t}/data"},
-                       req.request_id);
+Response HandleTableTunnelGet(ApiContext& ctx, Request& req) {
+  return HandleTableDownloads(ctx, req);
 }
 
 }  // namespace deltatunnel::server::odps

@@ -16,8 +16,8 @@ namespace deltatunnel::server::odps {
 
 Response HandleListTables(ApiContext& ctx, Request& req);
 Response HandleGetTable(ApiContext& ctx, Request& req);
-// Tunnel download reads of a table (GET ?downloadid...): not in this build (the download
-// sessions are another branch's); the integrator points this at them.
+// Tunnel download reads of a table (GET ?downloadid...): the download sessions'
+// (tunnel/table_downloads.h).
 Response HandleTableTunnelGet(ApiContext& ctx, Request& req);
 
 }  // namespace deltatunnel::server::odps

@@ -62,6 +62,17 @@ class RecordStreamWriter {
   // that normalised it already, to bucket it, skips doing it twice).
   void WriteNormalized(const Row& row, RowOp op);
 
+  // Download streams (odps-control-plane.md section 3.1) carry no hidden columns, and their field
+  // numbers count the requested columns: appends one record of `row`'s `columns` (indices into the
+  // schema's columns, in the order requested), columns[i] as field i + 1. The row is written as
+  // given: it is one that storage holds, normalised when it was written.
+  void WriteColumns(const Row& row, const std::vector<int>& columns);
+
+  // Moves the open stream's bytes so far to the end of `out`, so that a long stream goes out in
+  // pieces; the stream stays open (its record count and checksum go on), and Finish() then hands
+  // over the rest with the trailer.
+  void TakeWritten(std::string* out);
+
   uint64_t records() const { return records_; }
   size_t bytes() const { return used_; }
   // The buffer's capacity: what the open stream holds in memory. A stream's first record reserves

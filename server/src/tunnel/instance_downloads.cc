@@ -1,0 +1,106 @@
+#include "instance_downloads.h"
+
+#include <fmt/format.h>
+
+#include "api_util.h"
+#include "deltatunnel/proto/stream_compressor.h"
+#include "download_sessions.h"
+
+namespace deltatunnel::server {
+namespace {
+
+Response SessionResponse(const storage::TableInfo& table, const DownloadSessionInfo& s) {
+  Response r = JsonResponse({{"DownloadID", s.id},
+                             {"Status", "normal"},
+                             {"RecordCount", s.record_count},
+                             {"Schema", DownloadSchemaJson(table.schema, true)},
+                             {"QuotaName", ""},
+                             {"Version", s.version}});
+  r.headers["x-deltatunnel-version"] = std::to_string(s.version);
+  return r;
+}
+
+Result<Response> Data(ApiContext& ctx, const storage::TableInfo& table, const Request& req,
+                      const DownloadSessionInfo& s) {
+  const std::string* rowrange = req.Query("rowrange");
+  if (rowrange == nullptr) return InvalidArgument("query parameter 'rowrange' is required");
+  DT_ASSIGN_OR_RETURN(RowRange range, ParseRowRange(*rowrange));
+  if (range.start > s.record_count || range.count > s.record_count - range.start) {
+    return InvalidArgument(fmt::format(
+        "rowrange ({},{}) is past the end of the result of instance '{}', which holds {} rows",
+        range.start, range.count, s.instance_id, s.record_count));
+  }
+  DT_ASSIGN_OR_RETURN(
+      DownloadColumns columns,
+      ResolveDownloadColumns(table.schema, QueryString(req, "columns").value_or(""), true));
+  const std::string encoding = proto::ChooseDownloadEncoding(req.Header("accept-encoding"));
+  Result<Response> r = DownloadResponse(*ctx.engine, {s.project, s.table, s.version, s.partition},
+                                        columns, range, encoding);
+  if (!r.ok() && r.status().code() == ErrorCode::kVersionExpired) {
+    return Status(ErrorCode::kVersionExpired,
+                  fmt::format("the result of instance '{}' read version {}, which is no longer "
+                              "readable ({}); run the statement again",
+                              s.instance_id, s.version, r.status().message()));
+  }
+  return r;
+}
+
+Result<Response> Serve(ApiContext& ctx, const Request& req, const InstanceResultLookup& lookup) {
+  const std::string& project = PathParam(req, "project");
+  const std::string& instance = PathParam(req, "instance");
+  if (req.method == "POST" && req.Query("downloadid") == nullptr) {
+    DT_ASSIGN_OR_RETURN(DownloadSource source, lookup(project, instance));
+    DT_ASSIGN_OR_RETURN(storage::TableInfo table,
+                        ctx.engine->DescribeTable(source.project, source.table));
+    DownloadSessionInfo s;
+    s.project = table.project;
+    s.table = table.name;
+    s.instance_id = instance;
+    DT_ASSIGN_OR_RETURN(s.partition,
+                        ResolveDownloadPartition(*ctx.engine, table, source.partition, false));
+    s.version = source.version;
+    DT_ASSIGN_OR_RETURN(s.record_count,
+                        CountSnapshotRows(*ctx.downloads, *ctx.engine, table.created_at_ms,
+                                          {s.project, s.table, s.version, s.partition}));
+    DT_ASSIGN_OR_RETURN(s, ctx.downloads->Open(std::move(s)));
+    return SessionResponse(table, s);
+  }
+  if (req.method != "GET" || req.Query("downloadid") == nullptr) {
+    return InvalidArgument(
+        "an instance download is opened with POST ?downloads and read with GET ?downloadid=ID");
+  }
+  const std::string id = QueryString(req, "downloadid").value_or("");
+  DT_ASSIGN_OR_RETURN(DownloadSessionInfo s, ctx.downloads->Get(id));
+  if (s.instance_id != instance || !proto::NamesEqual(s.project, project)) {
+    return Status(
+        ErrorCode::kNoSuchObject,
+        fmt::format("download session '{}' does not belong to instance '{}'", id, instance));
+  }
+  DT_ASSIGN_OR_RETURN(storage::TableInfo table, ctx.engine->DescribeTable(s.project, s.table));
+  if (req.Query("data") != nullptr) return Data(ctx, table, req, s);
+  return SessionResponse(table, s);
+}
+
+}  // namespace
+
+bool IsInstanceDownloadRequest(const Request& req) {
+  return req.Query("downloads") != nullptr || req.Query("downloadid") != nullptr;
+}
+
+Response HandleInstanceDownloads(ApiContext& ctx, Request& req,
+                                 const InstanceResultLookup& lookup) {
+  if (!IsInstanceDownloadRequest(req)) {
+    return ErrorResponse({ErrorCode::kNoSuchObject, "no such resource: " + req.path},
+                         req.request_id);
+  }
+  if (req.Query("arrow") != nullptr) {
+    // pyodps's Instance.to_pandas asks for Arrow first and reads the record stream on a 405.
+    return JsonResponse({{"Code", "MethodNotAllowed"},
+                         {"Message", "Arrow downloads are not served; read the record stream"},
+                         {"RequestId", req.request_id}},
+                        405);
+  }
+  return Answer(req, [&] { return Serve(ctx, req, lookup); });
+}
+
+}  // namespace deltatunnel::server

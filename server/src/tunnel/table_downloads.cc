@@ -1,0 +1,124 @@
+#include "table_downloads.h"
+
+#include <fmt/format.h>
+
+#include "api_util.h"
+#include "deltatunnel/proto/stream_compressor.h"
+#include "download_encoder.h"
+#include "download_sessions.h"
+
+namespace deltatunnel::server {
+namespace {
+
+Response SessionResponse(const storage::TableInfo& table, const DownloadSessionInfo& s) {
+  Response r = JsonResponse({{"DownloadID", s.id},
+                             {"Status", "normal"},
+                             {"RecordCount", s.record_count},
+                             {"Schema", DownloadSchemaJson(table.schema, false)},
+                             {"QuotaName", ""},
+                             {"Partition", s.partition},
+                             {"Version", s.version}});
+  r.headers["x-deltatunnel-version"] = std::to_string(s.version);
+  return r;
+}
+
+Result<Response> Open(ApiContext& ctx, const storage::TableInfo& table, const Request& req) {
+  DownloadSessionInfo s;
+  s.project = table.project;
+  s.table = table.name;
+  DT_ASSIGN_OR_RETURN(s.partition,
+                      ResolveDownloadPartition(*ctx.engine, table,
+                                               QueryString(req, "partition").value_or(""), true));
+  // The snapshot is the version DescribeTable saw: commits landing from here on are not in it.
+  s.version = table.version;
+  DT_ASSIGN_OR_RETURN(s.record_count,
+                      CountSnapshotRows(*ctx.downloads, *ctx.engine, table.created_at_ms,
+                                        {s.project, s.table, s.version, s.partition}));
+  DT_ASSIGN_OR_RETURN(s, ctx.downloads->Open(std::move(s)));
+  return SessionResponse(table, s);
+}
+
+// The session named by `downloadid`, checked to belong to this table and partition.
+Result<DownloadSessionInfo> Load(ApiContext& ctx, const storage::TableInfo& table,
+                                 const Request& req) {
+  const std::string id = QueryString(req, "downloadid").value_or("");
+  DT_ASSIGN_OR_RETURN(DownloadSessionInfo s, ctx.downloads->Get(id));
+  if (!proto::NamesEqual(s.project, table.project) || !proto::NamesEqual(s.table, table.name)) {
+    return Status(
+        ErrorCode::kNoSuchObject,
+        fmt::format("download session '{}' does not belong to table '{}'", id, table.name));
+  }
+  if (auto p = QueryString(req, "partition")) {
+    DT_ASSIGN_OR_RETURN(std::string partition,
+                        ResolveDownloadPartition(*ctx.engine, table, *p, false));
+    if (partition != s.partition) {
+      return InvalidArgument(fmt::format("partition '{}' differs from the download session's '{}'",
+                                         partition, s.partition));
+    }
+  }
+  return s;
+}
+
+Response MethodNotAllowed(const Request& req, std::string message) {
+  return JsonResponse({{"Code", "MethodNotAllowed"},
+                       {"Message", std::move(message)},
+                       {"RequestId", req.request_id}},
+                      405);
+}
+
+Result<Response> Data(ApiContext& ctx, const storage::TableInfo& table, const Request& req,
+                      const DownloadSessionInfo& s) {
+  const std::string* rowrange = req.Query("rowrange");
+  if (rowrange == nullptr) return InvalidArgument("query parameter 'rowrange' is required");
+  DT_ASSIGN_OR_RETURN(RowRange range, ParseRowRange(*rowrange));
+  if (range.start > s.record_count || range.count > s.record_count - range.start) {
+    return InvalidArgument(fmt::format(
+        "rowrange ({},{}) is past the end of download session '{}', which holds {} rows",
+        range.start, range.count, s.id, s.record_count));
+  }
+  DT_ASSIGN_OR_RETURN(
+      DownloadColumns columns,
+      ResolveDownloadColumns(table.schema, QueryString(req, "columns").value_or(""), false));
+  const std::string encoding = proto::ChooseDownloadEncoding(req.Header("accept-encoding"));
+  Result<Response> r = DownloadResponse(*ctx.engine, {s.project, s.table, s.version, s.partition},
+                                        columns, range, encoding);
+  if (!r.ok() && r.status().code() == ErrorCode::kVersionExpired) {
+    return Status(ErrorCode::kVersionExpired,
+                  fmt::format("download session '{}' reads version {}, which is no longer "
+                              "readable ({}); open a new download session",
+                              s.id, s.version, r.status().message()));
+  }
+  if (r.ok()) r.value().headers["x-deltatunnel-version"] = std::to_string(s.version);
+  return r;
+}
+
+}  // namespace
+
+bool IsTableDownloadRequest(const Request& req) {
+  return req.Query("downloads") != nullptr || req.Query("downloadid") != nullptr;
+}
+
+Response HandleTableDownloads(ApiContext& ctx, Request& req) {
+  if (!IsTableDownloadRequest(req)) {
+    return ErrorResponse({ErrorCode::kNoSuchObject, "no such resource: " + req.path},
+                         req.request_id);
+  }
+  if (req.method == "GET" && req.Query("downloadid") != nullptr && req.Query("arrow") != nullptr) {
+    return MethodNotAllowed(req, "Arrow downloads are not served; read the record stream");
+  }
+  return Answer(req, [&]() -> Result<Response> {
+    DT_ASSIGN_OR_RETURN(
+        storage::TableInfo table,
+        ctx.engine->DescribeTable(PathParam(req, "project"), PathParam(req, "table")));
+    if (req.method == "POST" && req.Query("downloadid") == nullptr) return Open(ctx, table, req);
+    if (req.method != "GET" || req.Query("downloadid") == nullptr) {
+      return InvalidArgument(
+          "a download session is opened with POST ?downloads and read with GET ?downloadid=ID");
+    }
+    DT_ASSIGN_OR_RETURN(DownloadSessionInfo s, Load(ctx, table, req));
+    if (req.Query("data") != nullptr) return Data(ctx, table, req, s);
+    return SessionResponse(table, s);
+  });
+}
+
+}  // namespace deltatunnel::server
