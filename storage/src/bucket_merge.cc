@@ -55,7 +55,7 @@ Status RunCursor::Next() {
 
 BucketMerge::BucketMerge(const proto::TableSchema& schema, rocksdb::DB* db,
                          rocksdb::ColumnFamilyHandle* cf, std::vector<RunRef> runs)
-    : schema_(&schema), runs_(std::move(runs)), fold_(schema) {
+    : runs_(std::move(runs)), fold_(schema) {
   cursors_.reserve(runs_.size());
   for (const RunRef& r : runs_) {
     cursors_.push_back(std::make_unique<RunCursor>(db, cf, r.run_id));

@@ -67,7 +67,6 @@ class BucketMerge {
   bool Less(size_t a, size_t b) const;  // heap order: a comes out after b
   void Push(size_t i);
   size_t Pop();
-  const proto::TableSchema* schema_;
   std::vector<RunRef> runs_;
   std::vector<std::unique_ptr<RunCursor>> cursors_;
   std::vector<size_t> heap_;
