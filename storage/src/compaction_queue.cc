@@ -23,16 +23,16 @@ CompactionQueue::~CompactionQueue() { Stop(); }
 
 void CompactionQueue::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     queued_.clear();
     turn_.clear();
   }
-  work_cv_.notify_all();
+  work_cv_.SignalAll();
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }
-  idle_cv_.notify_all();
+  idle_cv_.SignalAll();
 }
 
 CompactionQueue::JobPtr CompactionQueue::FindLocked(uint64_t table_id,
@@ -61,7 +61,7 @@ CompactionInfo CompactionQueue::Enqueue(uint64_t table_id, const std::string& pr
                                         const std::string& table,
                                         const std::optional<std::string>& partition,
                                         std::vector<std::string> partitions, bool automatic) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   // A request answers the one queued or running; an automatic one only joins a queued one (one
   // running already fixed its version, and the commits since need another pass).
   if (JobPtr existing = FindLocked(table_id, partition, !automatic)) return existing->info;
@@ -83,15 +83,15 @@ CompactionInfo CompactionQueue::Enqueue(uint64_t table_id, const std::string& pr
   auto& q = queued_[table_id];
   if (q.empty()) turn_.push_back(table_id);
   q.push_back(job);
-  work_cv_.notify_one();
+  work_cv_.Signal();
   return job->info;
 }
 
 void CompactionQueue::DropTable(uint64_t table_id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   queued_.erase(table_id);
   turn_.erase(std::remove(turn_.begin(), turn_.end(), table_id), turn_.end());
-  idle_cv_.notify_all();
+  idle_cv_.SignalAll();
 }
 
 bool CompactionQueue::ConflictsLocked(const Job& job) const {
@@ -127,16 +127,16 @@ void CompactionQueue::Worker(uint32_t nice) {
   if (nice > 0 && setpriority(PRIO_PROCESS, tid, target) != 0) {
     spdlog::warn("compaction worker: setpriority({}): {}", target, std::strerror(errno));
   }
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   for (;;) {
     JobPtr job;
-    work_cv_.wait(lock, [&] { return stopping_ || (job = TakeLocked()) != nullptr; });
+    while (!stopping_ && (job = TakeLocked()) == nullptr) work_cv_.Wait(mu_);
     if (stopping_ && !job) return;
     job->info.state = "running";
     job->info.started_at_ms = now_ms_();
     running_.push_back(job);
     for (const auto& p : job->partitions) running_partitions_.insert({job->table_id, p});
-    lock.unlock();
+    lock.Unlock();
 
     const auto started = std::chrono::steady_clock::now();
     Status failure;
@@ -153,7 +153,7 @@ void CompactionQueue::Worker(uint32_t nice) {
         break;
       }
       {
-        std::lock_guard progress(mu_);
+        MutexLock progress(&mu_);
         job->info.input_rows = total.input_rows;
         job->info.input_bytes = total.input_bytes;
         job->info.output_rows = total.output_rows;
@@ -164,7 +164,7 @@ void CompactionQueue::Worker(uint32_t nice) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-    lock.lock();
+    lock.Lock();
     job->info.input_rows = total.input_rows;
     job->info.input_bytes = total.input_bytes;
     job->info.output_rows = total.output_rows;
@@ -184,13 +184,13 @@ void CompactionQueue::Worker(uint32_t nice) {
     history_.push_front(job);
     if (history_.size() > kHistory) history_.pop_back();
     // Jobs that waited for these partitions may go now.
-    work_cv_.notify_all();
-    idle_cv_.notify_all();
+    work_cv_.SignalAll();
+    idle_cv_.SignalAll();
   }
 }
 
 std::vector<CompactionInfo> CompactionQueue::List() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<CompactionInfo> out;
   for (const auto& j : running_) out.push_back(j->info);
   for (const auto& [table_id, q] : queued_) {
@@ -201,12 +201,12 @@ std::vector<CompactionInfo> CompactionQueue::List() const {
 }
 
 void CompactionQueue::WaitIdle() {
-  std::unique_lock lock(mu_);
-  idle_cv_.wait(lock, [&] { return (queued_.empty() && running_.empty()) || workers_.empty(); });
+  MutexLock lock(&mu_);
+  while (!(queued_.empty() && running_.empty()) && !workers_.empty()) idle_cv_.Wait(mu_);
 }
 
 CompactionStats CompactionQueue::Stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   CompactionStats s = stats_;
   s.running = running_partitions_.size();
   s.queued = 0;

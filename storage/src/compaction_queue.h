@@ -11,13 +11,11 @@
 //  - Finished requests stay listed (newest first, the last kHistory) for GET /api/v1/compactions.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +25,7 @@
 
 #include "deltatunnel/proto/status.h"
 #include "deltatunnel/storage/types.h"
+#include "mutex.h"
 
 namespace deltatunnel::storage {
 
@@ -69,36 +68,36 @@ class CompactionQueue {
  private:
   static constexpr size_t kHistory = 100;
   struct Job {
-    CompactionInfo info;
+    CompactionInfo info;  // changed under the queue's mu_
     uint64_t table_id = 0;
     std::vector<std::string> partitions;
   };
   using JobPtr = std::shared_ptr<Job>;
 
-  void Worker(uint32_t nice);
+  void Worker(uint32_t nice) EXCLUDES(mu_);
   // The next job no running partition conflicts with, taken off the queue; null if none.
-  JobPtr TakeLocked();
-  bool ConflictsLocked(const Job& job) const;
+  JobPtr TakeLocked() REQUIRES(mu_);
+  bool ConflictsLocked(const Job& job) const REQUIRES(mu_);
   // A queued (or, with include_running, running) job of the table covering `partition` (absent:
   // the whole table).
   JobPtr FindLocked(uint64_t table_id, const std::optional<std::string>& partition,
-                    bool include_running) const;
+                    bool include_running) const REQUIRES(mu_);
 
   RunFn run_;
   std::function<int64_t()> now_ms_;
   std::function<std::string()> new_id_;
 
-  mutable std::mutex mu_;
-  std::condition_variable work_cv_;
-  std::condition_variable idle_cv_;
-  bool stopping_ = false;
-  std::map<uint64_t, std::deque<JobPtr>> queued_;  // by table
-  std::deque<uint64_t> turn_;                      // tables with queued jobs, next first
-  std::vector<JobPtr> running_;
-  std::set<std::pair<uint64_t, std::string>> running_partitions_;
-  std::deque<JobPtr> history_;  // newest first
-  CompactionStats stats_;       // done, failed, rows, bytes, seconds
-  std::vector<std::thread> workers_;
+  mutable Mutex mu_;
+  CondVar work_cv_;  // with mu_: a job was queued, or its partitions are free again
+  CondVar idle_cv_;  // with mu_: a job ended or was dropped
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::map<uint64_t, std::deque<JobPtr>> queued_ GUARDED_BY(mu_);  // by table
+  std::deque<uint64_t> turn_ GUARDED_BY(mu_);  // tables with queued jobs, next first
+  std::vector<JobPtr> running_ GUARDED_BY(mu_);
+  std::set<std::pair<uint64_t, std::string>> running_partitions_ GUARDED_BY(mu_);
+  std::deque<JobPtr> history_ GUARDED_BY(mu_);  // newest first
+  CompactionStats stats_ GUARDED_BY(mu_);       // done, failed, rows, bytes, seconds
+  std::vector<std::thread> workers_;            // made in the constructor, joined by Stop()
 };
 
 }  // namespace deltatunnel::storage

@@ -21,9 +21,9 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 
 #include "deltatunnel/storage/fault_injection.h"
+#include "mutex.h"
 
 namespace deltatunnel::storage {
 
@@ -33,8 +33,8 @@ class WalSyncGate {
   // Runs `sync` (a SyncWAL) unless a WAL write or sync failed since the last Reopen(); false when
   // it did not run. Serialised with Failed().
   template <typename Fn>
-  bool SyncIfSound(Fn&& sync) {
-    std::lock_guard lock(mu_);
+  bool SyncIfSound(Fn&& sync) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     if (failed_) return false;
     in_sync_ = true;
     sync();
@@ -44,12 +44,12 @@ class WalSyncGate {
   // A WAL write or sync failed: called before the failure is returned to RocksDB.
   void Failed();
   // RocksDB recovered (its failed WAL files are closed and obsolete): background syncs resume.
-  void Reopen();
+  void Reopen() EXCLUDES(mu_);
   bool failed() const { return failed_flag_.load(); }
 
  private:
-  std::mutex mu_;
-  bool failed_ = false;  // guarded by mu_
+  Mutex mu_;
+  bool failed_ GUARDED_BY(mu_) = false;
   std::atomic<bool> failed_flag_{false};
   static thread_local bool in_sync_;
 };

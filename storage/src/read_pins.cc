@@ -5,7 +5,7 @@ namespace deltatunnel::storage {
 ReadPins::Pin ReadPins::Take() {
   uint64_t epoch = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     epoch = epoch_;
     ++live_[epoch];
   }
@@ -14,18 +14,18 @@ ReadPins::Pin ReadPins::Take() {
 }
 
 void ReadPins::Release(uint64_t epoch) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = live_.find(epoch);
   if (it != live_.end() && --it->second == 0) live_.erase(it);
 }
 
 uint64_t ReadPins::Mark() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return ++epoch_;
 }
 
 bool ReadPins::NoneBefore(uint64_t mark) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return live_.empty() || live_.begin()->first >= mark;
 }
 

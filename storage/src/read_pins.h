@@ -14,7 +14,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
+
+#include "mutex.h"
 
 namespace deltatunnel::storage {
 
@@ -30,11 +31,11 @@ class ReadPins {
   bool NoneBefore(uint64_t mark) const;
 
  private:
-  void Release(uint64_t epoch);
+  void Release(uint64_t epoch) EXCLUDES(mu_);
 
-  mutable std::mutex mu_;
-  uint64_t epoch_ = 0;                 // guarded by mu_
-  std::map<uint64_t, uint64_t> live_;  // epoch -> pins taken in it, guarded by mu_
+  mutable Mutex mu_;
+  uint64_t epoch_ GUARDED_BY(mu_) = 0;
+  std::map<uint64_t, uint64_t> live_ GUARDED_BY(mu_);  // epoch -> pins taken in it
 };
 
 }  // namespace deltatunnel::storage

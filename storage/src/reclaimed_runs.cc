@@ -20,17 +20,17 @@ RunRanges ToRunRanges(std::vector<uint64_t> run_ids) {
 }
 
 void ReclaimedRuns::Add(const RunRanges& ranges) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& [first, end] : ranges) ranges_[first] = end;
 }
 
 void ReclaimedRuns::Remove(const RunRanges& ranges) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& [first, end] : ranges) ranges_.erase(first);
 }
 
 bool ReclaimedRuns::Contains(uint64_t run_id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = ranges_.upper_bound(run_id);
   if (it == ranges_.begin()) return false;
   --it;

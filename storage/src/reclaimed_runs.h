@@ -16,9 +16,10 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <utility>
 #include <vector>
+
+#include "mutex.h"
 
 namespace deltatunnel::storage {
 
@@ -36,8 +37,8 @@ class ReclaimedRuns {
   bool Contains(uint64_t run_id) const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<uint64_t, uint64_t> ranges_;  // first -> end
+  mutable Mutex mu_;
+  std::map<uint64_t, uint64_t> ranges_ GUARDED_BY(mu_);  // first -> end
 };
 
 // Drops the chunks of runs in a ReclaimedRuns set from every compaction of CF data (whose keys

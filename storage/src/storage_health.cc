@@ -13,7 +13,7 @@ void StorageHealth::OnBackgroundError(rocksdb::BackgroundErrorReason reason,
   }
   Status cause = FromRocks(*error, "storage cannot take writes until it recovers");
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     cause_ = cause;
   }
   if (!stopped_.exchange(true, std::memory_order_acq_rel)) {
@@ -40,7 +40,7 @@ void StorageHealth::Recovered() {
 
 Status StorageHealth::Writable() const {
   if (!stopped()) return Status::Ok();
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (cause_.ok()) return Status(ErrorCode::kBusy, "storage is recovering");
   return cause_;
 }

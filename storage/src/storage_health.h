@@ -14,11 +14,11 @@
 #include <rocksdb/listener.h>
 
 #include <atomic>
-#include <mutex>
 #include <string>
 
 #include "deltatunnel/proto/status.h"
 #include "engine_file_system.h"
+#include "mutex.h"
 
 namespace deltatunnel::storage {
 
@@ -44,8 +44,8 @@ class StorageHealth final : public rocksdb::EventListener {
   std::atomic<bool> stopped_{false};
   std::atomic<uint64_t> stops_{0};
   std::atomic<uint64_t> recoveries_{0};
-  mutable std::mutex mu_;
-  Status cause_;  // guarded by mu_
+  mutable Mutex mu_;
+  Status cause_ GUARDED_BY(mu_);
 };
 
 }  // namespace deltatunnel::storage
