@@ -12,7 +12,7 @@ namespace deltatunnel::storage {
 
 std::shared_ptr<TableState> EngineImpl::FindTable(const std::string& project,
                                                   const std::string& table) {
-  std::shared_lock lock(catalog_mu_);
+  ReaderLock lock(&catalog_mu_);
   auto it = tables_by_name_.find(keys::Name(project, table));
   return it == tables_by_name_.end() ? nullptr : it->second;
 }
@@ -28,14 +28,14 @@ Result<std::shared_ptr<TableState>> EngineImpl::GetTable(const std::string& proj
 }
 
 std::shared_ptr<TableState> EngineImpl::FindTableById(uint64_t id) {
-  std::shared_lock lock(catalog_mu_);
+  ReaderLock lock(&catalog_mu_);
   auto it = tables_by_id_.find(id);
   return it == tables_by_id_.end() ? nullptr : it->second;
 }
 
 TableInfo EngineImpl::DescribeLocked(const TableState& t) {
   TableInfo info = TableInfoFromRecord(t.record, *t.schema);
-  std::lock_guard lock(t.state_mu);
+  MutexLock lock(&t.state_mu);
   info.version = t.version;
   info.partitions = t.partitions.size();
   for (const auto& [name, m] : t.partitions) {
@@ -53,7 +53,7 @@ Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
   if (!(schema == def.schema)) {
     return Internal("the schema does not survive its own encoding: " + def.name);
   }
-  std::unique_lock lock(catalog_mu_);
+  WriterLock lock(&catalog_mu_);
   const std::string name_key = keys::Name(def.project, def.name);
   if (tables_by_name_.count(name_key) != 0) {
     return Status(ErrorCode::kTableAlreadyExists,
@@ -90,20 +90,20 @@ Status EngineImpl::DropTable(const std::string& project, const std::string& tabl
 
 Status EngineImpl::DropTableLocked(const std::string& project, const std::string& table,
                                    RunRanges* runs) {
-  std::unique_lock lock(catalog_mu_);
+  WriterLock lock(&catalog_mu_);
   const std::string name_key = keys::Name(project, table);
   auto found = tables_by_name_.find(name_key);
   if (found == tables_by_name_.end()) {
     return {ErrorCode::kNoSuchTable, fmt::format("table '{}.{}' does not exist", project, table)};
   }
   std::shared_ptr<TableState> t = found->second;
-  std::lock_guard commit_lock(t->commit_mu);
+  MutexLock commit_lock(&t->commit_mu);
 
   // Open sessions of the table: taken out of service under their locks, so no Append can add a
   // run after the batch below has deleted the session's runs.
   std::vector<std::shared_ptr<SessionState>> open;
   {
-    std::lock_guard slock(sessions_mu_);
+    MutexLock slock(&sessions_mu_);
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       if (it->second->table == t) {
         open.push_back(it->second);
@@ -115,16 +115,17 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   }
   rocksdb::WriteBatch wb;
   for (auto& s : open) {
-    auto session_lock = ExclusiveSession(*s);
+    ExclusiveSessionLock session_lock(*s);
     s->gone = true;
-    DeleteRuns(s->record, s->runs, &wb);
-    wb.Delete(meta_cf_, keys::Session(s->record.id()));
+    MutexLock counts(&s->counts_mu);
+    DeleteRuns(s->opened.id(), s->counts.runs, &wb);
+    wb.Delete(meta_cf_, keys::Session(s->opened.id()));
   }
   // The committed runs are freed like those a compaction drops (reclaimed_runs.h), once no read
   // pinned on the table is left.
   {
     std::vector<uint64_t> ids;
-    std::lock_guard state_lock(t->state_mu);
+    MutexLock state_lock(&t->state_mu);
     for (const auto& [canonical, m] : t->partitions) {
       for (const auto& bucket : m->buckets) {
         for (const RunRef& r : bucket) ids.push_back(r.run_id);
@@ -143,9 +144,10 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   wo.sync = options_.sync_commits;
   rocksdb::Status st = db_->Write(wo, &wb);
   if (!st.ok()) return FromRocks(st, "dropping table");
+  t->dropped = true;
   {
-    std::lock_guard state_lock(t->state_mu);  // no read pins the table from here on
-    t->dropped = true;
+    MutexLock state_lock(&t->state_mu);  // no read pins the table from here on
+    t->closed_to_reads = true;
   }
   if (compactor_) compactor_->DropTable(t->id);
   tables_by_name_.erase(name_key);
@@ -161,7 +163,7 @@ Result<TableInfo> EngineImpl::DescribeTable(const std::string& project, const st
 Result<std::vector<TableInfo>> EngineImpl::ListTables(const std::string& project) {
   std::vector<std::shared_ptr<TableState>> tables;
   {
-    std::shared_lock lock(catalog_mu_);
+    ReaderLock lock(&catalog_mu_);
     const std::string prefix = keys::NamePrefix(project);
     for (auto it = tables_by_name_.lower_bound(prefix);
          it != tables_by_name_.end() && it->first.starts_with(prefix); ++it) {
@@ -180,7 +182,7 @@ Result<std::vector<PartitionInfo>> EngineImpl::ListPartitions(const std::string&
                                                               const std::string& table) {
   DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
   std::vector<PartitionInfo> out;
-  std::lock_guard lock(t->state_mu);
+  MutexLock lock(&t->state_mu);
   for (const auto& [canonical, m] : t->partitions) {
     out.push_back({canonical, m->rows, m->bytes, m->version, m->commits_since_major});
   }

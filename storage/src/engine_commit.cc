@@ -44,29 +44,29 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
                                                           SessionStatusName(info.status)));
   }
   TableState& t = *s->table;
-  std::lock_guard commit_lock(t.commit_mu);
-  auto session_lock = ExclusiveSession(*s);
+  MutexLock commit_lock(&t.commit_mu);
+  ExclusiveSessionLock session_lock(*s);
   if (s->gone || t.dropped) {
     return Status(ErrorCode::kUpsertSessionNotFound,
                   fmt::format("upsert session '{}' not found", session_id));
   }
   const int64_t now = Now();
-  if (s->record.status() == messages::SESSION_NORMAL && now >= s->record.expires_at_ms()) {
+  if (s->status == messages::SESSION_NORMAL && now >= s->opened.expires_at_ms()) {
     DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_EXPIRED));
   }
-  if (s->record.status() == messages::SESSION_COMMITTED) return ToInfo(t, s->record);
-  if (s->record.status() != messages::SESSION_NORMAL) {
+  if (s->status == messages::SESSION_COMMITTED) return InfoOf(*s);
+  if (s->status != messages::SESSION_NORMAL) {
     return Status(ErrorCode::kStatusConflict,
                   fmt::format("upsert session '{}' is {}", session_id,
-                              SessionStatusName(static_cast<SessionStatus>(s->record.status()))));
+                              SessionStatusName(static_cast<SessionStatus>(s->status))));
   }
 
   uint64_t version = 0;
   int64_t committed_at = now;
   ManifestPtr old;
-  const std::string& canonical = s->record.partition();
+  const std::string& canonical = s->opened.partition();
   {
-    std::lock_guard state_lock(t.state_mu);
+    MutexLock state_lock(&t.state_mu);
     version = t.version + 1;
     if (!t.commit_times.empty()) committed_at = std::max(committed_at, t.commit_times.back());
     auto it = t.partitions.find(canonical);
@@ -81,7 +81,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
     DT_ASSIGN_OR_RETURN(next->spec, proto::ParsePartitionSpec(*t.schema, canonical));
     next->buckets.resize(t.record.bucket_num());
   }
-  messages::SessionRecord rec = s->record;
+  messages::SessionRecord rec = s->opened;
   rec.set_status(messages::SESSION_COMMITTED);
   rec.set_commit_version(version);
   messages::CommitRecord c;
@@ -89,17 +89,21 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   c.set_committed_at_ms(committed_at);
   c.set_partition(canonical);
   c.set_session_id(session_id);
-  c.set_rows(rec.rows());
-  c.set_upserts(rec.upserts());
-  c.set_deletes(rec.deletes());
   rocksdb::WriteBatch wb;
-  for (const auto& r : s->runs) {
-    *c.add_runs() = r;
-    next->buckets[r.bucket()].push_back(
-        MakeRunRef(r.run_id(), version, r.rows(), r.bytes(), r.key_filter()));
-    next->rows += r.rows();
-    next->bytes += r.bytes();
-    wb.Delete(meta_cf_, keys::SessionRun(session_id, r.run_id()));
+  {
+    MutexLock counts(&s->counts_mu);
+    s->counts.CopyTo(&rec);
+    c.set_rows(rec.rows());
+    c.set_upserts(rec.upserts());
+    c.set_deletes(rec.deletes());
+    for (const auto& r : s->counts.runs) {
+      *c.add_runs() = r;
+      next->buckets[r.bucket()].push_back(
+          MakeRunRef(r.run_id(), version, r.rows(), r.bytes(), r.key_filter()));
+      next->rows += r.rows();
+      next->bytes += r.bytes();
+      wb.Delete(meta_cf_, keys::SessionRun(session_id, r.run_id()));
+    }
   }
   next->version = version;
   next->commits_since_major += 1;
@@ -128,17 +132,21 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
 
   const uint64_t pending = next->commits_since_major;
   {
-    std::lock_guard state_lock(t.state_mu);
+    MutexLock state_lock(&t.state_mu);
     t.partitions[canonical] = std::move(next);
     t.version = version;
     t.commit_times.push_back(committed_at);
   }
   MaybeQueueCompaction(t, canonical, pending);
-  s->record = std::move(rec);
-  s->runs.clear();
+  s->status = messages::SESSION_COMMITTED;
+  s->commit_version = version;
+  {
+    MutexLock counts(&s->counts_mu);
+    s->counts.runs.clear();
+  }
   ForgetSession(session_id);
   ++commits_;
-  return ToInfo(t, s->record);
+  return InfoOf(*s);
 }
 
 std::optional<IdempotentLoad> EngineImpl::FindIdempotencyKey(const std::string& project,

@@ -200,7 +200,7 @@ void EngineImpl::StripCommitRuns(TableState& t, const std::vector<RunRef>& dropp
     wb.Put(meta_cf_, keys::Commit(t.id, v), c.SerializeAsString());
   }
   if (wb.Count() == 0) return;
-  std::lock_guard commit_lock(t.commit_mu);
+  MutexLock commit_lock(&t.commit_mu);
   if (t.dropped) return;
   rocksdb::Status st = db_->Write({}, &wb);
   if (!st.ok()) spdlog::warn("stripping dropped runs from commit records: {}", st.ToString());
@@ -223,6 +223,7 @@ Status EngineImpl::LoadReclaims() {
                         GetBigEndian64(std::string_view(it->value().data(), 8)));
   }
   if (!it->status().ok()) return FromRocks(it->status(), "loading D records");
+  MutexLock lock(&free_mu_);
   if (!f.runs.empty()) pending_free_.push_back(std::move(f));
   return Status::Ok();
 }
@@ -236,7 +237,7 @@ void EngineImpl::FreeRuns(RunRanges runs) {
     PendingFree f;
     f.runs = std::move(runs);
     f.mark = read_pins_.Mark();
-    std::lock_guard lock(free_mu_);
+    MutexLock lock(&free_mu_);
     pending_free_.push_back(std::move(f));
   }
   // A read pinned before the runs were dropped (on an older manifest) may still read them, so their
@@ -247,7 +248,7 @@ void EngineImpl::FreeRuns(RunRanges runs) {
   // them (which would let L0 pile up and stall ingest). Then their D records go.
   std::vector<PendingFree> ready;
   {
-    std::lock_guard lock(free_mu_);
+    MutexLock lock(&free_mu_);
     auto keep =
         std::stable_partition(pending_free_.begin(), pending_free_.end(),
                               [&](const PendingFree& f) { return !read_pins_.NoneBefore(f.mark); });
@@ -299,7 +300,7 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   ManifestPtr pinned;
   ReadPins::Pin pin;
   {
-    std::lock_guard lock(t.state_mu);
+    MutexLock lock(&t.state_mu);
     auto it = t.partitions.find(canonical);
     if (it == t.partitions.end()) return Status::Ok();  // never committed
     pinned = it->second;
@@ -409,12 +410,12 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
   std::vector<RunRef> dropped_runs;
   RunRanges dropped;
   {
-    std::lock_guard commit_lock(t.commit_mu);
+    MutexLock commit_lock(&t.commit_mu);
     if (t.dropped) return abandon(Status::Ok());
     ManifestPtr current;
     uint64_t oldest = 0;
     {
-      std::lock_guard lock(t.state_mu);
+      MutexLock lock(&t.state_mu);
       current = t.partitions.at(canonical);
       oldest = OldestReadableLocked(t, Now());
     }
@@ -458,7 +459,7 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
     if (!st.ok()) return abandon(FromRocks(st, "compaction: publishing"));
     const uint64_t pending = next->commits_since_major;
     {
-      std::lock_guard lock(t.state_mu);
+      MutexLock lock(&t.state_mu);
       t.partitions[canonical] = std::move(next);
     }
     // Commits that came while it ran may have crossed the threshold again.
@@ -481,13 +482,13 @@ void EngineImpl::RequeueDueCompactions() {
   if (!compactor_ || health_->stopped()) return;
   std::vector<std::shared_ptr<TableState>> tables;
   {
-    std::shared_lock lock(catalog_mu_);
+    ReaderLock lock(&catalog_mu_);
     for (const auto& [id, t] : tables_by_id_) tables.push_back(t);
   }
   for (const auto& t : tables) {
     std::vector<std::pair<std::string, uint64_t>> due;
     {
-      std::lock_guard lock(t->state_mu);
+      MutexLock lock(&t->state_mu);
       for (const auto& [canonical, m] : t->partitions) {
         if (m->commits_since_major >= t->record.commit_threshold()) {
           due.emplace_back(canonical, m->commits_since_major);
@@ -502,7 +503,7 @@ Status EngineImpl::CheckFlow(const TableState& t, const std::string& canonical) 
   if (!compactor_ || options_.max_pending_deltas == 0) return Status::Ok();
   uint64_t pending = 0;
   {
-    std::lock_guard lock(t.state_mu);
+    MutexLock lock(&t.state_mu);
     auto it = t.partitions.find(canonical);
     if (it != t.partitions.end()) pending = it->second->commits_since_major;
   }
@@ -529,7 +530,7 @@ Result<CompactionInfo> EngineImpl::Compact(const std::string& project, const std
     canonical = spec.canonical;
     partitions.push_back(spec.canonical);
   } else {
-    std::lock_guard lock(t->state_mu);
+    MutexLock lock(&t->state_mu);
     for (const auto& [name, m] : t->partitions) partitions.push_back(name);
   }
   return compactor_->Enqueue(t->id, t->record.project(), t->record.name(), canonical,
@@ -547,7 +548,7 @@ void EngineImpl::WaitForCompactions() {
 void EngineImpl::ReclaimExpiredVersions() {
   std::vector<std::shared_ptr<TableState>> tables;
   {
-    std::shared_lock lock(catalog_mu_);
+    ReaderLock lock(&catalog_mu_);
     for (const auto& [id, t] : tables_by_id_) tables.push_back(t);
   }
   for (const auto& tp : tables) {
@@ -555,12 +556,12 @@ void EngineImpl::ReclaimExpiredVersions() {
     RunRanges dropped;
     std::vector<RunRef> dropped_runs;
     {
-      std::lock_guard commit_lock(t.commit_mu);
+      MutexLock commit_lock(&t.commit_mu);
       if (t.dropped) continue;
       std::vector<std::pair<std::string, ManifestPtr>> parts;
       uint64_t oldest = 0;
       {
-        std::lock_guard lock(t.state_mu);
+        MutexLock lock(&t.state_mu);
         oldest = OldestReadableLocked(t, Now());
         for (const auto& [name, m] : t.partitions) {
           if (m->base_version > 0) parts.emplace_back(name, m);
@@ -580,7 +581,7 @@ void EngineImpl::ReclaimExpiredVersions() {
           continue;
         }
         {
-          std::lock_guard lock(t.state_mu);
+          MutexLock lock(&t.state_mu);
           t.partitions[canonical] = std::move(next);
         }
         dropped.insert(dropped.end(), gone.begin(), gone.end());
@@ -637,9 +638,9 @@ Status EngineImpl::RecoverCompactions() {
       },
       [this] { return Now(); }, [this] { return NewSessionId(); });
   // Partitions over their threshold (a compaction a crash or a stop interrupted, or never run).
-  std::shared_lock lock(catalog_mu_);
+  ReaderLock lock(&catalog_mu_);
   for (const auto& [id, t] : tables_by_id_) {
-    std::lock_guard state_lock(t->state_mu);
+    MutexLock state_lock(&t->state_mu);
     for (const auto& [canonical, m] : t->partitions) {
       if (m->commits_since_major >= t->record.commit_threshold()) {
         compactor_->Enqueue(t->id, t->record.project(), t->record.name(), canonical, {canonical},

@@ -7,20 +7,20 @@
 // compaction_queue.h.
 //
 // Locks, always taken in this order (never the other way round):
-//   catalog_mu_ (tables by name and id)  ->  TableState::commit_mu  ->  SessionState::mu (gate)
-//     ->  TableState::state_mu  ->  sessions_mu_ / ids_mu_ / SessionState::counts_mu / the
-//     compaction queue (leaf locks)
+//   catalog_mu_ (tables by name and id)  ->  TableState::commit_mu  ->  SessionState::gate
+//     ->  SessionState::mu  ->  TableState::state_mu  ->  SessionState::counts_mu  ->  the leaf
+//     locks (sessions_mu_, ids_mu_, free_mu_, maintenance_mu_, the compaction queue's, ReadPins',
+//     ReclaimedRuns', StorageHealth's)
 // Holding commit_mu across the synced commit write serialises the commits of one table (versions
-// are sequential); commits of different tables run concurrently.
+// are sequential); commits of different tables run concurrently. What each lock guards, and which
+// functions need it held, is written on the fields and functions below (thread_annotations.h) and
+// checked by clang: scripts/thread-safety.sh.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <random>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -33,25 +33,33 @@
 #include "deltatunnel/storage/engine.h"
 #include "engine_file_system.h"
 #include "manifest.h"
+#include "mutex.h"
 #include "read_pins.h"
 #include "reclaimed_runs.h"
 #include "run_format.h"
+#include "session_counts.h"
 #include "storage_health.h"
+#include "thread_annotations.h"
 
 namespace deltatunnel::storage {
 
 struct TableState {
+  // Set before the table is shared; never changed after.
   uint64_t id = 0;
   messages::TableRecord record;
   std::shared_ptr<const proto::TableSchema> schema;
 
-  std::mutex commit_mu;
-  bool dropped = false;  // written under commit_mu and state_mu; read under either
+  // Held by whatever writes the table's commit and partition records: commits (across their
+  // synced write, so versions are sequential), the publish of a compaction, retention, drop.
+  Mutex commit_mu ACQUIRED_BEFORE(state_mu);
+  bool dropped GUARDED_BY(commit_mu) = false;  // no more writes of the table's records
 
-  mutable std::mutex state_mu;
-  uint64_t version = 0;                           // guarded by state_mu
-  std::map<std::string, ManifestPtr> partitions;  // by canonical spec; guarded by state_mu
-  std::vector<int64_t> commit_times;              // [v - 1]: time of commit v; guarded by state_mu
+  // The published state readers take in one step.
+  mutable Mutex state_mu;
+  bool closed_to_reads GUARDED_BY(state_mu) = false;  // dropped: no read may pin it any more
+  uint64_t version GUARDED_BY(state_mu) = 0;
+  std::map<std::string, ManifestPtr> partitions GUARDED_BY(state_mu);  // by canonical spec
+  std::vector<int64_t> commit_times GUARDED_BY(state_mu);              // [v - 1]: time of commit v
 };
 
 // An open (normal) session. Finished sessions live only in CF meta (S records).
@@ -59,29 +67,63 @@ struct TableState {
 // Appends of one session write concurrently: each holds `mu` shared from its status check until
 // its runs are recorded, and adds its counts and runs under `counts_mu`. Whatever changes the
 // status (commit, abort, expiry, drop) holds `mu` exclusively, so it sees each append whole or not
-// at all. Readers of the record hold `mu` shared and `counts_mu`, or `mu` exclusively. Take `mu`
-// through SharedSession / ExclusiveSession only: an exclusive taker holds `gate` while it waits and
-// a shared one passes `gate` first, so appends that keep coming cannot starve a commit.
+// at all. Take `mu` through SharedSessionLock / ExclusiveSessionLock only: an exclusive taker
+// holds `gate` while it waits and a shared one passes `gate` first, so appends that keep coming
+// cannot starve a commit.
 struct SessionState {
-  std::shared_ptr<TableState> table;
-  std::mutex gate;
-  std::shared_mutex mu;
-  std::mutex counts_mu;
-  // Status: changed under mu exclusive. Counts: under mu exclusive, or mu shared and counts_mu.
-  messages::SessionRecord record;
-  std::vector<messages::RunRecord> runs;  // as the counts; in run_id order
-  bool gone = false;                      // removed (table dropped); set under mu exclusive
+  SessionState(std::shared_ptr<TableState> t, messages::SessionRecord rec)
+      : table(std::move(t)), opened(std::move(rec)) {}
+
+  const std::shared_ptr<TableState> table;
+  // The S record as written at open: id, table, partition, quota, slot, times. Never changes; its
+  // status and counts are those of the open (the live ones are below).
+  const messages::SessionRecord opened;
+
+  Mutex gate ACQUIRED_AFTER(table->commit_mu) ACQUIRED_BEFORE(mu);
+  SharedMutex mu ACQUIRED_BEFORE(table->state_mu);
+  messages::SessionStatusRecord status GUARDED_BY(mu) = messages::SESSION_NORMAL;
+  uint64_t commit_version GUARDED_BY(mu) = 0;
+  bool gone GUARDED_BY(mu) = false;  // removed (table dropped)
+
+  mutable Mutex counts_mu ACQUIRED_AFTER(mu, table->state_mu);
+  SessionCounts counts GUARDED_BY(counts_mu);
 };
 
-inline std::shared_lock<std::shared_mutex> SharedSession(SessionState& s) {
-  { std::lock_guard pass(s.gate); }
-  return std::shared_lock(s.mu);
-}
+class SCOPED_CAPABILITY SharedSessionLock {
+ public:
+  explicit SharedSessionLock(SessionState& s) ACQUIRE_SHARED(s.mu) : mu_(&s.mu) {
+    { MutexLock pass(&s.gate); }
+    mu_->LockShared();
+  }
+  ~SharedSessionLock() RELEASE() {
+    if (held_) mu_->UnlockShared();
+  }
+  SharedSessionLock(const SharedSessionLock&) = delete;
+  SharedSessionLock& operator=(const SharedSessionLock&) = delete;
 
-inline std::unique_lock<std::shared_mutex> ExclusiveSession(SessionState& s) {
-  std::lock_guard hold(s.gate);
-  return std::unique_lock(s.mu);
-}
+  void Unlock() RELEASE() {
+    mu_->UnlockShared();
+    held_ = false;
+  }
+
+ private:
+  SharedMutex* const mu_;
+  bool held_ = true;
+};
+
+class SCOPED_CAPABILITY ExclusiveSessionLock {
+ public:
+  explicit ExclusiveSessionLock(SessionState& s) ACQUIRE(s.mu) : mu_(&s.mu) {
+    MutexLock hold(&s.gate);
+    mu_->Lock();
+  }
+  ~ExclusiveSessionLock() RELEASE() { mu_->Unlock(); }
+  ExclusiveSessionLock(const ExclusiveSessionLock&) = delete;
+  ExclusiveSessionLock& operator=(const ExclusiveSessionLock&) = delete;
+
+ private:
+  SharedMutex* const mu_;
+};
 
 class EngineImpl final : public Engine {
  public:
@@ -139,7 +181,7 @@ class EngineImpl final : public Engine {
   rocksdb::DB* db() const { return db_.get(); }
   // Tests: asks the maintenance thread for a background WAL sync, as 1 MiB of appends does, and
   // waits until it was handled; true if it synced, false if it skipped a failed WAL.
-  bool TEST_SyncWalInBackground();
+  bool TEST_SyncWalInBackground() EXCLUDES(maintenance_mu_);
   rocksdb::ColumnFamilyHandle* data_cf() const { return data_cf_; }
 
  private:
@@ -153,32 +195,36 @@ class EngineImpl final : public Engine {
   Result<std::shared_ptr<TableState>> GetTable(const std::string& project,
                                                const std::string& table);
   std::shared_ptr<TableState> FindTableById(uint64_t id);
-  TableInfo DescribeLocked(const TableState& t);
+  TableInfo DescribeLocked(const TableState& t) EXCLUDES(t.state_mu);
   // DropTable but for freeing the table's runs, which it answers in `runs`.
   Status DropTableLocked(const std::string& project, const std::string& table, RunRanges* runs);
 
   // Recovery (engine_open.cc).
-  Status LoadCatalog();
-  Status LoadCommitLog(TableState& t);
-  Status LoadSessions();
+  Status LoadCatalog() EXCLUDES(catalog_mu_);
+  Status LoadCommitLog(TableState& t) REQUIRES(t.state_mu);
+  Status LoadSessions() EXCLUDES(sessions_mu_);
 
   // Sessions (engine_session.cc).
-  std::shared_ptr<SessionState> FindSession(const std::string& id);
-  void ForgetSession(const std::string& id);
-  std::string NewSessionId();
-  Result<uint64_t> AllocateRunIds(uint64_t n);
+  std::shared_ptr<SessionState> FindSession(const std::string& id) EXCLUDES(sessions_mu_);
+  void ForgetSession(const std::string& id) EXCLUDES(sessions_mu_);
+  std::string NewSessionId() EXCLUDES(sessions_mu_);
+  Result<uint64_t> AllocateRunIds(uint64_t n) EXCLUDES(ids_mu_);
+  // A finished session, from its S record.
   SessionInfo ToInfo(const TableState& t, const messages::SessionRecord& rec) const;
+  // A session in memory: its record as opened, its status and its counts now.
+  SessionInfo InfoOf(const SessionState& s) const REQUIRES_SHARED(s.mu) EXCLUDES(s.counts_mu);
   // Drops the runs of a session that ends without commit, in `wb`.
-  void DeleteRuns(const messages::SessionRecord& rec, const std::vector<messages::RunRecord>& runs,
+  void DeleteRuns(const std::string& session_id, const std::vector<messages::RunRecord>& runs,
                   rocksdb::WriteBatch* wb);
-  // Ends an open session as aborted or expired, in one WriteBatch. Requires s.mu exclusively.
-  Status EndSession(SessionState& s, messages::SessionStatusRecord status);
-  // Normal and past its expiry; with s.mu held (shared or exclusive).
-  bool ExpiredNormal(const SessionState& s) const;
-  // For a caller that found the session expired under s.mu shared and let go of it: takes s.mu
-  // exclusively and ends the session as expired if it still is. NotFound if the session is gone.
-  Result<std::unique_lock<std::shared_mutex>> ExpireLocked(SessionState& s,
-                                                           const std::string& session_id);
+  // Ends an open session as aborted or expired, in one WriteBatch.
+  Status EndSession(SessionState& s, messages::SessionStatusRecord status) REQUIRES(s.mu)
+      EXCLUDES(s.counts_mu);
+  // Normal and past its expiry.
+  bool ExpiredNormal(const SessionState& s) const REQUIRES_SHARED(s.mu);
+  // For a caller that found the session expired under s.mu shared, let go of it and took it
+  // exclusively: ends the session as expired if it still is. NotFound if the session is gone.
+  Status ExpireLocked(SessionState& s, const std::string& session_id) REQUIRES(s.mu)
+      EXCLUDES(s.counts_mu);
 
   // Commit (engine_commit.cc).
   Result<SessionInfo> CommitImpl(const std::string& session_id, const std::string* idem_key,
@@ -198,8 +244,8 @@ class EngineImpl final : public Engine {
                             uint64_t commits_since_major);
   // FlowExceeded when the partition's uncompacted commits reached max_pending_deltas.
   Status CheckFlow(const TableState& t, const std::string& canonical);
-  // The oldest version a read may still ask for. Requires t.state_mu.
-  uint64_t OldestReadableLocked(const TableState& t, int64_t now) const;
+  // The oldest version a read may still ask for.
+  uint64_t OldestReadableLocked(const TableState& t, int64_t now) const REQUIRES(t.state_mu);
   void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
                      rocksdb::WriteBatch* wb);
   // Puts the D records of dropped runs (reclaimed_runs.h) in `wb`: the batch that drops them.
@@ -208,15 +254,15 @@ class EngineImpl final : public Engine {
   void PutDropRecords(const TableState& t, const std::vector<RunRef>& dropped,
                       rocksdb::WriteBatch* wb);
   // After the batch that dropped them: takes the dropped deltas out of their C records.
-  void StripCommitRuns(TableState& t, const std::vector<RunRef>& dropped);
+  void StripCommitRuns(TableState& t, const std::vector<RunRef>& dropped) EXCLUDES(t.commit_mu);
   // After the manifests no longer name them: frees the space of dropped runs (now, or on a later
   // call once no read pinned before is left) and deletes their D records.
-  void FreeRuns(RunRanges runs);
+  void FreeRuns(RunRanges runs) EXCLUDES(free_mu_);
   // versions_reclaimed_: runs retention dropped (not those of dropped tables).
   void CountReclaimed(const RunRanges& runs);
-  Status LoadReclaims();  // Open: runs whose freeing a stop or a crash interrupted
+  Status LoadReclaims() EXCLUDES(free_mu_);  // Open: runs whose freeing was interrupted
 
-  void MaintenanceLoop();
+  void MaintenanceLoop() EXCLUDES(maintenance_mu_);
   // While storage is stopped by a fault: asks RocksDB to resume; once it has, re-queues the
   // compactions that failed meanwhile. Maintenance thread.
   void TryResume();
@@ -239,18 +285,20 @@ class EngineImpl final : public Engine {
   rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 
-  std::shared_mutex catalog_mu_;
-  std::map<std::string, std::shared_ptr<TableState>> tables_by_name_;  // keys::Name(...)
-  std::map<uint64_t, std::shared_ptr<TableState>> tables_by_id_;
-  uint64_t next_table_id_ = 1;  // guarded by catalog_mu_ (exclusive)
+  SharedMutex catalog_mu_;
+  // By keys::Name(...).
+  std::map<std::string, std::shared_ptr<TableState>> tables_by_name_ GUARDED_BY(catalog_mu_);
+  std::map<uint64_t, std::shared_ptr<TableState>> tables_by_id_ GUARDED_BY(catalog_mu_);
+  uint64_t next_table_id_ GUARDED_BY(catalog_mu_) = 1;
 
-  std::mutex sessions_mu_;
-  std::unordered_map<std::string, std::shared_ptr<SessionState>> sessions_;  // open sessions
-  std::mt19937_64 rng_;                                                      // sessions_mu_
+  Mutex sessions_mu_ ACQUIRED_AFTER(catalog_mu_);
+  // Open sessions.
+  std::unordered_map<std::string, std::shared_ptr<SessionState>> sessions_ GUARDED_BY(sessions_mu_);
+  std::mt19937_64 rng_ GUARDED_BY(sessions_mu_);
 
-  std::mutex ids_mu_;
-  uint64_t next_run_id_ = 1;  // guarded by ids_mu_
-  uint64_t run_id_high_ = 1;  // guarded by ids_mu_: ids below it are reserved on disk
+  Mutex ids_mu_ ACQUIRED_AFTER(catalog_mu_);
+  uint64_t next_run_id_ GUARDED_BY(ids_mu_) = 1;
+  uint64_t run_id_high_ GUARDED_BY(ids_mu_) = 1;  // ids below it are reserved on disk
 
   std::atomic<uint64_t> rows_appended_{0};
   std::atomic<uint64_t> bytes_appended_{0};
@@ -271,15 +319,15 @@ class EngineImpl final : public Engine {
     RunRanges runs;     // of dropped run ids
     uint64_t mark = 0;  // ReadPins::Mark() once the manifests no longer name them
   };
-  std::mutex free_mu_;
-  std::vector<PendingFree> pending_free_;  // guarded by free_mu_
+  Mutex free_mu_ ACQUIRED_AFTER(catalog_mu_);
+  std::vector<PendingFree> pending_free_ GUARDED_BY(free_mu_);
 
-  std::mutex maintenance_mu_;
-  std::condition_variable maintenance_cv_;
-  bool stopping_ = false;           // guarded by maintenance_mu_
-  bool wal_sync_wanted_ = false;    // guarded by maintenance_mu_
-  uint64_t wal_syncs_handled_ = 0;  // guarded by maintenance_mu_
-  bool last_wal_sync_ran_ = false;  // guarded by maintenance_mu_
+  Mutex maintenance_mu_ ACQUIRED_AFTER(catalog_mu_);
+  CondVar maintenance_cv_;  // with maintenance_mu_
+  bool stopping_ GUARDED_BY(maintenance_mu_) = false;
+  bool wal_sync_wanted_ GUARDED_BY(maintenance_mu_) = false;
+  uint64_t wal_syncs_handled_ GUARDED_BY(maintenance_mu_) = 0;
+  bool last_wal_sync_ran_ GUARDED_BY(maintenance_mu_) = false;
   std::thread maintenance_;
 };
 

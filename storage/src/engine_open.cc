@@ -15,8 +15,6 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <chrono>
-#include <mutex>
-#include <set>
 
 #include "catalog.h"
 #include "deltatunnel/proto/crc32c.h"
@@ -44,10 +42,10 @@ EngineImpl::~EngineImpl() {
   if (db_) db_->DisableManualCompaction();
   if (compactor_) compactor_->Stop();
   {
-    std::lock_guard lock(maintenance_mu_);
+    MutexLock lock(&maintenance_mu_);
     stopping_ = true;
   }
-  maintenance_cv_.notify_all();
+  maintenance_cv_.SignalAll();
   if (maintenance_.joinable()) maintenance_.join();
   if (!db_) return;
   for (auto* h : handles_) static_cast<void>(db_->DestroyColumnFamilyHandle(h));
@@ -130,9 +128,11 @@ Status EngineImpl::OpenDb() {
 
   std::string v;
   if (db_->Get({}, meta_cf_, keys::kRunIdHigh, &v).ok() && v.size() == 8) {
+    MutexLock lock(&ids_mu_);
     run_id_high_ = next_run_id_ = GetBigEndian64(v);
   }
   if (db_->Get({}, meta_cf_, keys::kNextTableId, &v).ok() && v.size() == 8) {
+    WriterLock lock(&catalog_mu_);
     next_table_id_ = GetBigEndian64(v);
   }
   DT_RETURN_IF_ERROR(LoadCatalog());
@@ -144,6 +144,8 @@ Status EngineImpl::OpenDb() {
 }
 
 Status EngineImpl::LoadCatalog() {
+  // Open runs alone; the locks are taken so that the fields are touched as everywhere else.
+  WriterLock lock(&catalog_mu_);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
   for (it->Seek("T"); it->Valid() && it->key().starts_with("T"); it->Next()) {
     auto t = std::make_shared<TableState>();
@@ -154,6 +156,7 @@ Status EngineImpl::LoadCatalog() {
     DT_ASSIGN_OR_RETURN(proto::TableSchema schema, SchemaFromRecord(t->record));
     t->schema = std::make_shared<const proto::TableSchema>(std::move(schema));
     std::string v;
+    MutexLock state_lock(&t->state_mu);
     if (db_->Get({}, meta_cf_, keys::TableVersion(t->id), &v).ok() && v.size() == 8) {
       t->version = GetBigEndian64(v);
     }
@@ -260,26 +263,21 @@ Status EngineImpl::LoadSessions() {
     if (rec.status() != messages::SESSION_NORMAL) continue;
     auto table = FindTableById(rec.table_id());
     if (!table) continue;  // its table was dropped; maintenance forgets the record
-    auto s = std::make_shared<SessionState>();
-    s->table = table;
     const std::string prefix = keys::SessionRunPrefix(rec.id());
-    std::set<uint32_t> buckets;
-    for (runs_it->Seek(prefix); runs_it->Valid() && runs_it->key().starts_with(prefix);
-         runs_it->Next()) {
-      messages::RunRecord r;
-      if (!r.ParseFromArray(runs_it->value().data(), static_cast<int>(runs_it->value().size()))) {
-        return Corruption("corrupt run record");
+    auto s = std::make_shared<SessionState>(std::move(table), std::move(rec));
+    {
+      MutexLock counts(&s->counts_mu);
+      for (runs_it->Seek(prefix); runs_it->Valid() && runs_it->key().starts_with(prefix);
+           runs_it->Next()) {
+        messages::RunRecord r;
+        if (!r.ParseFromArray(runs_it->value().data(), static_cast<int>(runs_it->value().size()))) {
+          return Corruption("corrupt run record");
+        }
+        s->counts.Add(std::move(r));
       }
-      rec.set_rows(rec.rows() + r.rows());
-      rec.set_upserts(rec.upserts() + r.upserts());
-      rec.set_deletes(rec.deletes() + r.deletes());
-      rec.set_bytes(rec.bytes() + r.bytes());
-      buckets.insert(r.bucket());
-      s->runs.push_back(std::move(r));
     }
-    for (uint32_t b : buckets) rec.add_buckets_written(b);
-    s->record = std::move(rec);
-    sessions_[s->record.id()] = std::move(s);
+    MutexLock lock(&sessions_mu_);
+    sessions_[s->opened.id()] = std::move(s);
   }
   if (!it->status().ok()) return FromRocks(it->status(), "loading sessions");
   return Status::Ok();
@@ -289,15 +287,16 @@ void EngineImpl::MaintenanceLoop() {
   using Clock = std::chrono::steady_clock;
   auto next_expiry = Clock::now() + std::chrono::seconds(30);
   const auto resume_interval = std::chrono::milliseconds(options_.resume_interval_ms);
-  std::unique_lock lock(maintenance_mu_);
+  MutexLock lock(&maintenance_mu_);
   while (!stopping_) {
     const auto wake =
         health_->stopped() ? std::min(next_expiry, Clock::now() + resume_interval) : next_expiry;
-    maintenance_cv_.wait_until(lock, wake, [this] { return stopping_ || wal_sync_wanted_; });
+    while (!stopping_ && !wal_sync_wanted_ && maintenance_cv_.WaitUntil(maintenance_mu_, wake)) {
+    }
     if (stopping_) break;
     const bool sync = wal_sync_wanted_;
     wal_sync_wanted_ = false;
-    lock.unlock();
+    lock.Unlock();
     if (health_->stopped()) TryResume();
     if (sync) {
       unsynced_bytes_ = 0;
@@ -307,11 +306,11 @@ void EngineImpl::MaintenanceLoop() {
         if (!s.ok()) spdlog::warn("syncing the WAL: {}", s.ToString());
       });
       {
-        std::lock_guard done(maintenance_mu_);
+        MutexLock done(&maintenance_mu_);
         ++wal_syncs_handled_;
         last_wal_sync_ran_ = ran;
       }
-      maintenance_cv_.notify_all();
+      maintenance_cv_.SignalAll();
     }
     if (Clock::now() >= next_expiry) {
       RequeueDueCompactions();
@@ -319,7 +318,7 @@ void EngineImpl::MaintenanceLoop() {
       ReclaimExpiredVersions();
       next_expiry = Clock::now() + std::chrono::seconds(30);
     }
-    lock.lock();
+    lock.Lock();
   }
 }
 
@@ -336,11 +335,11 @@ void EngineImpl::TryResume() {
 Status EngineImpl::Writable() { return health_->Writable(); }
 
 bool EngineImpl::TEST_SyncWalInBackground() {
-  std::unique_lock lock(maintenance_mu_);
+  MutexLock lock(&maintenance_mu_);
   const uint64_t target = wal_syncs_handled_ + 1;
   wal_sync_wanted_ = true;
-  maintenance_cv_.notify_all();
-  maintenance_cv_.wait(lock, [&] { return wal_syncs_handled_ >= target || stopping_; });
+  maintenance_cv_.SignalAll();
+  while (wal_syncs_handled_ < target && !stopping_) maintenance_cv_.Wait(maintenance_mu_);
   return last_wal_sync_ran_;
 }
 
@@ -349,11 +348,11 @@ EngineStats EngineImpl::Stats() {
   st.storage_stops = health_->stops();
   st.storage_recoveries = health_->recoveries();
   {
-    std::shared_lock lock(catalog_mu_);
+    ReaderLock lock(&catalog_mu_);
     st.tables = tables_by_id_.size();
   }
   {
-    std::lock_guard lock(sessions_mu_);
+    MutexLock lock(&sessions_mu_);
     st.open_sessions = sessions_.size();
   }
   st.rows_appended = rows_appended_.load();
@@ -366,9 +365,9 @@ EngineStats EngineImpl::Stats() {
   if (compactor_) st.compaction = compactor_->Stats();
   st.compaction.flow_exceeded = flow_exceeded_.load();
   st.compaction.versions_reclaimed = versions_reclaimed_.load();
-  std::shared_lock lock(catalog_mu_);
+  ReaderLock lock(&catalog_mu_);
   for (const auto& [id, t] : tables_by_id_) {
-    std::lock_guard state_lock(t->state_mu);
+    MutexLock state_lock(&t->state_mu);
     for (const auto& [canonical, m] : t->partitions) {
       st.compaction.pending_deltas += m->commits_since_major;
       st.compaction.max_pending_deltas =

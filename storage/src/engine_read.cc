@@ -25,7 +25,7 @@ Status EngineImpl::CheckRetention(const TableState& t, uint64_t version, uint64_
   if (version >= latest) return Status::Ok();
   int64_t next_commit_at = 0;
   {
-    std::lock_guard lock(t.state_mu);
+    MutexLock lock(&t.state_mu);
     next_commit_at = t.commit_times[version];  // time of commit version + 1
   }
   const int64_t retain_ms = int64_t{t.record.retain_hours()} * 3600 * 1000;
@@ -50,8 +50,8 @@ Result<EngineImpl::ReadView> EngineImpl::OpenRead(const std::string& project,
   }
   uint64_t latest = 0;
   {
-    std::lock_guard lock(t.state_mu);
-    if (t.dropped) {
+    MutexLock lock(&t.state_mu);
+    if (t.closed_to_reads) {
       return Status(ErrorCode::kNoSuchTable,
                     fmt::format("table '{}.{}' does not exist", project, table));
     }
@@ -299,7 +299,7 @@ Result<std::vector<CommitInfo>> EngineImpl::Versions(const std::string& project,
   DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
   uint64_t latest = 0;
   {
-    std::lock_guard lock(t->state_mu);
+    MutexLock lock(&t->state_mu);
     latest = t->version;
   }
   std::vector<CommitInfo> out;

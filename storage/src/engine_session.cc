@@ -5,7 +5,8 @@
 // with the WAL on and no sync, so the rows are durable against a process kill when Append returns
 // (promise 1) and an open session costs no memory beyond its list of runs (promise 8). The S record
 // is written only at open and at each change of status; an open session's counts are the sums of
-// its R records.
+// its R records, kept in memory apart from the record (SessionCounts) and written into it when the
+// session ends.
 //
 // Appends of one session run side by side (SessionState in engine_impl.h): each holds the
 // session's lock shared through its write, so a client's concurrent bucket writes do not queue
@@ -23,8 +24,6 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <ctime>
-#include <iterator>
-#include <set>
 
 #include "engine_impl.h"
 #include "keys.h"
@@ -37,22 +36,22 @@ Status NotFound(const std::string& id) {
   return {ErrorCode::kUpsertSessionNotFound, fmt::format("upsert session '{}' not found", id)};
 }
 
-Status Conflict(const messages::SessionRecord& rec) {
+Status Conflict(const SessionState& s) REQUIRES_SHARED(s.mu) {
   return {ErrorCode::kStatusConflict,
-          fmt::format("upsert session '{}' is {}", rec.id(),
-                      SessionStatusName(static_cast<SessionStatus>(rec.status())))};
+          fmt::format("upsert session '{}' is {}", s.opened.id(),
+                      SessionStatusName(static_cast<SessionStatus>(s.status)))};
 }
 
 }  // namespace
 
 std::shared_ptr<SessionState> EngineImpl::FindSession(const std::string& id) {
-  std::lock_guard lock(sessions_mu_);
+  MutexLock lock(&sessions_mu_);
   auto it = sessions_.find(id);
   return it == sessions_.end() ? nullptr : it->second;
 }
 
 void EngineImpl::ForgetSession(const std::string& id) {
-  std::lock_guard lock(sessions_mu_);
+  MutexLock lock(&sessions_mu_);
   sessions_.erase(id);
 }
 
@@ -64,14 +63,14 @@ std::string EngineImpl::NewSessionId() {
   std::strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
   uint64_t r = 0;
   {
-    std::lock_guard lock(sessions_mu_);
+    MutexLock lock(&sessions_mu_);
     r = rng_();
   }
   return fmt::format("{}{:016x}", stamp, r);
 }
 
 Result<uint64_t> EngineImpl::AllocateRunIds(uint64_t n) {
-  std::lock_guard lock(ids_mu_);
+  MutexLock lock(&ids_mu_);
   if (next_run_id_ + n > run_id_high_) {
     // Reserve a block before handing any of it out: the WAL keeps this write ahead of every run
     // that uses an id from the block, so recovery never reuses an id.
@@ -105,6 +104,19 @@ SessionInfo EngineImpl::ToInfo(const TableState& t, const messages::SessionRecor
   return info;
 }
 
+SessionInfo EngineImpl::InfoOf(const SessionState& s) const {
+  SessionInfo info = ToInfo(*s.table, s.opened);
+  info.status = static_cast<SessionStatus>(s.status);
+  info.commit_version = s.commit_version;
+  MutexLock lock(&s.counts_mu);
+  info.rows = s.counts.rows;
+  info.upserts = s.counts.upserts;
+  info.deletes = s.counts.deletes;
+  info.bytes = s.counts.bytes;
+  info.buckets_written.assign(s.counts.buckets_written.begin(), s.counts.buckets_written.end());
+  return info;
+}
+
 Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
   DT_ASSIGN_OR_RETURN(auto t, GetTable(options.project, options.table));
   if (options.lifetime_hours < 1 || options.lifetime_hours > 24) {
@@ -113,9 +125,7 @@ Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
   }
   DT_ASSIGN_OR_RETURN(proto::PartitionSpec spec,
                       proto::ParsePartitionSpec(*t->schema, options.partition));
-  auto s = std::make_shared<SessionState>();
-  s->table = t;
-  messages::SessionRecord& rec = s->record;
+  messages::SessionRecord rec;
   rec.set_id(NewSessionId());
   rec.set_table_id(t->id);
   rec.set_partition(spec.canonical);
@@ -127,8 +137,9 @@ Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
   rocksdb::Status st = db_->Put({}, meta_cf_, keys::Session(rec.id()), rec.SerializeAsString());
   if (!st.ok()) return FromRocks(st, "opening session");
   SessionInfo info = ToInfo(*t, rec);
-  std::lock_guard lock(sessions_mu_);
-  sessions_[rec.id()] = std::move(s);
+  auto s = std::make_shared<SessionState>(t, std::move(rec));
+  MutexLock lock(&sessions_mu_);
+  sessions_[s->opened.id()] = std::move(s);
   return info;
 }
 
@@ -137,15 +148,13 @@ Result<SessionInfo> EngineImpl::GetSession(const std::string& session_id) {
     {
       // Shared: the server asks before every bucket write, and must not wait for another
       // append's write to end.
-      auto lock = SharedSession(*s);
+      SharedSessionLock lock(*s);
       if (s->gone) return NotFound(session_id);
-      if (!ExpiredNormal(*s)) {
-        std::lock_guard counts(s->counts_mu);
-        return ToInfo(*s->table, s->record);
-      }
+      if (!ExpiredNormal(*s)) return InfoOf(*s);
     }
-    DT_ASSIGN_OR_RETURN(auto lock, ExpireLocked(*s, session_id));
-    return ToInfo(*s->table, s->record);
+    ExclusiveSessionLock lock(*s);
+    DT_RETURN_IF_ERROR(ExpireLocked(*s, session_id));
+    return InfoOf(*s);
   }
   std::string value;
   rocksdb::Status st = db_->Get({}, meta_cf_, keys::Session(session_id), &value);
@@ -166,7 +175,7 @@ Result<std::vector<SessionInfo>> EngineImpl::ListSessions(const std::string& pro
   DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
   std::vector<std::string> ids;
   {
-    std::lock_guard lock(sessions_mu_);
+    MutexLock lock(&sessions_mu_);
     for (const auto& [id, s] : sessions_) {
       if (s->table == t) ids.push_back(id);
     }
@@ -218,16 +227,17 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
   // Sort and fold before taking the session's lock.
   DT_ASSIGN_OR_RETURN(std::vector<PendingRun> runs, BuildRuns(*t.schema, rows));
 
-  auto lock = SharedSession(*s);
+  SharedSessionLock lock(*s);
   if (s->gone) return NotFound(session_id);
   if (ExpiredNormal(*s)) {
-    lock.unlock();
-    DT_ASSIGN_OR_RETURN(auto exclusive, ExpireLocked(*s, session_id));
-    return Conflict(s->record);
+    lock.Unlock();
+    ExclusiveSessionLock exclusive(*s);
+    DT_RETURN_IF_ERROR(ExpireLocked(*s, session_id));
+    return Conflict(*s);
   }
-  if (s->record.status() != messages::SESSION_NORMAL) return Conflict(s->record);
+  if (s->status != messages::SESSION_NORMAL) return Conflict(*s);
   if (runs.empty()) return Status::Ok();
-  DT_RETURN_IF_ERROR(CheckFlow(t, s->record.partition()));
+  DT_RETURN_IF_ERROR(CheckFlow(t, s->opened.partition()));
 
   DT_ASSIGN_OR_RETURN(uint64_t first_id, AllocateRunIds(runs.size()));
   rocksdb::WriteBatch wb;
@@ -255,68 +265,59 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
   rocksdb::Status st = db_->Write({}, &wb);
   if (!st.ok()) return FromRocks(st, "appending");
 
-  std::lock_guard counts(s->counts_mu);
-  messages::SessionRecord& rec = s->record;
-  std::set<uint32_t> buckets(rec.buckets_written().begin(), rec.buckets_written().end());
-  // Appends that ran beside this one may have recorded their runs first, with later ids.
-  auto at =
-      std::upper_bound(s->runs.begin(), s->runs.end(), first_id,
-                       [](uint64_t id, const messages::RunRecord& r) { return id < r.run_id(); });
-  for (auto& r : records) {
-    rec.set_rows(rec.rows() + r.rows());
-    rec.set_upserts(rec.upserts() + r.upserts());
-    rec.set_deletes(rec.deletes() + r.deletes());
-    rec.set_bytes(rec.bytes() + r.bytes());
-    buckets.insert(r.bucket());
+  {
+    MutexLock counts(&s->counts_mu);
+    for (auto& r : records) s->counts.Add(std::move(r));
   }
-  s->runs.insert(at, std::make_move_iterator(records.begin()),
-                 std::make_move_iterator(records.end()));
-  rec.clear_buckets_written();
-  for (uint32_t b : buckets) rec.add_buckets_written(b);
   rows_appended_ += rows.size();
   bytes_appended_ += rows.bytes();
   if (options_.sync_commits && (unsynced_bytes_ += wb.GetDataSize()) >= kWalSyncBytes) {
     {
-      std::lock_guard mlock(maintenance_mu_);
+      MutexLock mlock(&maintenance_mu_);
       wal_sync_wanted_ = true;
     }
-    maintenance_cv_.notify_all();
+    maintenance_cv_.SignalAll();
   }
   return Status::Ok();
 }
 
-void EngineImpl::DeleteRuns(const messages::SessionRecord& rec,
+void EngineImpl::DeleteRuns(const std::string& session_id,
                             const std::vector<messages::RunRecord>& runs, rocksdb::WriteBatch* wb) {
   for (const auto& r : runs) {
     wb->DeleteRange(data_cf_, keys::RunStart(r.run_id()), keys::RunStart(r.run_id() + 1));
-    wb->Delete(meta_cf_, keys::SessionRun(rec.id(), r.run_id()));
+    wb->Delete(meta_cf_, keys::SessionRun(session_id, r.run_id()));
   }
 }
 
 bool EngineImpl::ExpiredNormal(const SessionState& s) const {
-  return s.record.status() == messages::SESSION_NORMAL && Now() >= s.record.expires_at_ms();
+  return s.status == messages::SESSION_NORMAL && Now() >= s.opened.expires_at_ms();
 }
 
-Result<std::unique_lock<std::shared_mutex>> EngineImpl::ExpireLocked(
-    SessionState& s, const std::string& session_id) {
-  auto lock = ExclusiveSession(s);
+Status EngineImpl::ExpireLocked(SessionState& s, const std::string& session_id) {
   if (s.gone) return NotFound(session_id);
   // Checked again: another caller may have ended it between the shared lock and this one.
   if (ExpiredNormal(s)) DT_RETURN_IF_ERROR(EndSession(s, messages::SESSION_EXPIRED));
-  return lock;
+  return Status::Ok();
 }
 
 Status EngineImpl::EndSession(SessionState& s, messages::SessionStatusRecord status) {
-  messages::SessionRecord rec = s.record;
+  messages::SessionRecord rec = s.opened;
   rec.set_status(status);
   rocksdb::WriteBatch wb;
-  DeleteRuns(rec, s.runs, &wb);
+  {
+    MutexLock counts(&s.counts_mu);
+    s.counts.CopyTo(&rec);
+    DeleteRuns(rec.id(), s.counts.runs, &wb);
+  }
   wb.Put(meta_cf_, keys::Session(rec.id()), rec.SerializeAsString());
   rocksdb::Status st = db_->Write({}, &wb);
   if (!st.ok()) return FromRocks(st, "ending session");
-  s.record = std::move(rec);
-  s.runs.clear();
-  ForgetSession(s.record.id());
+  s.status = status;
+  {
+    MutexLock counts(&s.counts_mu);
+    s.counts.runs.clear();
+  }
+  ForgetSession(rec.id());
   return Status::Ok();
 }
 
@@ -328,28 +329,28 @@ Result<SessionInfo> EngineImpl::Abort(const std::string& session_id) {
     return Status(ErrorCode::kStatusConflict, fmt::format("upsert session '{}' is {}", session_id,
                                                           SessionStatusName(info.status)));
   }
-  auto lock = ExclusiveSession(*s);
+  ExclusiveSessionLock lock(*s);
   if (s->gone) return NotFound(session_id);
-  if (s->record.status() == messages::SESSION_NORMAL) {
+  if (s->status == messages::SESSION_NORMAL) {
     DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_ABORTED));
   }
-  if (s->record.status() != messages::SESSION_ABORTED) return Conflict(s->record);
-  return ToInfo(*s->table, s->record);
+  if (s->status != messages::SESSION_ABORTED) return Conflict(*s);
+  return InfoOf(*s);
 }
 
 void EngineImpl::ExpireSessions() {
   const int64_t now = Now();
   std::vector<std::shared_ptr<SessionState>> open;
   {
-    std::lock_guard lock(sessions_mu_);
+    MutexLock lock(&sessions_mu_);
     for (const auto& [id, s] : sessions_) open.push_back(s);
   }
   for (auto& s : open) {
-    auto lock = ExclusiveSession(*s);
-    if (s->gone || s->record.status() != messages::SESSION_NORMAL) continue;
-    if (now < s->record.expires_at_ms()) continue;
+    ExclusiveSessionLock lock(*s);
+    if (s->gone || s->status != messages::SESSION_NORMAL) continue;
+    if (now < s->opened.expires_at_ms()) continue;
     Status st = EndSession(*s, messages::SESSION_EXPIRED);
-    if (!st.ok()) spdlog::warn("expiring session {}: {}", s->record.id(), st.ToString());
+    if (!st.ok()) spdlog::warn("expiring session {}: {}", s->opened.id(), st.ToString());
   }
 
   // Forget finished sessions past their grace, and idempotency keys past their time.
