@@ -107,17 +107,11 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   }
   next->version = version;
   next->commits_since_major += 1;
-  messages::PartitionRecord p;
-  p.set_partition(canonical);
-  p.set_version(version);
-  p.set_commits_since_major(next->commits_since_major);
-  p.set_rows(next->rows);
-  p.set_bytes(next->bytes);
 
   wb.Put(meta_cf_, keys::Session(session_id), rec.SerializeAsString());
   wb.Put(meta_cf_, keys::Commit(t.id, version), c.SerializeAsString());
   wb.Put(meta_cf_, keys::TableVersion(t.id), keys::Fixed64(version));
-  wb.Put(meta_cf_, keys::Partition(t.id, canonical), p.SerializeAsString());
+  PutPartitionRecord(t, canonical, *next, &wb);
   if (idem_key != nullptr) {
     messages::IdempotencyRecord idem;
     idem.set_result_json(*result_json);
@@ -147,6 +141,17 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   ForgetSession(session_id);
   ++commits_;
   return InfoOf(*s);
+}
+
+void EngineImpl::PutPartitionRecord(const TableState& t, const std::string& canonical,
+                                    const PartitionManifest& m, rocksdb::WriteBatch* wb) {
+  messages::PartitionRecord p;
+  p.set_partition(canonical);
+  p.set_version(m.version);
+  p.set_commits_since_major(m.commits_since_major);
+  p.set_rows(m.rows);
+  p.set_bytes(m.bytes);
+  wb->Put(meta_cf_, keys::Partition(t.id, canonical), p.SerializeAsString());
 }
 
 std::optional<IdempotentLoad> EngineImpl::FindIdempotencyKey(const std::string& project,

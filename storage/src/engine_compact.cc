@@ -1,38 +1,36 @@
-// Major compaction and retention reclaim.
+// Major compaction.
 //
 // Without compaction a bucket's runs grow with every commit and every read merges them all. A
-// major compaction of a partition at version Vc (its last commit when the compaction starts):
+// major compaction of a partition at version Vc (its last commit when the compaction starts) goes
+// through three stages (CompactPartition):
 //
-//   1. Pins the partition's manifest at Vc and a read pin (as a reader does), allocates one
-//      run id per bucket, and writes the intent record K (synced): "base runs [first, first+n) of
-//      this partition may exist". Nothing else is locked: commits go on, adding deltas above Vc.
-//   2. Per bucket, merges the runs visible at Vc exactly as a read at Vc does (partial upserts
-//      resolved, deletes dropped) into one new base run: full rows of every live key, chunked as
-//      any run (run_format.h). All buckets go into ONE SST file (run ids ascend, so keys are
-//      already in order), ingested with IngestExternalFile: the base bypasses the WAL and the
-//      memtable and lands in the lowest level, so compaction I/O does not compete with ingest.
-//      Base run ids carry keys::kBaseRunBit: the file never overlaps the deltas being flushed.
-//      The bases' key filters go into F records of a second SST file, ingested into CF meta in
-//      the same atomic call: written once, never in the WAL (manifest_record.h).
-//   3. Publishes, under the table's commit_mu (a commit's manifest copy cannot race it) in one
-//      synced WriteBatch: the M record (the bases, and Vc as the version the runs at or below it
-//      are hidden from; the runs stay listed in their C records, see manifest_record.h), the P
-//      record (commits_since_major = commits above Vc), and the K record deleted.
-//      Then the manifest is swapped under state_mu. Reads at >= Vc see base + deltas above Vc;
-//      reads below Vc see the old runs as before (promise 6).
-//   4. Runs that no readable version needs (hidden_from <= the oldest version inside retention)
-//      are dropped in that same batch, listed in D records (the M record's
-//      deltas_dropped_through and the bases' F records deleted go with them; the dropped runs'
-//      C records are stripped of their runs after it, or at Open after a crash between the two);
-//      FreeRuns then frees their space
-//      (reclaimed_runs.h: files holding only such runs dropped whole, the rest compacted through
-//      a filter; no range tombstones).
-//      Retention moves with time, so ReclaimExpiredVersions (maintenance thread, every 30 s) does
-//      step 4 alone for partitions whose hidden runs expire later. A read that pinned an older
-//      manifest still reads the dropped runs: they are freed once its pin goes (read_pins.h).
+//   1. Prepare (PrepareCompaction): pins the partition's manifest at Vc and a read pin (as a
+//      reader does), allocates one run id per bucket, and writes the intent record K (synced):
+//      "base runs [first, first+n) of this partition may exist". Nothing else is locked: commits
+//      go on, adding deltas above Vc.
+//   2. Merge (MergeBases): per bucket, merges the runs visible at Vc exactly as a read at Vc does
+//      (partial upserts resolved, deletes dropped) into one new base run: full rows of every live
+//      key, chunked as any run (run_format.h). All buckets go into ONE SST file (run ids ascend,
+//      so keys are already in order). Base run ids carry keys::kBaseRunBit: the file never
+//      overlaps the deltas being flushed. The bases' key filters go into F records of a second
+//      SST file, for CF meta: written once, never in the WAL (manifest_record.h).
+//   3. Install (InstallBases): ingests both files in one atomic IngestExternalFiles call: the
+//      base bypasses the WAL and the memtable and lands in the lowest level, so compaction I/O
+//      does not compete with ingest. Then publishes, under the table's commit_mu (a commit's
+//      manifest copy cannot race it) in one synced WriteBatch: the M record (the bases, and Vc as
+//      the version the runs at or below it are hidden from; the runs stay listed in their C
+//      records, see manifest_record.h), the P record (commits_since_major = commits above Vc),
+//      and the K record deleted; runs no readable version needs any more are dropped in that
+//      same batch (retention: engine_retention.cc). Then the manifest is swapped under state_mu.
+//      Reads at >= Vc see base + deltas above Vc; reads below Vc see the old runs as before
+//      (promise 6).
 //
-// A crash anywhere leaves the table as before the compaction: before step 3 the base runs are
-// referenced by nothing but the K record, and Open deletes them; step 3 is one batch. The
+// A failure after the intent (AbandonCompaction) deletes the base runs, their F records and the
+// intent, and the files written so far (a disk that filled up halfway); if that batch cannot be
+// written either (the same fault), the intent stays and the next Open deletes the runs it names.
+//
+// A crash anywhere leaves the table as before the compaction: before the publish the base runs are
+// referenced by nothing but the K record, and Open deletes them; the publish is one batch. The
 // partition's commits_since_major is unchanged, so the compaction is queued again after Open.
 //
 // The workers run at a lower CPU priority (EngineOptions::compaction_nice): compaction must not
@@ -42,12 +40,10 @@
 // max_pending_deltas (FlowExceeded), while the compactor catches up; commits of sessions that
 // already wrote go on, so nothing written is ever lost to it.
 #include <fmt/format.h>
-#include <rocksdb/convenience.h>
 #include <rocksdb/sst_file_writer.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <filesystem>
-#include <set>
 
 #include "bucket_merge.h"
 #include "engine_impl.h"
@@ -151,246 +147,168 @@ Result<bool> WriteBaseFilters(const rocksdb::Options& options, rocksdb::ColumnFa
   if (!s.ok()) return FromRocks(s, "compaction: writing " + path);
   return true;
 }
-
-RunRanges RangesOf(const std::vector<RunRef>& runs) {
-  std::vector<uint64_t> ids;
-  for (const RunRef& r : runs) ids.push_back(r.run_id);
-  return ToRunRanges(std::move(ids));
+// The partition's manifest with the bases in: the runs at or below Vc (the pinned version) hidden
+// from Vc, each base after the deltas it folds, the deltas committed since as they are.
+std::shared_ptr<PartitionManifest> WithBases(const PartitionManifest& current,
+                                             const PartitionManifest& pinned,
+                                             const std::vector<RunRef>& bases) {
+  const uint64_t vc = pinned.version;
+  auto next = std::make_shared<PartitionManifest>();
+  next->spec = current.spec;
+  next->buckets.resize(bases.size());
+  next->version = current.version;
+  next->base_version = vc;
+  next->commits_since_major = current.commits_since_major - pinned.commits_since_major;
+  for (size_t b = 0; b < bases.size(); ++b) {
+    auto& out = next->buckets[b];
+    const auto& in = current.buckets[b];
+    size_t i = 0;
+    for (; i < in.size() && in[i].version <= vc; ++i) {
+      RunRef r = in[i];
+      r.hidden_from = std::min(r.hidden_from, vc);
+      out.push_back(std::move(r));
+    }
+    if (bases[b].rows > 0) out.push_back(bases[b]);
+    next->rows += bases[b].rows;
+    next->bytes += bases[b].bytes;
+    for (; i < in.size(); ++i) {
+      out.push_back(in[i]);
+      next->rows += in[i].rows;
+      next->bytes += in[i].bytes;
+    }
+  }
+  return next;
 }
 
 }  // namespace
 
-uint64_t EngineImpl::OldestReadableLocked(const TableState& t, int64_t now) const {
-  // Version V is readable while commit V+1 is younger than retention (engine_read.cc); commit
-  // times never go backwards, so the readable versions are a suffix.
-  const int64_t retain_ms = int64_t{t.record.retain_hours()} * 3600 * 1000;
-  auto it = std::upper_bound(t.commit_times.begin(), t.commit_times.end(), now - retain_ms);
-  return std::min<uint64_t>(static_cast<uint64_t>(it - t.commit_times.begin()), t.version);
-}
-
-void EngineImpl::PutRunsRecord(const TableState& t, const std::string& canonical,
-                               const PartitionManifest& m, rocksdb::WriteBatch* wb) {
-  wb->Put(meta_cf_, keys::PartitionRuns(t.id, canonical), RunsRecordOf(m).SerializeAsString());
-}
-
-void EngineImpl::PutDropRecords(const TableState& t, const std::vector<RunRef>& dropped,
-                                rocksdb::WriteBatch* wb) {
-  PutReclaimRecords(RangesOf(dropped), wb);
-  for (const RunRef& r : dropped) {
-    if (r.base && !r.in_runs_record) wb->Delete(meta_cf_, keys::BaseFilter(t.id, r.run_id));
-  }
-}
-
-void EngineImpl::StripCommitRuns(TableState& t, const std::vector<RunRef>& dropped) {
-  // Their runs are ignored at Open already (deltas_dropped_through): this only gives the space
-  // back (after a crash before it, LoadCommitLog strips them). C records of old versions change
-  // nowhere else: they are read without a lock, and written under commit_mu only so as not to bring
-  // back those of a table being dropped.
-  std::set<uint64_t> versions;
-  for (const RunRef& r : dropped) {
-    if (!r.base && !r.in_runs_record) versions.insert(r.version);
-  }
-  rocksdb::WriteBatch wb;
-  for (uint64_t v : versions) {
-    std::string value;
-    rocksdb::Status st = db_->Get({}, meta_cf_, keys::Commit(t.id, v), &value);
-    messages::CommitRecord c;
-    if (!st.ok() || !c.ParseFromString(value)) continue;  // the table is being dropped
-    c.clear_runs();
-    wb.Put(meta_cf_, keys::Commit(t.id, v), c.SerializeAsString());
-  }
-  if (wb.Count() == 0) return;
-  MutexLock commit_lock(&t.commit_mu);
-  if (t.dropped) return;
-  rocksdb::Status st = db_->Write({}, &wb);
-  if (!st.ok()) spdlog::warn("stripping dropped runs from commit records: {}", st.ToString());
-}
-
-void EngineImpl::PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch* wb) {
-  for (const auto& [first, end] : ranges) {
-    std::string value;
-    PutBigEndian64(&value, end);
-    wb->Put(meta_cf_, keys::Reclaim(first), value);
-  }
-}
-
-Status EngineImpl::LoadReclaims() {
-  PendingFree f;  // mark 0: no read is left from before the restart
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
-  for (it->Seek("D"); it->Valid() && it->key().starts_with("D"); it->Next()) {
-    if (it->key().size() != 9 || it->value().size() != 8) return Corruption("corrupt D record");
-    f.runs.emplace_back(GetBigEndian64(std::string_view(it->key().data() + 1, 8)),
-                        GetBigEndian64(std::string_view(it->value().data(), 8)));
-  }
-  if (!it->status().ok()) return FromRocks(it->status(), "loading D records");
-  MutexLock lock(&free_mu_);
-  if (!f.runs.empty()) pending_free_.push_back(std::move(f));
-  return Status::Ok();
-}
-
-void EngineImpl::CountReclaimed(const RunRanges& runs) {
-  for (const auto& [first, end] : runs) versions_reclaimed_ += end - first;
-}
-
-void EngineImpl::FreeRuns(RunRanges runs) {
-  if (!runs.empty()) {
-    PendingFree f;
-    f.runs = std::move(runs);
-    f.mark = read_pins_.Mark();
-    MutexLock lock(&free_mu_);
-    pending_free_.push_back(std::move(f));
-  }
-  // A read pinned before the runs were dropped (on an older manifest) may still read them, so their
-  // freeing waits for a later call. Without one, no reader can see the runs any more: SST files
-  // holding nothing else are dropped whole (DeleteFilesInRanges), and RocksDB compacts what else
-  // overlaps them, with the
-  // ReclaimFilter removing their chunks, beside its own compactions rather than exclusive of
-  // them (which would let L0 pile up and stall ingest). Then their D records go.
-  std::vector<PendingFree> ready;
-  {
-    MutexLock lock(&free_mu_);
-    auto keep =
-        std::stable_partition(pending_free_.begin(), pending_free_.end(),
-                              [&](const PendingFree& f) { return !read_pins_.NoneBefore(f.mark); });
-    ready.assign(std::make_move_iterator(keep), std::make_move_iterator(pending_free_.end()));
-    pending_free_.erase(keep, pending_free_.end());
-  }
-  for (const PendingFree& f : ready) {
-    reclaimed_.Add(f.runs);
-    std::vector<std::string> bounds;
-    for (const auto& [first, end] : f.runs) {
-      bounds.push_back(keys::RunStart(first));
-      bounds.push_back(keys::RunStart(end));
-    }
-    std::vector<rocksdb::Slice> slices(bounds.begin(), bounds.end());
-    std::vector<rocksdb::RangePtr> ranges;
-    for (size_t i = 0; i < slices.size(); i += 2) ranges.emplace_back(&slices[i], &slices[i + 1]);
-    rocksdb::Status s = rocksdb::DeleteFilesInRanges(db_.get(), data_cf_, ranges.data(),
-                                                     ranges.size(), /*include_end=*/false);
-    if (!s.ok()) spdlog::warn("dropping the files of reclaimed runs: {}", s.ToString());
-    bool freed = s.ok();
-    rocksdb::CompactRangeOptions opts;
-    opts.exclusive_manual_compaction = false;
-    opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-    for (size_t i = 0; i < slices.size() && freed; i += 2) {
-      s = db_->CompactRange(opts, data_cf_, &slices[i], &slices[i + 1]);
-      if (!s.ok()) {
-        spdlog::warn("freeing reclaimed runs: {}", s.ToString());
-        freed = false;
-      }
-    }
-    if (freed) {
-      rocksdb::WriteBatch wb;
-      for (const auto& [first, end] : f.runs) wb.Delete(meta_cf_, keys::Reclaim(first));
-      s = db_->Write({}, &wb);
-      if (!s.ok()) spdlog::warn("deleting D records: {}", s.ToString());
-    }
-    // Not freed (shutdown): the D records stay, and the next Open frees the runs.
-    reclaimed_.Remove(f.runs);
-  }
-}
+// What one partition's compaction carries from stage to stage.
+struct EngineImpl::CompactionJob {
+  std::string canonical;
+  ManifestPtr pinned;  // the partition at Vc
+  ReadPins::Pin pin;   // the runs the merge reads stay until it is done
+  uint64_t vc = 0;
+  uint32_t buckets = 0;
+  uint64_t first_id = 0;      // base run ids: first_id + bucket
+  std::string path;           // the bases' SST file (CF data)
+  std::string filters_path;   // their F records' SST file (CF meta)
+  std::vector<RunRef> bases;  // by bucket
+  bool has_bases = false;     // each file is written only when it holds something
+  bool has_filters = false;
+  bool published = false;
+  DroppedRuns dropped;  // by the publish's batch
+};
 
 Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canonical,
                                     CompactionCounts* counts) {
   std::shared_ptr<TableState> tp = FindTableById(table_id);
   if (!tp) return Status::Ok();  // dropped while queued
   TableState& t = *tp;
+  CompactionJob job;
+  job.canonical = canonical;
+  DT_ASSIGN_OR_RETURN(const bool due, PrepareCompaction(t, &job));
+  if (!due) return Status::Ok();
+  Status st = MergeBases(t, &job, counts);
+  if (st.ok()) st = InstallBases(t, &job);
+  // Failed, or the table was dropped meanwhile: the bases go (AbandonCompaction).
+  if (!st.ok() || !job.published) return AbandonCompaction(t, job, st);
+  RetireDropped(t, std::move(job.dropped));
+  return Status::Ok();
+}
 
-  // 1. Pin the partition at Vc.
-  ManifestPtr pinned;
-  ReadPins::Pin pin;
+Result<bool> EngineImpl::PrepareCompaction(TableState& t, CompactionJob* job) {
   {
     MutexLock lock(&t.state_mu);
-    auto it = t.partitions.find(canonical);
-    if (it == t.partitions.end()) return Status::Ok();  // never committed
-    pinned = it->second;
-    pin = read_pins_.Take();
+    auto it = t.partitions.find(job->canonical);
+    if (it == t.partitions.end()) return false;  // never committed
+    job->pinned = it->second;
+    job->pin = read_pins_.Take();
   }
-  if (pinned->commits_since_major == 0) return Status::Ok();  // nothing since the last one
-  const uint64_t vc = pinned->version;
-  const uint32_t buckets = static_cast<uint32_t>(pinned->buckets.size());
+  if (job->pinned->commits_since_major == 0) return false;  // nothing since the last one
+  job->vc = job->pinned->version;
+  job->buckets = static_cast<uint32_t>(job->pinned->buckets.size());
 
   // Not while a filesystem fault stops writes: the compaction is queued again once it is gone.
   DT_RETURN_IF_ERROR(health_->Writable());
-  DT_ASSIGN_OR_RETURN(const uint64_t allocated, AllocateRunIds(buckets));
-  const uint64_t first_id = keys::kBaseRunBit | allocated;
+  DT_ASSIGN_OR_RETURN(const uint64_t allocated, AllocateRunIds(job->buckets));
+  job->first_id = keys::kBaseRunBit | allocated;
   messages::CompactionIntentRecord intent;
-  intent.set_first_run_id(first_id);
-  intent.set_run_count(buckets);
-  intent.set_version(vc);
-  rocksdb::WriteOptions synced;
-  synced.sync = options_.sync_commits;
-  rocksdb::Status st = db_->Put(synced, meta_cf_, keys::CompactionIntent(t.id, canonical),
-                                intent.SerializeAsString());
+  intent.set_first_run_id(job->first_id);
+  intent.set_run_count(job->buckets);
+  intent.set_version(job->vc);
+  rocksdb::Status st =
+      db_->Put(SyncedWrite(), meta_cf_, keys::CompactionIntent(t.id, job->canonical),
+               intent.SerializeAsString());
   if (!st.ok()) return FromRocks(st, "compaction: writing its intent");
-  const std::string path = fmt::format("{}/compaction-{}.sst", options_.data_dir, first_id);
-  const std::string filters_path =
-      fmt::format("{}/compaction-{}-filters.sst", options_.data_dir, first_id);
-  // On failure from here on, the base runs go and the intent with them, and so do the files
-  // written so far (a disk that filled up halfway). If the batch cannot be written now (the same
-  // fault), the intent stays and the next Open deletes the runs it names.
-  auto abandon = [&](Status why) {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-    std::filesystem::remove(filters_path, ignored);
-    rocksdb::WriteBatch wb;
-    wb.DeleteRange(data_cf_, keys::RunStart(first_id), keys::RunStart(first_id + buckets));
-    wb.DeleteRange(meta_cf_, keys::BaseFilter(t.id, first_id),
-                   keys::BaseFilter(t.id, first_id + buckets));
-    wb.Delete(meta_cf_, keys::CompactionIntent(t.id, canonical));
-    rocksdb::Status s = db_->Write(synced, &wb);
-    if (!s.ok()) spdlog::warn("abandoning a compaction: {}", s.ToString());
-    return why;
-  };
+  job->path = fmt::format("{}/compaction-{}.sst", options_.data_dir, job->first_id);
+  job->filters_path = fmt::format("{}/compaction-{}-filters.sst", options_.data_dir, job->first_id);
+  return true;
+}
 
-  // 2. Merge each bucket at Vc into its base run, all into one SST file.
-  BaseWriter writer(db_->GetOptions(data_cf_), data_cf_, path);
-  if (Status s = writer.Open(); !s.ok()) return abandon(s);
-  std::vector<RunRef> bases(buckets);
+Status EngineImpl::AbandonCompaction(const TableState& t, const CompactionJob& job, Status why) {
+  std::error_code ignored;
+  std::filesystem::remove(job.path, ignored);
+  std::filesystem::remove(job.filters_path, ignored);
+  rocksdb::WriteBatch wb;
+  wb.DeleteRange(data_cf_, keys::RunStart(job.first_id),
+                 keys::RunStart(job.first_id + job.buckets));
+  wb.DeleteRange(meta_cf_, keys::BaseFilter(t.id, job.first_id),
+                 keys::BaseFilter(t.id, job.first_id + job.buckets));
+  wb.Delete(meta_cf_, keys::CompactionIntent(t.id, job.canonical));
+  rocksdb::Status s = db_->Write(SyncedWrite(), &wb);
+  if (!s.ok()) spdlog::warn("abandoning a compaction: {}", s.ToString());
+  return why;
+}
+
+Status EngineImpl::MergeBases(const TableState& t, CompactionJob* job, CompactionCounts* counts) {
+  BaseWriter writer(db_->GetOptions(data_cf_), data_cf_, job->path);
+  DT_RETURN_IF_ERROR(writer.Open());
+  job->bases.resize(job->buckets);
   MergedKey key;
   uint64_t keys_seen = 0;
-  for (uint32_t b = 0; b < buckets; ++b) {
-    std::vector<RunRef> runs = VisibleRuns(*pinned, b, vc);
+  for (uint32_t b = 0; b < job->buckets; ++b) {
+    std::vector<RunRef> runs = VisibleRuns(*job->pinned, b, job->vc);
     for (const RunRef& r : runs) {
       counts->input_rows += r.rows;
       counts->input_bytes += r.bytes;
     }
-    writer.StartRun(first_id + b);
+    writer.StartRun(job->first_id + b);
     BucketMerge merge(*t.schema, db_.get(), data_cf_, std::move(runs));
-    if (Status s = merge.Init(); !s.ok()) return abandon(s);
+    DT_RETURN_IF_ERROR(merge.Init());
     for (;;) {
-      auto has = merge.Next(&key, 0, /*encode=*/true);
-      if (!has.ok()) return abandon(has.status());
-      if (!*has) break;
+      DT_ASSIGN_OR_RETURN(const bool has, merge.Next(&key, 0, /*encode=*/true));
+      if (!has) break;
       if ((++keys_seen & 4095) == 0 && compaction_cancel_.load()) {
-        return abandon(Status(ErrorCode::kServiceUnavailable, "the engine is shutting down"));
+        return Status(ErrorCode::kServiceUnavailable, "the engine is shutting down");
       }
       if (key.op != proto::RowOp::kUpsert) continue;
-      if (Status s = writer.Add(key.key, key.encoded); !s.ok()) return abandon(s);
+      DT_RETURN_IF_ERROR(writer.Add(key.key, key.encoded));
     }
-    RunRef& base = bases[b];
+    RunRef& base = job->bases[b];
     std::string filter;
-    if (Status s = writer.FinishRun(&base.rows, &base.bytes, &filter); !s.ok()) return abandon(s);
-    base.run_id = first_id + b;
-    base.version = vc;
+    DT_RETURN_IF_ERROR(writer.FinishRun(&base.rows, &base.bytes, &filter));
+    base.run_id = job->first_id + b;
+    base.version = job->vc;
     base.base = true;
     if (!filter.empty()) base.key_filter = std::make_shared<const std::string>(std::move(filter));
     counts->output_rows += base.rows;
     counts->output_bytes += base.bytes;
   }
-  auto wrote = writer.Finish();
-  if (!wrote.ok()) return abandon(wrote.status());
-  auto wrote_filters =
-      WriteBaseFilters(db_->GetOptions(meta_cf_), meta_cf_, filters_path, t.id, bases);
-  if (!wrote_filters.ok()) return abandon(wrote_filters.status());
+  DT_ASSIGN_OR_RETURN(job->has_bases, writer.Finish());
+  DT_ASSIGN_OR_RETURN(job->has_filters, WriteBaseFilters(db_->GetOptions(meta_cf_), meta_cf_,
+                                                         job->filters_path, t.id, job->bases));
+  return Status::Ok();
+}
+
+Status EngineImpl::InstallBases(TableState& t, CompactionJob* job) {
   // The ingest does not keep snapshot consistency (no reader can name the fresh base run ids), so
   // the base file lands in the bottom level with sequence number 0 even while some RocksDB
   // snapshot exists, and RocksDB never rewrites it to zero them out. Both files land in one
   // atomic call, or neither does.
-  pin.reset();
+  job->pin.reset();
   std::vector<rocksdb::IngestExternalFileArg> ingest;
-  for (auto [cf, file, has] :
-       {std::tuple(data_cf_, path, *wrote), std::tuple(meta_cf_, filters_path, *wrote_filters)}) {
+  for (auto [cf, file, has] : {std::tuple(data_cf_, job->path, job->has_bases),
+                               std::tuple(meta_cf_, job->filters_path, job->has_filters)}) {
     if (!has) continue;
     rocksdb::IngestExternalFileArg& arg = ingest.emplace_back();
     arg.column_family = cf;
@@ -398,77 +316,47 @@ Status EngineImpl::CompactPartition(uint64_t table_id, const std::string& canoni
     arg.options.move_files = true;
     arg.options.snapshot_consistency = false;
   }
+  rocksdb::Status st;
   if (!ingest.empty()) st = db_->IngestExternalFiles(ingest);
   std::error_code ignored;
-  std::filesystem::remove(path, ignored);
-  std::filesystem::remove(filters_path, ignored);
-  if (!st.ok()) return abandon(FromRocks(st, "compaction: ingesting the base"));
+  std::filesystem::remove(job->path, ignored);
+  std::filesystem::remove(job->filters_path, ignored);
+  if (!st.ok()) return FromRocks(st, "compaction: ingesting the base");
   if (options_.compaction_pause) options_.compaction_pause();
 
-  // 3. Publish.
-  rocksdb::WriteBatch wb;
-  std::vector<RunRef> dropped_runs;
-  RunRanges dropped;
+  // Publish, under commit_mu: a commit's manifest copy cannot race it.
+  MutexLock commit_lock(&t.commit_mu);
+  if (t.dropped) return Status::Ok();  // not published: the caller abandons the bases
+  ManifestPtr current;
+  uint64_t oldest = 0;
   {
-    MutexLock commit_lock(&t.commit_mu);
-    if (t.dropped) return abandon(Status::Ok());
-    ManifestPtr current;
-    uint64_t oldest = 0;
-    {
-      MutexLock lock(&t.state_mu);
-      current = t.partitions.at(canonical);
-      oldest = OldestReadableLocked(t, Now());
-    }
-    auto next = std::make_shared<PartitionManifest>();
-    next->spec = current->spec;
-    next->buckets.resize(buckets);
-    next->version = current->version;
-    next->base_version = vc;
-    next->commits_since_major = current->commits_since_major - pinned->commits_since_major;
-    for (uint32_t b = 0; b < buckets; ++b) {
-      auto& out = next->buckets[b];
-      const auto& in = current->buckets[b];
-      size_t i = 0;
-      for (; i < in.size() && in[i].version <= vc; ++i) {
-        RunRef r = in[i];
-        r.hidden_from = std::min(r.hidden_from, vc);
-        out.push_back(std::move(r));
-      }
-      if (bases[b].rows > 0) out.push_back(bases[b]);
-      next->rows += bases[b].rows;
-      next->bytes += bases[b].bytes;
-      for (; i < in.size(); ++i) {
-        out.push_back(in[i]);
-        next->rows += in[i].rows;
-        next->bytes += in[i].bytes;
-      }
-    }
-    dropped_runs = DropExpiredRuns(next.get(), oldest);
-    dropped = RangesOf(dropped_runs);
-    PutDropRecords(t, dropped_runs, &wb);
-    PutRunsRecord(t, canonical, *next, &wb);
-    messages::PartitionRecord p;
-    p.set_partition(canonical);
-    p.set_version(next->version);
-    p.set_commits_since_major(next->commits_since_major);
-    p.set_rows(next->rows);
-    p.set_bytes(next->bytes);
-    wb.Put(meta_cf_, keys::Partition(t.id, canonical), p.SerializeAsString());
-    wb.Delete(meta_cf_, keys::CompactionIntent(t.id, canonical));
-    st = db_->Write(synced, &wb);
-    if (!st.ok()) return abandon(FromRocks(st, "compaction: publishing"));
-    const uint64_t pending = next->commits_since_major;
-    {
-      MutexLock lock(&t.state_mu);
-      t.partitions[canonical] = std::move(next);
-    }
-    // Commits that came while it ran may have crossed the threshold again.
-    MaybeQueueCompaction(t, canonical, pending);
+    MutexLock lock(&t.state_mu);
+    current = t.partitions.at(job->canonical);
+    oldest = OldestReadableLocked(t, Now());
   }
-  StripCommitRuns(t, dropped_runs);
-  CountReclaimed(dropped);
-  FreeRuns(std::move(dropped));
+  std::shared_ptr<PartitionManifest> next = WithBases(*current, *job->pinned, job->bases);
+  rocksdb::WriteBatch wb;
+  job->dropped = DropExpired(t, oldest, next.get(), &wb);
+  PutRunsRecord(t, job->canonical, *next, &wb);
+  PutPartitionRecord(t, job->canonical, *next, &wb);
+  wb.Delete(meta_cf_, keys::CompactionIntent(t.id, job->canonical));
+  st = db_->Write(SyncedWrite(), &wb);
+  if (!st.ok()) return FromRocks(st, "compaction: publishing");
+  job->published = true;
+  const uint64_t pending = next->commits_since_major;
+  {
+    MutexLock lock(&t.state_mu);
+    t.partitions[job->canonical] = std::move(next);
+  }
+  // Commits that came while it ran may have crossed the threshold again.
+  MaybeQueueCompaction(t, job->canonical, pending);
   return Status::Ok();
+}
+
+rocksdb::WriteOptions EngineImpl::SyncedWrite() const {
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_commits;
+  return wo;
 }
 
 void EngineImpl::MaybeQueueCompaction(const TableState& t, const std::string& canonical,
@@ -544,57 +432,6 @@ std::vector<CompactionInfo> EngineImpl::Compactions() {
 void EngineImpl::WaitForCompactions() {
   if (compactor_) compactor_->WaitIdle();
 }
-
-void EngineImpl::ReclaimExpiredVersions() {
-  std::vector<std::shared_ptr<TableState>> tables;
-  {
-    ReaderLock lock(&catalog_mu_);
-    for (const auto& [id, t] : tables_by_id_) tables.push_back(t);
-  }
-  for (const auto& tp : tables) {
-    TableState& t = *tp;
-    RunRanges dropped;
-    std::vector<RunRef> dropped_runs;
-    {
-      MutexLock commit_lock(&t.commit_mu);
-      if (t.dropped) continue;
-      std::vector<std::pair<std::string, ManifestPtr>> parts;
-      uint64_t oldest = 0;
-      {
-        MutexLock lock(&t.state_mu);
-        oldest = OldestReadableLocked(t, Now());
-        for (const auto& [name, m] : t.partitions) {
-          if (m->base_version > 0) parts.emplace_back(name, m);
-        }
-      }
-      for (auto& [canonical, m] : parts) {
-        auto next = std::make_shared<PartitionManifest>(*m);
-        std::vector<RunRef> gone_runs = DropExpiredRuns(next.get(), oldest);
-        if (gone_runs.empty()) continue;
-        RunRanges gone = RangesOf(gone_runs);
-        rocksdb::WriteBatch wb;
-        PutDropRecords(t, gone_runs, &wb);
-        PutRunsRecord(t, canonical, *next, &wb);
-        rocksdb::Status st = db_->Write({}, &wb);
-        if (!st.ok()) {
-          spdlog::warn("reclaiming expired versions of {}: {}", t.record.name(), st.ToString());
-          continue;
-        }
-        {
-          MutexLock lock(&t.state_mu);
-          t.partitions[canonical] = std::move(next);
-        }
-        dropped.insert(dropped.end(), gone.begin(), gone.end());
-        dropped_runs.insert(dropped_runs.end(), gone_runs.begin(), gone_runs.end());
-      }
-    }
-    StripCommitRuns(t, dropped_runs);
-    CountReclaimed(dropped);
-    FreeRuns(std::move(dropped));
-  }
-  FreeRuns({});  // ranges that waited for older reads to go
-}
-
 Status EngineImpl::RecoverCompactions() {
   // Base runs of compactions a crash interrupted: referenced by nothing but their intent.
   rocksdb::WriteBatch wb;

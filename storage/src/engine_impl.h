@@ -3,8 +3,8 @@
 // (open/append/abort/expiry), engine_commit.cc, engine_read.cc (version selection, scan, lookup,
 // changes, versions).
 //
-// engine_compact.cc (major compaction, retention reclaim, backpressure) with the scheduling in
-// compaction_queue.h.
+// engine_compact.cc (major compaction, backpressure) with the scheduling in compaction_queue.h;
+// engine_retention.cc (dropping and freeing the runs no readable version needs).
 //
 // Locks, always taken in this order (never the other way round):
 //   catalog_mu_ (tables by name and id)  ->  TableState::commit_mu  ->  SessionState::gate
@@ -229,6 +229,10 @@ class EngineImpl final : public Engine {
   // Commit (engine_commit.cc).
   Result<SessionInfo> CommitImpl(const std::string& session_id, const std::string* idem_key,
                                  const std::string* result_json);
+  // The P record of a partition (its last version, commits since its last major compaction, row
+  // and byte estimates), in `wb`: the one writer of it, for commits and compactions alike.
+  void PutPartitionRecord(const TableState& t, const std::string& canonical,
+                          const PartitionManifest& m, rocksdb::WriteBatch* wb);
 
   // Reads (engine_read.cc).
   Result<ReadView> OpenRead(const std::string& project, const std::string& table,
@@ -236,23 +240,52 @@ class EngineImpl final : public Engine {
   Status CheckRetention(const TableState& t, uint64_t version, uint64_t latest) const;
 
   // Major compaction (engine_compact.cc).
+  struct CompactionJob;         // what one compaction carries from stage to stage
   Status RecoverCompactions();  // Open: drop interrupted outputs, start the compactor
+  // Runs the stages below on one partition.
   Status CompactPartition(uint64_t table_id, const std::string& canonical,
                           CompactionCounts* counts);
+  // 1. Pins the partition at its last commit (Vc) and writes the intent record; false when there
+  //    is nothing to compact.
+  Result<bool> PrepareCompaction(TableState& t, CompactionJob* job) EXCLUDES(t.state_mu);
+  // 2. Merges each bucket at Vc into its base run: the bases' file and their filters' file.
+  Status MergeBases(const TableState& t, CompactionJob* job, CompactionCounts* counts);
+  // 3. Ingests both files, then publishes the bases (M and P records, retention's drops, the
+  //    intent deleted) under t.commit_mu and swaps the manifest. Not published (job->published
+  //    false) when the table was dropped meanwhile.
+  Status InstallBases(TableState& t, CompactionJob* job) EXCLUDES(t.commit_mu);
+  // After a failure, or a table dropped, past the intent: deletes the bases, their F records,
+  // the intent and the files. Answers `why`.
+  Status AbandonCompaction(const TableState& t, const CompactionJob& job, Status why);
+  // Synced when commits are (EngineOptions::sync_commits).
+  rocksdb::WriteOptions SyncedWrite() const;
   // Queues an automatic compaction when the partition's commits reached its threshold.
   void MaybeQueueCompaction(const TableState& t, const std::string& canonical,
                             uint64_t commits_since_major);
   // FlowExceeded when the partition's uncompacted commits reached max_pending_deltas.
-  Status CheckFlow(const TableState& t, const std::string& canonical);
+  Status CheckFlow(const TableState& t, const std::string& canonical) EXCLUDES(t.state_mu);
+
+  // Retention (engine_retention.cc).
+  // Runs dropped from manifests, and the ranges of their ids as their D records name them.
+  struct DroppedRuns {
+    std::vector<RunRef> runs;
+    RunRanges ranges;
+  };
   // The oldest version a read may still ask for.
   uint64_t OldestReadableLocked(const TableState& t, int64_t now) const REQUIRES(t.state_mu);
+  // The M record of a partition (manifest_record.h), in `wb`.
   void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
                      rocksdb::WriteBatch* wb);
+  // Takes out of `next` the runs no version from `oldest` on reads (DropExpiredRuns), and puts
+  // in `wb`, the batch that drops them, their D records and the deletes of their bases' F
+  // records. The caller puts the partition's M record in the same batch.
+  DroppedRuns DropExpired(const TableState& t, uint64_t oldest, PartitionManifest* next,
+                          rocksdb::WriteBatch* wb);
+  // After that batch: strips the dropped deltas from their C records, counts the runs and frees
+  // their space.
+  void RetireDropped(TableState& t, DroppedRuns dropped) EXCLUDES(t.commit_mu, free_mu_);
   // Puts the D records of dropped runs (reclaimed_runs.h) in `wb`: the batch that drops them.
   void PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch* wb);
-  // PutReclaimRecords of runs DropExpiredRuns took, and the deletes of their bases' F records.
-  void PutDropRecords(const TableState& t, const std::vector<RunRef>& dropped,
-                      rocksdb::WriteBatch* wb);
   // After the batch that dropped them: takes the dropped deltas out of their C records.
   void StripCommitRuns(TableState& t, const std::vector<RunRef>& dropped) EXCLUDES(t.commit_mu);
   // After the manifests no longer name them: frees the space of dropped runs (now, or on a later
