@@ -572,6 +572,7 @@ TEST_CASE("decoding stops at max_records and at one record past record_count", "
   REQUIRE_FALSE(counted.ok());
   CHECK(counted.status().code() == ErrorCode::kCorruptedDataStream);
   CHECK(counted.status().message().find("record 4") != std::string::npos);
+}
 
 TEST_CASE("download records: the asked columns from field 1, no hidden columns",
           "[record_stream]") {
