@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,16 @@ inline std::string KvStream(const std::vector<KvRow>& rows) {
     REQUIRE(s.ok());
   }
   return w.Finish();
+}
+
+// An RFC 1123 date `offset_s` seconds from now: a signed request's Date must be fresh.
+inline std::string HttpDate(int64_t offset_s = 0) {
+  const std::time_t t = std::time(nullptr) + offset_s;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
 }
 
 inline void CreateTable(HttpClient& client, const std::string& project, const std::string& json) {

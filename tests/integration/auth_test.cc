@@ -20,16 +20,6 @@ bearer_tokens = [ { token = "tok-q", projects = ["q"] }, { token = "tok-all", pr
   return options;
 }
 
-// An RFC 1123 date `offset_s` seconds from now.
-std::string HttpDate(int64_t offset_s = 0) {
-  const std::time_t t = std::time(nullptr) + offset_s;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
-
 // Headers of a request signed with `secret`; `date` "" leaves the Date header out (and signs an
 // empty line for it), `content_md5` is sent and signed when not empty.
 HttpHeaders Signed(const std::string& method, const std::string& path,
