@@ -5,6 +5,7 @@
 #include "api_util.h"
 #include "deltatunnel/proto/stream_compressor.h"
 #include "download_sessions.h"
+#include "session_data.h"
 
 namespace deltatunnel::server {
 namespace {
@@ -17,31 +18,6 @@ Response SessionResponse(const storage::TableInfo& table, const DownloadSessionI
                              {"QuotaName", ""},
                              {"Version", s.version}});
   r.headers["x-deltatunnel-version"] = std::to_string(s.version);
-  return r;
-}
-
-Result<Response> Data(ApiContext& ctx, const storage::TableInfo& table, const Request& req,
-                      const DownloadSessionInfo& s) {
-  const std::string* rowrange = req.Query("rowrange");
-  if (rowrange == nullptr) return InvalidArgument("query parameter 'rowrange' is required");
-  DT_ASSIGN_OR_RETURN(RowRange range, ParseRowRange(*rowrange));
-  if (range.start > s.record_count || range.count > s.record_count - range.start) {
-    return InvalidArgument(fmt::format(
-        "rowrange ({},{}) is past the end of the result of instance '{}', which holds {} rows",
-        range.start, range.count, s.instance_id, s.record_count));
-  }
-  DT_ASSIGN_OR_RETURN(
-      DownloadColumns columns,
-      ResolveDownloadColumns(table.schema, QueryString(req, "columns").value_or(""), true));
-  const std::string encoding = proto::ChooseDownloadEncoding(req.Header("accept-encoding"));
-  Result<Response> r = DownloadResponse(*ctx.engine, {s.project, s.table, s.version, s.partition},
-                                        columns, range, encoding);
-  if (!r.ok() && r.status().code() == ErrorCode::kVersionExpired) {
-    return Status(ErrorCode::kVersionExpired,
-                  fmt::format("the result of instance '{}' read version {}, which is no longer "
-                              "readable ({}); run the statement again",
-                              s.instance_id, s.version, r.status().message()));
-  }
   return r;
 }
 
@@ -77,7 +53,10 @@ Result<Response> Serve(ApiContext& ctx, const Request& req, const InstanceResult
         fmt::format("download session '{}' does not belong to instance '{}'", id, instance));
   }
   DT_ASSIGN_OR_RETURN(storage::TableInfo table, ctx.engine->DescribeTable(s.project, s.table));
-  if (req.Query("data") != nullptr) return Data(ctx, table, req, s);
+  if (req.Query("data") != nullptr)
+    return SessionData(
+        ctx, table, req, s, true,
+        {fmt::format("the result of instance '{}'", s.instance_id), "run the statement again"});
   return SessionResponse(table, s);
 }
 

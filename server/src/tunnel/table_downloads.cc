@@ -6,6 +6,7 @@
 #include "deltatunnel/proto/stream_compressor.h"
 #include "download_encoder.h"
 #include "download_sessions.h"
+#include "session_data.h"
 
 namespace deltatunnel::server {
 namespace {
@@ -66,32 +67,6 @@ Response MethodNotAllowed(const Request& req, std::string message) {
                       405);
 }
 
-Result<Response> Data(ApiContext& ctx, const storage::TableInfo& table, const Request& req,
-                      const DownloadSessionInfo& s) {
-  const std::string* rowrange = req.Query("rowrange");
-  if (rowrange == nullptr) return InvalidArgument("query parameter 'rowrange' is required");
-  DT_ASSIGN_OR_RETURN(RowRange range, ParseRowRange(*rowrange));
-  if (range.start > s.record_count || range.count > s.record_count - range.start) {
-    return InvalidArgument(fmt::format(
-        "rowrange ({},{}) is past the end of download session '{}', which holds {} rows",
-        range.start, range.count, s.id, s.record_count));
-  }
-  DT_ASSIGN_OR_RETURN(
-      DownloadColumns columns,
-      ResolveDownloadColumns(table.schema, QueryString(req, "columns").value_or(""), false));
-  const std::string encoding = proto::ChooseDownloadEncoding(req.Header("accept-encoding"));
-  Result<Response> r = DownloadResponse(*ctx.engine, {s.project, s.table, s.version, s.partition},
-                                        columns, range, encoding);
-  if (!r.ok() && r.status().code() == ErrorCode::kVersionExpired) {
-    return Status(ErrorCode::kVersionExpired,
-                  fmt::format("download session '{}' reads version {}, which is no longer "
-                              "readable ({}); open a new download session",
-                              s.id, s.version, r.status().message()));
-  }
-  if (r.ok()) r.value().headers["x-deltatunnel-version"] = std::to_string(s.version);
-  return r;
-}
-
 }  // namespace
 
 bool IsTableDownloadRequest(const Request& req) {
@@ -116,7 +91,10 @@ Response HandleTableDownloads(ApiContext& ctx, Request& req) {
           "a download session is opened with POST ?downloads and read with GET ?downloadid=ID");
     }
     DT_ASSIGN_OR_RETURN(DownloadSessionInfo s, Load(ctx, table, req));
-    if (req.Query("data") != nullptr) return Data(ctx, table, req, s);
+    if (req.Query("data") != nullptr)
+      return SessionData(
+          ctx, table, req, s, false,
+          {fmt::format("download session '{}'", s.id), "open a new download session"});
     return SessionResponse(table, s);
   });
 }
