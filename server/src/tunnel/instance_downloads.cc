@@ -10,17 +10,6 @@
 namespace deltatunnel::server {
 namespace {
 
-Response SessionResponse(const storage::TableInfo& table, const DownloadSessionInfo& s) {
-  Response r = JsonResponse({{"DownloadID", s.id},
-                             {"Status", "normal"},
-                             {"RecordCount", s.record_count},
-                             {"Schema", DownloadSchemaJson(table.schema, true)},
-                             {"QuotaName", ""},
-                             {"Version", s.version}});
-  r.headers["x-deltatunnel-version"] = std::to_string(s.version);
-  return r;
-}
-
 Result<Response> Serve(ApiContext& ctx, const Request& req, const InstanceResultLookup& lookup) {
   const std::string& project = PathParam(req, "project");
   const std::string& instance = PathParam(req, "instance");
@@ -39,7 +28,7 @@ Result<Response> Serve(ApiContext& ctx, const Request& req, const InstanceResult
                         CountSnapshotRows(*ctx.downloads, *ctx.engine, table.created_at_ms,
                                           {s.project, s.table, s.version, s.partition}));
     DT_ASSIGN_OR_RETURN(s, ctx.downloads->Open(std::move(s)));
-    return SessionResponse(table, s);
+    return SessionAnswer(table, s, true);
   }
   if (req.method != "GET" || req.Query("downloadid") == nullptr) {
     return InvalidArgument(
@@ -57,7 +46,7 @@ Result<Response> Serve(ApiContext& ctx, const Request& req, const InstanceResult
     return SessionData(
         ctx, table, req, s, true,
         {fmt::format("the result of instance '{}'", s.instance_id), "run the statement again"});
-  return SessionResponse(table, s);
+  return SessionAnswer(table, s, true);
 }
 
 }  // namespace

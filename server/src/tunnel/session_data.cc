@@ -8,6 +8,20 @@
 
 namespace deltatunnel::server {
 
+Response SessionAnswer(const storage::TableInfo& table, const DownloadSessionInfo& s,
+                       bool partition_columns) {
+  nlohmann::json body = {{"DownloadID", s.id},
+                         {"Status", "normal"},
+                         {"RecordCount", s.record_count},
+                         {"Schema", DownloadSchemaJson(table.schema, partition_columns)},
+                         {"QuotaName", ""},
+                         {"Version", s.version}};
+  if (!partition_columns) body["Partition"] = s.partition;
+  Response r = JsonResponse(body);
+  r.headers["x-deltatunnel-version"] = std::to_string(s.version);
+  return r;
+}
+
 Result<Response> SessionData(ApiContext& ctx, const storage::TableInfo& table, const Request& req,
                              const DownloadSessionInfo& s, bool partition_columns,
                              const SessionDataText& text) {

@@ -18,7 +18,13 @@ struct SessionDataText {
   std::string on_expired;  // what the client should do: "open a new download session"
 };
 
-// `partition_columns`: the partition columns trail the data columns (a SELECT's result).
+// A session's JSON (open and reload), as the clients read it: DownloadID, Status, RecordCount,
+// Schema, QuotaName, Version, and for a table's session its Partition. `partition_columns`: the
+// partition columns trail the data columns (an instance's SELECT result).
+Response SessionAnswer(const storage::TableInfo& table, const DownloadSessionInfo& s,
+                       bool partition_columns);
+
+// `partition_columns`: as above.
 Result<Response> SessionData(ApiContext& ctx, const storage::TableInfo& table, const Request& req,
                              const DownloadSessionInfo& s, bool partition_columns,
                              const SessionDataText& text);

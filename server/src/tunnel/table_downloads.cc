@@ -11,18 +11,6 @@
 namespace deltatunnel::server {
 namespace {
 
-Response SessionResponse(const storage::TableInfo& table, const DownloadSessionInfo& s) {
-  Response r = JsonResponse({{"DownloadID", s.id},
-                             {"Status", "normal"},
-                             {"RecordCount", s.record_count},
-                             {"Schema", DownloadSchemaJson(table.schema, false)},
-                             {"QuotaName", ""},
-                             {"Partition", s.partition},
-                             {"Version", s.version}});
-  r.headers["x-deltatunnel-version"] = std::to_string(s.version);
-  return r;
-}
-
 Result<Response> Open(ApiContext& ctx, const storage::TableInfo& table, const Request& req) {
   DownloadSessionInfo s;
   s.project = table.project;
@@ -36,7 +24,7 @@ Result<Response> Open(ApiContext& ctx, const storage::TableInfo& table, const Re
                       CountSnapshotRows(*ctx.downloads, *ctx.engine, table.created_at_ms,
                                         {s.project, s.table, s.version, s.partition}));
   DT_ASSIGN_OR_RETURN(s, ctx.downloads->Open(std::move(s)));
-  return SessionResponse(table, s);
+  return SessionAnswer(table, s, false);
 }
 
 // The session named by `downloadid`, checked to belong to this table and partition.
@@ -95,7 +83,7 @@ Response HandleTableDownloads(ApiContext& ctx, Request& req) {
       return SessionData(
           ctx, table, req, s, false,
           {fmt::format("download session '{}'", s.id), "open a new download session"});
-    return SessionResponse(table, s);
+    return SessionAnswer(table, s, false);
   });
 }
 
