@@ -115,7 +115,7 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   }
   rocksdb::WriteBatch wb;
   for (auto& s : open) {
-    ExclusiveSessionLock session_lock(*s);
+    WriterLock session_lock(&s->mu);
     s->gone = true;
     MutexLock counts(&s->counts_mu);
     DeleteRuns(s->opened.id(), s->counts.runs, &wb);

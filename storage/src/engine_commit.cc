@@ -45,7 +45,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   }
   TableState& t = *s->table;
   MutexLock commit_lock(&t.commit_mu);
-  ExclusiveSessionLock session_lock(*s);
+  WriterLock session_lock(&s->mu);
   if (s->gone || t.dropped) {
     return Status(ErrorCode::kUpsertSessionNotFound,
                   fmt::format("upsert session '{}' not found", session_id));

@@ -67,9 +67,7 @@ struct TableState {
 // Appends of one session write concurrently: each holds `mu` shared from its status check until
 // its runs are recorded, and adds its counts and runs under `counts_mu`. Whatever changes the
 // status (commit, abort, expiry, drop) holds `mu` exclusively, so it sees each append whole or not
-// at all. Take `mu` through SharedSessionLock / ExclusiveSessionLock only: an exclusive taker
-// holds `gate` while it waits and a shared one passes `gate` first, so appends that keep coming
-// cannot starve a commit.
+// at all. `mu` is writer-first: appends that keep coming cannot starve a commit.
 struct SessionState {
   SessionState(std::shared_ptr<TableState> t, messages::SessionRecord rec)
       : table(std::move(t)), opened(std::move(rec)) {}
@@ -79,50 +77,13 @@ struct SessionState {
   // status and counts are those of the open (the live ones are below).
   const messages::SessionRecord opened;
 
-  Mutex gate ACQUIRED_AFTER(table->commit_mu) ACQUIRED_BEFORE(mu);
-  SharedMutex mu ACQUIRED_BEFORE(table->state_mu);
+  WriterFirstSharedMutex mu ACQUIRED_AFTER(table->commit_mu) ACQUIRED_BEFORE(table->state_mu);
   messages::SessionStatusRecord status GUARDED_BY(mu) = messages::SESSION_NORMAL;
   uint64_t commit_version GUARDED_BY(mu) = 0;
   bool gone GUARDED_BY(mu) = false;  // removed (table dropped)
 
   mutable Mutex counts_mu ACQUIRED_AFTER(mu, table->state_mu);
   SessionCounts counts GUARDED_BY(counts_mu);
-};
-
-class SCOPED_CAPABILITY SharedSessionLock {
- public:
-  explicit SharedSessionLock(SessionState& s) ACQUIRE_SHARED(s.mu) : mu_(&s.mu) {
-    { MutexLock pass(&s.gate); }
-    mu_->LockShared();
-  }
-  ~SharedSessionLock() RELEASE() {
-    if (held_) mu_->UnlockShared();
-  }
-  SharedSessionLock(const SharedSessionLock&) = delete;
-  SharedSessionLock& operator=(const SharedSessionLock&) = delete;
-
-  void Unlock() RELEASE() {
-    mu_->UnlockShared();
-    held_ = false;
-  }
-
- private:
-  SharedMutex* const mu_;
-  bool held_ = true;
-};
-
-class SCOPED_CAPABILITY ExclusiveSessionLock {
- public:
-  explicit ExclusiveSessionLock(SessionState& s) ACQUIRE(s.mu) : mu_(&s.mu) {
-    MutexLock hold(&s.gate);
-    mu_->Lock();
-  }
-  ~ExclusiveSessionLock() RELEASE() { mu_->Unlock(); }
-  ExclusiveSessionLock(const ExclusiveSessionLock&) = delete;
-  ExclusiveSessionLock& operator=(const ExclusiveSessionLock&) = delete;
-
- private:
-  SharedMutex* const mu_;
 };
 
 class EngineImpl final : public Engine {

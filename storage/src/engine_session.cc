@@ -148,11 +148,11 @@ Result<SessionInfo> EngineImpl::GetSession(const std::string& session_id) {
     {
       // Shared: the server asks before every bucket write, and must not wait for another
       // append's write to end.
-      SharedSessionLock lock(*s);
+      ReaderLock lock(&s->mu);
       if (s->gone) return NotFound(session_id);
       if (!ExpiredNormal(*s)) return InfoOf(*s);
     }
-    ExclusiveSessionLock lock(*s);
+    WriterLock lock(&s->mu);
     DT_RETURN_IF_ERROR(ExpireLocked(*s, session_id));
     return InfoOf(*s);
   }
@@ -227,11 +227,11 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
   // Sort and fold before taking the session's lock.
   DT_ASSIGN_OR_RETURN(std::vector<PendingRun> runs, BuildRuns(*t.schema, rows));
 
-  SharedSessionLock lock(*s);
+  ReaderLock lock(&s->mu);
   if (s->gone) return NotFound(session_id);
   if (ExpiredNormal(*s)) {
     lock.Unlock();
-    ExclusiveSessionLock exclusive(*s);
+    WriterLock exclusive(&s->mu);
     DT_RETURN_IF_ERROR(ExpireLocked(*s, session_id));
     return Conflict(*s);
   }
@@ -329,7 +329,7 @@ Result<SessionInfo> EngineImpl::Abort(const std::string& session_id) {
     return Status(ErrorCode::kStatusConflict, fmt::format("upsert session '{}' is {}", session_id,
                                                           SessionStatusName(info.status)));
   }
-  ExclusiveSessionLock lock(*s);
+  WriterLock lock(&s->mu);
   if (s->gone) return NotFound(session_id);
   if (s->status == messages::SESSION_NORMAL) {
     DT_RETURN_IF_ERROR(EndSession(*s, messages::SESSION_ABORTED));
@@ -346,7 +346,7 @@ void EngineImpl::ExpireSessions() {
     for (const auto& [id, s] : sessions_) open.push_back(s);
   }
   for (auto& s : open) {
-    ExclusiveSessionLock lock(*s);
+    WriterLock lock(&s->mu);
     if (s->gone || s->status != messages::SESSION_NORMAL) continue;
     if (now < s->opened.expires_at_ms()) continue;
     Status st = EndSession(*s, messages::SESSION_EXPIRED);

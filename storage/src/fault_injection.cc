@@ -1,5 +1,9 @@
 #include "deltatunnel/storage/fault_injection.h"
 
+#include <vector>
+
+#include "mutex.h"
+
 namespace deltatunnel::storage {
 
 std::string_view FileKindName(FileKind kind) {
@@ -51,28 +55,44 @@ FileKind FileKindOf(std::string_view path) {
   return FileKind::kOther;
 }
 
+struct FaultInjector::State {
+  struct Armed {
+    FileKind kind;
+    FileOp op;
+    Fault fault;
+    int times;
+  };
+  mutable Mutex mu;
+  std::vector<Armed> armed GUARDED_BY(mu);
+  uint64_t injected GUARDED_BY(mu) = 0;
+};
+
+FaultInjector::FaultInjector() : state_(std::make_unique<State>()) {}
+FaultInjector::~FaultInjector() = default;
+
 void FaultInjector::Arm(FileKind kind, FileOp op, Fault fault, int times) {
-  std::lock_guard lock(mu_);
-  armed_.push_back({kind, op, fault, times});
+  MutexLock lock(&state_->mu);
+  state_->armed.push_back({kind, op, fault, times});
 }
 
 void FaultInjector::Clear() {
-  std::lock_guard lock(mu_);
-  armed_.clear();
+  MutexLock lock(&state_->mu);
+  state_->armed.clear();
 }
 
 uint64_t FaultInjector::injected() const {
-  std::lock_guard lock(mu_);
-  return injected_;
+  MutexLock lock(&state_->mu);
+  return state_->injected;
 }
 
 std::optional<Fault> FaultInjector::Check(FileKind kind, FileOp op) {
-  std::lock_guard lock(mu_);
-  for (auto it = armed_.begin(); it != armed_.end(); ++it) {
+  MutexLock lock(&state_->mu);
+  auto& armed = state_->armed;
+  for (auto it = armed.begin(); it != armed.end(); ++it) {
     if (it->op != op || (it->kind != FileKind::kAny && it->kind != kind)) continue;
     const Fault f = it->fault;
-    if (it->times > 0 && --it->times == 0) armed_.erase(it);
-    ++injected_;
+    if (it->times > 0 && --it->times == 0) armed.erase(it);
+    ++state_->injected;
     return f;
   }
   return std::nullopt;

@@ -5,6 +5,8 @@
 //   Mutex, MutexLock           std::mutex, held exclusively
 //   SharedMutex, ReaderLock,   std::shared_mutex, held shared (readers side by side) or
 //     WriterLock                 exclusively
+//   WriterFirstSharedMutex     a SharedMutex that readers coming after a waiting writer cannot
+//                                starve (ReaderLock and WriterLock take either)
 //   CondVar                    std::condition_variable over a Mutex held by the caller
 //
 // The holders can let go early and take the lock again (Unlock(), Lock()): the analysis follows
@@ -74,9 +76,36 @@ class SCOPED_CAPABILITY MutexLock {
   bool held_ = true;
 };
 
+// A shared mutex on which a waiting writer goes before the readers that come after it: the writer
+// holds `gate_` while it waits for the readers inside to leave, and a reader passes `gate_` before
+// it enters. A stream of readers (a session's appends) cannot starve a writer (its commit).
+class CAPABILITY("shared mutex") WriterFirstSharedMutex {
+ public:
+  WriterFirstSharedMutex() = default;
+  WriterFirstSharedMutex(const WriterFirstSharedMutex&) = delete;
+  WriterFirstSharedMutex& operator=(const WriterFirstSharedMutex&) = delete;
+
+  void Lock() ACQUIRE() {
+    std::lock_guard hold(gate_);
+    mu_.lock();
+  }
+  void Unlock() RELEASE() { mu_.unlock(); }
+  void LockShared() ACQUIRE_SHARED() {
+    { std::lock_guard pass(gate_); }
+    mu_.lock_shared();
+  }
+  void UnlockShared() RELEASE_SHARED() { mu_.unlock_shared(); }
+
+ private:
+  std::mutex gate_;
+  std::shared_mutex mu_;
+};
+
+// Holders of a SharedMutex or a WriterFirstSharedMutex (the type is deduced: ReaderLock lock(&mu)).
+template <typename SharedMutexType>
 class SCOPED_CAPABILITY ReaderLock {
  public:
-  explicit ReaderLock(SharedMutex* mu) ACQUIRE_SHARED(mu) : mu_(mu) { mu_->LockShared(); }
+  explicit ReaderLock(SharedMutexType* mu) ACQUIRE_SHARED(mu) : mu_(mu) { mu_->LockShared(); }
   ~ReaderLock() RELEASE() {
     if (held_) mu_->UnlockShared();
   }
@@ -89,19 +118,20 @@ class SCOPED_CAPABILITY ReaderLock {
   }
 
  private:
-  SharedMutex* const mu_;
+  SharedMutexType* const mu_;
   bool held_ = true;
 };
 
+template <typename SharedMutexType>
 class SCOPED_CAPABILITY WriterLock {
  public:
-  explicit WriterLock(SharedMutex* mu) ACQUIRE(mu) : mu_(mu) { mu_->Lock(); }
+  explicit WriterLock(SharedMutexType* mu) ACQUIRE(mu) : mu_(mu) { mu_->Lock(); }
   ~WriterLock() RELEASE() { mu_->Unlock(); }
   WriterLock(const WriterLock&) = delete;
   WriterLock& operator=(const WriterLock&) = delete;
 
  private:
-  SharedMutex* const mu_;
+  SharedMutexType* const mu_;
 };
 
 // Waits give up `mu` while they sleep and hold it again when they return, as

@@ -2,7 +2,9 @@
 // condition variable waits as std::condition_variable does.
 #include "../../storage/src/mutex.h"
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "test_util.h"
@@ -62,4 +64,33 @@ TEST_CASE("mutex: readers hold a SharedMutex side by side, a writer alone", "[st
   }
   WriterLock w(&mu);
   SUCCEED();
+}
+
+TEST_CASE(
+    "mutex: on a WriterFirstSharedMutex, a waiting writer goes before readers that come later",
+    "[storage][mutex]") {
+  WriterFirstSharedMutex mu;
+  std::atomic<int> step{0};
+  std::atomic<bool> writer_in{false};
+  std::atomic<bool> late_reader_saw_writer{false};
+  auto first = std::make_unique<ReaderLock<WriterFirstSharedMutex>>(&mu);
+  std::thread writer([&] {
+    step = 1;
+    WriterLock w(&mu);  // waits for `first`
+    writer_in = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    writer_in = false;
+  });
+  while (step < 1) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer is waiting by now
+  std::thread late_reader([&] {
+    ReaderLock r(&mu);  // must wait behind the writer, not slip in beside `first`
+    late_reader_saw_writer = !writer_in && step == 2;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  step = 2;
+  first.reset();
+  writer.join();
+  late_reader.join();
+  CHECK(late_reader_saw_writer);
 }

@@ -6,11 +6,10 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace deltatunnel::storage {
 
@@ -42,6 +41,11 @@ FileKind FileKindOf(std::string_view path);
 
 class FaultInjector {
  public:
+  FaultInjector();
+  ~FaultInjector();
+  FaultInjector(const FaultInjector&) = delete;
+  FaultInjector& operator=(const FaultInjector&) = delete;
+
   // From now on, `fault` for each operation `op` on a file of `kind` (kAny: every kind): every
   // one when `times` is negative, else the next `times` of them.
   void Arm(FileKind kind, FileOp op, Fault fault, int times = -1);
@@ -54,15 +58,9 @@ class FaultInjector {
   std::optional<Fault> Check(FileKind kind, FileOp op);
 
  private:
-  struct Armed {
-    FileKind kind;
-    FileOp op;
-    Fault fault;
-    int times;
-  };
-  mutable std::mutex mu_;
-  std::vector<Armed> armed_;  // guarded by mu_
-  uint64_t injected_ = 0;     // guarded by mu_
+  // The armed faults behind storage's annotated mutex (fault_injection.cc).
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace deltatunnel::storage
