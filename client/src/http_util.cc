@@ -8,22 +8,17 @@
 #include "deltatunnel/client/http.h"
 
 namespace deltatunnel::client {
-namespace {
-constexpr std::string_view kConnectionPrefix = "connection error: ";
-}
-
 std::string HttpResponse::Header(std::string_view lower_name) const {
   auto it = headers.find(std::string(lower_name));
   return it == headers.end() ? std::string() : it->second;
 }
 
 Status ConnectionError(std::string detail) {
-  return Status(ErrorCode::kServiceUnavailable, std::string(kConnectionPrefix) + detail);
+  return Status(ErrorCode::kConnectionFailed, "connection error: " + detail);
 }
 
 bool IsConnectionError(const Status& status) {
-  return status.code() == ErrorCode::kServiceUnavailable &&
-         status.message().find(kConnectionPrefix) != std::string::npos;
+  return status.code() == ErrorCode::kConnectionFailed;
 }
 
 Result<std::pair<std::string, uint16_t>> ParseEndpoint(std::string_view endpoint) {

@@ -50,6 +50,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "Busy";
     case ErrorCode::kCorruption:
       return "Corruption";
+    case ErrorCode::kConnectionFailed:
+      return "ConnectionFailed";
   }
   return "InternalServerError";
 }
@@ -59,6 +61,7 @@ ErrorCode ApiErrorCode(ErrorCode code) {
     case ErrorCode::kNoSpace:
     case ErrorCode::kIoError:
     case ErrorCode::kBusy:
+    case ErrorCode::kConnectionFailed:
       return ErrorCode::kServiceUnavailable;
     case ErrorCode::kCorruption:
       return ErrorCode::kInternalServerError;

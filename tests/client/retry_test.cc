@@ -90,6 +90,7 @@ TEST_CASE("connection errors are retried, then reported as such", "[retry]") {
   auto r = f.client->ListTables("p");
   REQUIRE_FALSE(r.ok());
   CHECK(IsConnectionError(r.status()));
+  CHECK(r.status().code() == ErrorCode::kConnectionFailed);  // classified by code, not by text
   CHECK(f.transport->requests.size() == 3);
   CHECK(f.slept.size() == 2);
 }

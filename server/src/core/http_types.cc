@@ -49,6 +49,7 @@ int HttpStatusOf(ErrorCode code) {
     case ErrorCode::kNoSpace:
     case ErrorCode::kIoError:
     case ErrorCode::kBusy:
+    case ErrorCode::kConnectionFailed:  // a service the server depends on is unreachable
       return 503;
     case ErrorCode::kInternalServerError:
     case ErrorCode::kCorruption:

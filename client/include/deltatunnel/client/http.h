@@ -42,8 +42,8 @@ class HttpTransport {
 std::unique_ptr<HttpTransport> MakeBeastTransport(std::string host, uint16_t port,
                                                   const ClientOptions& options);
 
-// A transport failure: ServiceUnavailable with a message holding "connection error: " (also once
-// wrapped with context by the writer).
+// A transport failure: ErrorCode::kConnectionFailed (its code, kept when the writer adds context
+// to the message).
 Status ConnectionError(std::string detail);
 bool IsConnectionError(const Status& status);
 

@@ -40,6 +40,10 @@ enum class ErrorCode {
   kIoError,     // 503 ServiceUnavailable: the device failed a read, write or sync
   kBusy,        // 503 ServiceUnavailable: try again (a stall, recovery in progress, shutting down)
   kCorruption,  // 500 InternalServerError: what is on disk is not what was written
+
+  // The client's own: the server could not be reached, or the connection broke before the whole
+  // answer was read (after the client's retries). Never an answer of a server.
+  kConnectionFailed,
 };
 
 // The API code a client is answered with: the code itself, or for a storage code the API code
