@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
+#include <stdexcept>
 
 #include "api_util.h"
 #include "deltatunnel/proto/partition_spec.h"
@@ -63,11 +65,10 @@ Response StreamedResponse(BodyFormat format, uint64_t version,
   return r;
 }
 
-// Fills `out` with rows until it holds a chunk; returns false once the answer is complete. An error
-// in the middle of a stream can no longer change the status line: the stream ends early and the
-// connection is closed by the server, which the client sees as a truncated chunked body.
+// Fills `out` with rows until it holds a chunk; answers false once the answer is complete, or the
+// error the rows' iterator stopped with.
 template <typename State, typename WriteOne>
-bool NextChunk(State& s, std::string& out, WriteOne&& write_one) {
+Result<bool> NextChunk(State& s, std::string& out, const WriteOne& write_one) {
   if (s.ended) return false;
   if (!s.begun) {
     s.writer->Begin(&out);
@@ -79,10 +80,32 @@ bool NextChunk(State& s, std::string& out, WriteOne&& write_one) {
     s.it->Next();
   }
   if (out.size() >= kChunkBytes && s.written < s.limit && s.it->Valid()) return true;
-  if (!s.it->status().ok()) throw std::runtime_error(s.it->status().ToString());
+  DT_RETURN_IF_ERROR(s.it->status());
   s.writer->End(&out);
   s.ended = true;
   return false;
+}
+
+// The answer of a streamed read. Its first chunk is read before the status line goes out, so an
+// error there (an answer that fits one chunk: most of them) is answered with its own status. An
+// error later can no longer change the status line: the stream ends early and the server closes
+// the connection, which the client sees as a truncated chunked body, never as a whole answer.
+template <typename State, typename WriteOne>
+Result<Response> StreamRows(BodyFormat format, uint64_t version, std::shared_ptr<State> state,
+                            WriteOne write_one) {
+  std::string chunk;
+  DT_ASSIGN_OR_RETURN(const bool more, NextChunk(*state, chunk, write_one));
+  auto first = std::make_shared<std::optional<std::string>>(std::move(chunk));
+  return StreamedResponse(format, version, [state, first, more, write_one](std::string& out) {
+    if (first->has_value()) {
+      out = std::move(**first);
+      first->reset();
+      return more;
+    }
+    Result<bool> next = NextChunk(*state, out, write_one);
+    if (!next.ok()) throw std::runtime_error(next.status().ToString());
+    return *next;
+  });
 }
 
 Result<Response> Data(ApiContext& ctx, Request& req) {
@@ -104,10 +127,8 @@ Result<Response> Data(ApiContext& ctx, Request& req) {
   state->writer.emplace(std::move(writer));
   DT_ASSIGN_OR_RETURN(state->it, ctx.engine->Scan(scan));
   const uint64_t version = state->it->version();
-  return StreamedResponse(format, version, [state](std::string& out) {
-    return NextChunk(*state, out, [](auto& s, std::string& o) {
-      s.writer->Write(s.it->row(), s.it->partition().values, &o);
-    });
+  return StreamRows(format, version, state, [](auto& s, std::string& o) {
+    s.writer->Write(s.it->row(), s.it->partition().values, &o);
   });
 }
 
@@ -134,11 +155,9 @@ Result<Response> Changes(ApiContext& ctx, Request& req) {
   state->writer.emplace(std::move(writer));
   DT_ASSIGN_OR_RETURN(state->it, ctx.engine->Changes(opts));
   const uint64_t version = state->it->version();
-  return StreamedResponse(format, version, [state](std::string& out) {
-    return NextChunk(*state, out, [](auto& s, std::string& o) {
-      s.writer->WriteChange(s.it->row(), s.it->partition().values, s.it->op(),
-                            static_cast<int64_t>(s.it->last_version()), &o);
-    });
+  return StreamRows(format, version, state, [](auto& s, std::string& o) {
+    s.writer->WriteChange(s.it->row(), s.it->partition().values, s.it->op(),
+                          static_cast<int64_t>(s.it->last_version()), &o);
   });
 }
 
