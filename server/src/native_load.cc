@@ -66,6 +66,9 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
   RequestRowsOrError body = ReadRequestRows(ctx, table, partition, req, true);
   if (!body.rows) return std::move(body.error);
   const RequestRows& rows = *body.rows;
+  // The rows are encoded in the batch: the body (as large as body_limit_bytes) is not needed while
+  // they are written.
+  std::string().swap(req.body);
   if (rows.batch.size() == 0) {
     // Nothing to apply: no session, no version, nothing toward the compaction threshold. The
     // answer names the version the table is already at.

@@ -244,10 +244,11 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
   std::vector<messages::RunRecord> records;
   records.reserve(runs.size());
   for (size_t i = 0; i < runs.size(); ++i) {
-    const PendingRun& run = runs[i];
+    PendingRun& run = runs[i];
     const uint64_t run_id = first_id + i;
-    for (const PendingChunk& c : run.chunks) {
+    for (PendingChunk& c : run.chunks) {
       wb.Put(data_cf_, keys::RunStart(run_id) + c.last_key, c.value);
+      std::string().swap(c.value);  // in the write batch now: a big append holds its rows once less
     }
     messages::RunRecord r;
     r.set_run_id(run_id);
