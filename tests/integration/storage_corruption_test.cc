@@ -45,8 +45,9 @@ void FlipBytes(const fs::path& file, std::streamoff at, size_t n) {
 
 }  // namespace
 
-TEST_CASE("a table file corrupted on disk: reads answer 500 InternalServerError, the server stays up",
-          "[storage_corruption]") {
+TEST_CASE(
+    "a table file corrupted on disk: reads answer 500 InternalServerError, the server stays up",
+    "[storage_corruption]") {
   ServerProcess server;
   auto c = server.Client();
   CreateTable(c, "p", KvTableJson("t"));
