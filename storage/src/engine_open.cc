@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "catalog.h"
 #include "deltatunnel/proto/crc32c.h"
@@ -108,6 +109,10 @@ Status EngineImpl::OpenDb() {
   data_opts.compaction_filter = &reclaim_filter_;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf_opts}, {"meta", cf_opts}, {"data", data_opts}};
+  // A new data directory is made here first: RocksDB would log an error on looking into one that
+  // does not exist yet (a failure to make it is RocksDB's to report, below).
+  std::error_code ignored;
+  std::filesystem::create_directories(options_.data_dir, ignored);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_opts, options_.data_dir, cfs, &handles_, &raw);
   if (!s.ok()) return FromRocks(s, "opening " + options_.data_dir);
