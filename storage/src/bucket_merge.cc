@@ -97,9 +97,22 @@ Result<bool> BucketMerge::Next(MergedKey* out, uint64_t min_version, bool encode
     RunCursor& newest = *cursors_[top];
     out->key.assign(newest.entry().key);
     out->version = runs_[top].version;
+    // Alive after its newest write (an upsert, full or partial, makes the key exist), and a
+    // truncate came after it: deleted by that truncate.
+    bool truncated = false;
+    // Writes older than the last truncate before the newest one are gone: not folded.
+    uint64_t floor = 0;
+    if (!truncations_.empty()) {
+      auto t = std::upper_bound(truncations_.begin(), truncations_.end(), out->version);
+      if (t != truncations_.begin()) floor = *std::prev(t);
+      if (t != truncations_.end() && newest.entry().op != proto::RowOp::kDelete) {
+        truncated = true;
+        out->version = *t;
+      }
+    }
     const bool wanted = out->version > min_version;
     bool encoded = false;
-    if (wanted) {
+    if (wanted && !truncated) {
       DT_RETURN_IF_ERROR(fold_.Start(newest.entry(), /*decode=*/!encode));
       // A full row kept encoded points into the cursor's chunk: copy it before the cursor moves.
       if (encode && fold_.complete()) {
@@ -113,9 +126,15 @@ Result<bool> BucketMerge::Next(MergedKey* out, uint64_t min_version, bool encode
       if (cursors_[top]->Valid()) Push(top);
       if (heap_.empty() || cursors_[heap_.front()]->entry().key != out->key) break;
       top = Pop();
-      if (wanted && !fold_.complete()) DT_RETURN_IF_ERROR(fold_.Older(cursors_[top]->entry()));
+      if (wanted && !truncated && !fold_.complete() && runs_[top].version > floor) {
+        DT_RETURN_IF_ERROR(fold_.Older(cursors_[top]->entry()));
+      }
     }
     if (!wanted) continue;
+    if (truncated) {
+      out->op = proto::RowOp::kDelete;
+      return true;
+    }
     fold_.Finish();
     out->op = fold_.op();
     if (out->op != proto::RowOp::kUpsert) return true;

@@ -58,6 +58,9 @@ class BucketMerge {
   BucketMerge(const proto::TableSchema& schema, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
               std::vector<RunRef> runs);
   Status Init();
+  // Changes over a range in which the partition was truncated at `versions` (ascending): a key
+  // that existed when one of them came, and was not written after it, comes out deleted at it.
+  void Truncations(std::vector<uint64_t> versions) { truncations_ = std::move(versions); }
   // The next key's state; false at the end. With `min_version`, keys whose newest write is at or
   // below it are skipped without decoding (changes). With `encode`, an upsert's row comes encoded
   // in out->encoded (a full row is copied, not decoded) instead of decoded in out->row.
@@ -72,6 +75,7 @@ class BucketMerge {
   std::vector<size_t> heap_;
   KeyFold fold_;
   std::string mask_;  // scratch for encoding
+  std::vector<uint64_t> truncations_;
 };
 
 }  // namespace deltatunnel::storage

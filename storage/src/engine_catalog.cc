@@ -37,8 +37,8 @@ TableInfo EngineImpl::DescribeLocked(const TableState& t) {
   TableInfo info = TableInfoFromRecord(t.record, *t.schema);
   MutexLock lock(&t.state_mu);
   info.version = t.version;
-  info.partitions = t.partitions.size();
   for (const auto& [name, m] : t.partitions) {
+    if (!m->dropped) ++info.partitions;
     info.rows += m->rows;
     info.bytes += m->bytes;
     info.commits_since_major = std::max(info.commits_since_major, m->commits_since_major);
@@ -184,6 +184,7 @@ Result<std::vector<PartitionInfo>> EngineImpl::ListPartitions(const std::string&
   std::vector<PartitionInfo> out;
   MutexLock lock(&t->state_mu);
   for (const auto& [canonical, m] : t->partitions) {
+    if (m->dropped) continue;
     out.push_back({canonical, m->rows, m->bytes, m->version, m->commits_since_major});
   }
   return out;

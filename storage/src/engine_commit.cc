@@ -107,6 +107,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   }
   next->version = version;
   next->commits_since_major += 1;
+  next->dropped = false;  // a commit to a dropped partition brings it back
 
   wb.Put(meta_cf_, keys::Session(session_id), rec.SerializeAsString());
   wb.Put(meta_cf_, keys::Commit(t.id, version), c.SerializeAsString());

@@ -23,7 +23,8 @@
 //      and the K record deleted; runs no readable version needs any more are dropped in that
 //      same batch (retention: engine_retention.cc). Then the manifest is swapped under state_mu.
 //      Reads at >= Vc see base + deltas above Vc; reads below Vc see the old runs as before
-//      (promise 6).
+//      (promise 6). A partition truncated or dropped since Vc (engine_truncate.cc) is not
+//      published: the bases are abandoned.
 //
 // A failure after the intent (AbandonCompaction) deletes the base runs, their F records and the
 // intent, and the files written so far (a disk that filled up halfway); if that batch cannot be
@@ -159,6 +160,9 @@ std::shared_ptr<PartitionManifest> WithBases(const PartitionManifest& current,
   next->version = current.version;
   next->base_version = vc;
   next->commits_since_major = current.commits_since_major - pinned.commits_since_major;
+  next->deltas_dropped_through = current.deltas_dropped_through;
+  next->truncations = current.truncations;
+  next->dropped = current.dropped;
   for (size_t b = 0; b < bases.size(); ++b) {
     auto& out = next->buckets[b];
     const auto& in = current.buckets[b];
@@ -334,6 +338,8 @@ Status EngineImpl::InstallBases(TableState& t, CompactionJob* job) {
     current = t.partitions.at(job->canonical);
     oldest = OldestReadableLocked(t, Now());
   }
+  // Truncated (or dropped) since Vc: the bases hold rows it deleted. Not published.
+  if (current->base_version > job->vc) return Status::Ok();
   std::shared_ptr<PartitionManifest> next = WithBases(*current, *job->pinned, job->bases);
   rocksdb::WriteBatch wb;
   job->dropped = DropExpired(t, oldest, next.get(), &wb);

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -99,6 +100,12 @@ class EngineImpl final : public Engine {
   Result<std::vector<TableInfo>> ListTables(const std::string& project) override;
   Result<std::vector<PartitionInfo>> ListPartitions(const std::string& project,
                                                     const std::string& table) override;
+  Result<std::vector<CommitInfo>> Truncate(const std::string& project, const std::string& table,
+                                           const std::optional<std::string>& partition) override;
+  Result<std::vector<CommitInfo>> DropPartitions(const std::string& project,
+                                                 const std::string& table,
+                                                 const std::vector<std::string>& partitions,
+                                                 bool if_exists) override;
 
   Result<SessionInfo> OpenSession(const SessionOptions& options) override;
   Result<SessionInfo> GetSession(const std::string& session_id) override;
@@ -194,6 +201,17 @@ class EngineImpl final : public Engine {
   // and byte estimates), in `wb`: the one writer of it, for commits and compactions alike.
   void PutPartitionRecord(const TableState& t, const std::string& canonical,
                           const PartitionManifest& m, rocksdb::WriteBatch* wb);
+
+  // Truncate and partition drop (engine_truncate.cc).
+  // Truncates `canonicals` (with `all`, every partition that exists as well), dropping them with
+  // `drop`: one version each, one synced batch.
+  Result<std::vector<CommitInfo>> TruncatePartitions(TableState& t,
+                                                     std::vector<std::string> canonicals, bool all,
+                                                     bool drop, bool if_exists)
+      EXCLUDES(t.commit_mu);
+  // Aborts the open sessions of those partitions.
+  void AbortPartitionSessions(TableState& t, const std::set<std::string>& canonicals)
+      REQUIRES(t.commit_mu) EXCLUDES(sessions_mu_);
 
   // Reads (engine_read.cc).
   Result<ReadView> OpenRead(const std::string& project, const std::string& table,

@@ -110,11 +110,15 @@ class ViewCursor {
       }
       std::vector<RunRef> runs = changes_ ? ChangeRuns(m, bucket_, min_version_, view_.version)
                                           : VisibleRuns(m, bucket_, view_.version);
-      if (runs.empty() || runs.front().version <= min_version_) {
+      // A truncate in the range deletes what the runs before it hold.
+      std::vector<uint64_t> truncations;
+      if (changes_) truncations = TruncationsIn(m, min_version_, view_.version);
+      if (runs.empty() || (runs.front().version <= min_version_ && truncations.empty())) {
         ++bucket_;
         continue;
       }
       merge_ = std::make_unique<BucketMerge>(schema(), db_, cf_, std::move(runs));
+      merge_->Truncations(std::move(truncations));
       DT_RETURN_IF_ERROR(merge_->Init());
     }
   }
@@ -312,8 +316,11 @@ Result<std::vector<CommitInfo>> EngineImpl::Versions(const std::string& project,
     if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return Corruption("corrupt commit record");
     }
+    CommitOperation op = CommitOperation::kCommit;
+    if (c.kind() == messages::COMMIT_TRUNCATE) op = CommitOperation::kTruncate;
+    if (c.kind() == messages::COMMIT_DROP_PARTITION) op = CommitOperation::kDropPartition;
     out.push_back({c.version(), c.committed_at_ms(), c.partition(), c.session_id(), c.rows(),
-                   c.upserts(), c.deletes()});
+                   c.upserts(), c.deletes(), op});
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading commit log");
   return out;

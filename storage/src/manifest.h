@@ -49,6 +49,10 @@ struct PartitionManifest {
   uint64_t deltas_dropped_through = 0;
   uint64_t rows = 0;  // estimate: rows readable at the latest version (before folding)
   uint64_t bytes = 0;
+  // The versions that truncated the partition (a truncate or a drop), ascending: each hid every
+  // run before it, as a compaction without bases would.
+  std::vector<uint64_t> truncations;
+  bool dropped = false;  // its last version dropped it: not listed until a commit writes it
 };
 
 using ManifestPtr = std::shared_ptr<const PartitionManifest>;
@@ -70,6 +74,31 @@ inline std::vector<RunRef> VisibleRuns(const PartitionManifest& m, uint32_t buck
     if (it->VisibleAt(version)) out.push_back(*it);
   }
   return out;
+}
+
+// The partition truncated (or dropped: `drop`) at `version`: every run hidden from it on, as a
+// compaction at `version` that made no bases hides them. So its M record lists `version` as the
+// base version, and after a restart the runs of earlier C records are hidden from it exactly as
+// now (manifest_record.h).
+inline std::shared_ptr<PartitionManifest> Truncated(const PartitionManifest& m, uint64_t version,
+                                                    bool drop) {
+  auto next = std::make_shared<PartitionManifest>(m);
+  for (auto& bucket : next->buckets) {
+    for (RunRef& r : bucket) r.hidden_from = std::min(r.hidden_from, version);
+  }
+  next->version = version;
+  next->base_version = version;
+  next->commits_since_major = 0;
+  next->rows = next->bytes = 0;
+  next->truncations.push_back(version);
+  next->dropped = drop;
+  return next;
+}
+
+// The versions in (from, to] that truncated the partition, ascending.
+inline std::vector<uint64_t> TruncationsIn(const PartitionManifest& m, uint64_t from, uint64_t to) {
+  return {std::upper_bound(m.truncations.begin(), m.truncations.end(), from),
+          std::upper_bound(m.truncations.begin(), m.truncations.end(), to)};
 }
 
 // Takes out of `m` the runs no version from `oldest_readable` on can see (retention), raising its

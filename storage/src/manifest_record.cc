@@ -65,6 +65,17 @@ Status ManifestLoader::AddRunsRecord(const messages::PartitionRunsRecord& rec,
 
 Status ManifestLoader::AddCommit(const messages::CommitRecord& c) {
   m_->version = c.version();
+  if (c.kind() != messages::COMMIT_SESSION) {
+    // Its runs were hidden by the M record written with it (base_version at or above it).
+    if (c.version() > m_->base_version) {
+      return Corruption("corrupt partition runs record: a truncate at version " +
+                        std::to_string(c.version()) + " is past its base version");
+    }
+    m_->truncations.push_back(c.version());
+    m_->dropped = c.kind() == messages::COMMIT_DROP_PARTITION;
+    return Status::Ok();
+  }
+  m_->dropped = false;
   if (c.runs().empty() || c.version() <= m_->deltas_dropped_through) return Status::Ok();
   uint64_t hidden_from = kForever;
   if (c.version() <= m_->base_version) {

@@ -20,4 +20,16 @@ std::string_view SessionStatusName(SessionStatus s) {
   return "unknown";
 }
 
+std::string_view CommitOperationName(CommitOperation op) {
+  switch (op) {
+    case CommitOperation::kCommit:
+      return "commit";
+    case CommitOperation::kTruncate:
+      return "truncate";
+    case CommitOperation::kDropPartition:
+      return "drop_partition";
+  }
+  return "unknown";
+}
+
 }  // namespace deltatunnel::storage

@@ -120,30 +120,6 @@ CompactionInfo CompactNow(Engine& e, std::optional<std::string> partition = std:
   return c;
 }
 
-// A gate the compaction_pause hook waits at (threads: no Catch2 calls).
-struct Gate {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool open = false;
-  int waiting = 0;
-  void Wait() {
-    std::unique_lock lock(mu);
-    ++waiting;
-    cv.notify_all();
-    cv.wait(lock, [&] { return open; });
-    --waiting;
-  }
-  void Open() {
-    std::lock_guard lock(mu);
-    open = true;
-    cv.notify_all();
-  }
-  void AwaitWaiter() {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return waiting > 0; });
-  }
-};
-
 }  // namespace
 
 TEST_CASE("compaction: every version reads the same before and after, also after a reopen",

@@ -1,5 +1,6 @@
-// Crash tests (promises 1, 2, 6, 7): a child process appends and commits, reporting every
-// acknowledged append and commit through a pipe, and is killed with SIGKILL at a random point.
+// Crash tests (promises 1, 2, 6, 7): a child process appends and commits, and truncates the table
+// every fifth version, reporting every acknowledged append, commit and truncate through a pipe, and
+// is killed with SIGKILL at a random point.
 // Its table has a compaction threshold of 2 commits, so major compactions run all the time and
 // kills land inside them too; one variant kills the child exactly while a compaction has written
 // its base and not yet published it.
@@ -25,6 +26,9 @@ namespace {
 
 constexpr int kBatchesPerSession = 4;
 constexpr int kRowsPerBatch = 50;
+
+// Version s + 1 is made by session s, or, every fifth, by a truncate of the table.
+bool TruncateAt(int s) { return s % 5 == 4; }
 
 // The rows of batch b of session s: distinct keys, so a batch is kRowsPerBatch rows after folding.
 template <typename F>
@@ -71,6 +75,7 @@ void Say(int fd, const std::string& line) {
 struct Acks {
   std::map<int, int> appended;  // session -> batches acknowledged
   std::map<int, uint64_t> committed;
+  std::set<int> truncated;
   bool ready = false;
   bool paused = false;  // a compaction is held before it publishes
 };
@@ -91,6 +96,7 @@ void ParseAcks(const std::string& text, Acks* acks) {
     } else if (std::sscanf(line.c_str(), "%c %lld %lld", &tag, &a, &b) == 3) {
       if (tag == 'A') acks->appended[static_cast<int>(a)] = static_cast<int>(b) + 1;
       if (tag == 'C') acks->committed[static_cast<int>(a)] = static_cast<uint64_t>(b);
+      if (tag == 'T') acks->truncated.insert(static_cast<int>(a));
     }
   }
 }
@@ -107,6 +113,7 @@ void RunCrashRounds(int rounds, uint64_t seed, bool kill_in_compaction = false) 
   }
   std::mt19937_64 rng(seed);
   std::map<int, int> batches;  // committed session index -> batches it committed
+  std::set<int> truncates;     // the indices of the truncates that committed
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   REQUIRE(n > 0);
@@ -168,10 +175,23 @@ void RunCrashRounds(int rounds, uint64_t seed, bool kill_in_compaction = false) 
       CHECK(v <= version);
       batches[s] = kBatchesPerSession;
     }
-    // A commit that happened without its acknowledgement is the child's last session, whole.
-    REQUIRE(version >= batches.size());
-    REQUIRE(version <= batches.size() + 1);
-    if (version == batches.size() + 1) batches[static_cast<int>(version) - 1] = kBatchesPerSession;
+    for (int s : acks.truncated) {
+      CHECK(static_cast<uint64_t>(s) < version);
+      truncates.insert(s);
+    }
+    // A commit or truncate that happened without its acknowledgement is the child's last one,
+    // whole.
+    const uint64_t known = batches.size() + truncates.size();
+    REQUIRE(version >= known);
+    REQUIRE(version <= known + 1);
+    if (version == known + 1) {
+      const int last = static_cast<int>(version) - 1;
+      if (TruncateAt(last)) {
+        truncates.insert(last);
+      } else {
+        batches[last] = kBatchesPerSession;
+      }
+    }
 
     // The session open at the kill (the next index) holds at least its acknowledged appends.
     const int next = static_cast<int>(version);
@@ -194,10 +214,15 @@ void RunCrashRounds(int rounds, uint64_t seed, bool kill_in_compaction = false) 
         MustOk(e->Abort(s.id).status());
       }
     }
-    // The table is exactly the committed sessions, applied in order.
+    // The table is exactly the committed sessions and truncates, applied in order.
     Rows want;
-    for (const auto& [s, nb] : batches) {
-      for (int b = 0; b < nb; ++b) {
+    for (int s = 0; s < static_cast<int>(batches.size() + truncates.size()); ++s) {
+      if (truncates.count(s) != 0) {
+        want.clear();
+        continue;
+      }
+      REQUIRE(batches.count(s) == 1);
+      for (int b = 0; b < batches[s]; ++b) {
         ForEachRow(s, b, [&](int64_t k, bool del) {
           if (del) {
             want.erase(k);
@@ -238,6 +263,12 @@ TEST_CASE("crash child", "[.crash_child]") {
     auto desc = e->DescribeTable("p", "t");
     if (!desc.ok()) ChildFail("describe");
     const int s = static_cast<int>(desc->version);
+    if (TruncateAt(s)) {
+      auto t = e->Truncate("p", "t", std::nullopt);
+      if (!t.ok() || t->size() != 1) ChildFail("truncate");
+      Say(fd, "T " + std::to_string(s) + " " + std::to_string(t->front().version) + "\n");
+      continue;
+    }
     auto session = e->OpenSession(SessionOn("t"));
     if (!session.ok()) ChildFail("open session");
     for (int b = 0; b < kBatchesPerSession; ++b) {

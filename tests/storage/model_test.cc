@@ -1,10 +1,11 @@
 // A model-based randomized test: random upserts (full and partial), deletes, commits, aborts,
-// reopens and reads (scans at random versions, lookups, changes) against a simple in-memory model
-// of the table, compared after every step. Major compactions run beside it on the compactor's own
-// thread, automatically (a threshold of 3 commits) and on request at random points, and time
-// moves on so that retention expires old versions and reclaims their runs: every version inside
-// retention must still read as the model says (promises 5, 6), every older one VersionExpired. The
-// seed is printed on failure; the [.stress] variant runs longer with a seed from the clock.
+// truncates and partition drops, reopens and reads (scans at random versions, lookups, changes)
+// against a simple in-memory model of the table, compared after every step. Major compactions run
+// beside it on the compactor's own thread, automatically (a threshold of 3 commits) and on request
+// at random points, and time moves on so that retention expires old versions and reclaims their
+// runs: every version inside retention must still read as the model says (promises 5, 6), every
+// older one VersionExpired. The seed is printed on failure; the [.stress] variant runs longer with
+// a seed from the clock.
 #include <chrono>
 #include <random>
 #include <set>
@@ -55,6 +56,9 @@ class ModelRun {
     if (r < 62) return Compact();
     if (r < 63) return engine_->WaitForCompactions();
     if (r < 65) return MoveTime();
+    if (r < 66) return Truncate();
+    if (r < 67) return DropPartition();
+    if (r < 68) return CheckPartitions();
     if (r < 79) return CheckScan();
     if (r < 89) return CheckLookup();
     if (r < 90) return CheckExpired();
@@ -110,6 +114,7 @@ class ModelRun {
     auto info = Must(engine_->Commit(s.id));
     REQUIRE(info.commit_version == states_.size());
     commit_times_.push_back(*clock_.now);
+    existing_.insert(s.ds);
     State next = states_.back();
     std::set<Key> written;
     for (const Op& op : s.ops) {
@@ -128,6 +133,82 @@ class ModelRun {
     }
     states_.push_back(std::move(next));
     written_.push_back(std::move(written));
+  }
+
+  // Truncates one partition, or every one; a version per partition truncated, in spec order.
+  void Truncate() {
+    std::optional<std::string> ds;
+    if (Pick(3) != 0) ds = Partition();
+    auto made = engine_->Truncate("p", "t", ds ? std::optional("ds=" + *ds) : std::nullopt);
+    if (ds && existing_.count(*ds) == 0) {
+      REQUIRE(made.status().code() == ErrorCode::kNoSuchPartition);
+      return;
+    }
+    std::vector<std::string> parts;
+    if (ds) {
+      parts.push_back(*ds);
+    } else {
+      parts.assign(existing_.begin(), existing_.end());
+    }
+    CheckCleared(Must(std::move(made)), parts, CommitOperation::kTruncate);
+  }
+
+  // Drops one partition (or, with IF EXISTS, one that may not exist); its sessions are aborted.
+  void DropPartition() {
+    const std::string ds = Partition();
+    const bool if_exists = Pick(2) == 0;
+    auto made = engine_->DropPartitions("p", "t", {"ds=" + ds}, if_exists);
+    if (existing_.count(ds) == 0) {
+      if (if_exists) {
+        REQUIRE(Must(std::move(made)).empty());
+      } else {
+        REQUIRE(made.status().code() == ErrorCode::kNoSuchPartition);
+      }
+      return;
+    }
+    CheckCleared(Must(std::move(made)), {ds}, CommitOperation::kDropPartition);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->ds != ds) {
+        ++it;
+        continue;
+      }
+      REQUIRE(Must(engine_->GetSession(it->id)).status == SessionStatus::kAborted);
+      it = sessions_.erase(it);
+    }
+    existing_.erase(ds);
+  }
+
+  // The versions a truncate or drop made: one per partition, each deleting what it held.
+  void CheckCleared(const std::vector<CommitInfo>& made, const std::vector<std::string>& parts,
+                    CommitOperation op) {
+    REQUIRE(made.size() == parts.size());
+    for (size_t i = 0; i < parts.size(); ++i) {
+      REQUIRE(made[i].version == states_.size());
+      REQUIRE(made[i].partition == "ds=" + parts[i]);
+      REQUIRE(made[i].operation == op);
+      commit_times_.push_back(made[i].committed_at_ms);
+      State next = states_.back();
+      std::set<Key> written;
+      for (auto it = next.begin(); it != next.end();) {
+        if (it->first.first != parts[i]) {
+          ++it;
+          continue;
+        }
+        written.insert(it->first);
+        it = next.erase(it);
+      }
+      states_.push_back(std::move(next));
+      written_.push_back(std::move(written));
+    }
+  }
+
+  void CheckPartitions() {
+    std::set<std::string> got;
+    for (const auto& p : Must(engine_->ListPartitions("p", "t"))) got.insert(p.partition);
+    std::set<std::string> want;
+    for (const auto& ds : existing_) want.insert("ds=" + ds);
+    REQUIRE(got == want);
+    REQUIRE(Must(engine_->DescribeTable("p", "t")).partitions == want.size());
   }
 
   void Abort() {
@@ -260,7 +341,16 @@ class ModelRun {
       }
     }
     INFO("changes (" << a << ", " << b << "]");
-    REQUIRE(got == want);
+    for (const auto& [key, w] : want) {
+      auto g = got.find(key);
+      INFO("key " << key.first << "/" << key.second << " want op "
+                  << static_cast<int>(std::get<0>(w)) << " at " << std::get<2>(w));
+      REQUIRE(g != got.end());
+      INFO("got op " << static_cast<int>(std::get<0>(g->second)) << " at "
+                     << std::get<2>(g->second));
+      REQUIRE(g->second == w);
+    }
+    REQUIRE(got.size() == want.size());
   }
 
   TempDir dir_;
@@ -272,6 +362,7 @@ class ModelRun {
   std::vector<std::set<Key>> written_;  // [v]: keys written by commit v
   std::vector<int64_t> commit_times_;   // [v]: the clock at commit v
   std::vector<ModelSession> sessions_;
+  std::set<std::string> existing_;  // partitions listed: committed to, not dropped since
 };
 
 void RunModel(uint64_t seed, int steps) {

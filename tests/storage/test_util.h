@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -60,6 +62,30 @@ inline TableDef KvTable(const std::string& name, bool partitioned = false,
   def.properties = std::move(props);
   return def;
 }
+
+// A gate the compaction_pause hook waits at (threads: no Catch2 calls).
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  int waiting = 0;
+  void Wait() {
+    std::unique_lock lock(mu);
+    ++waiting;
+    cv.notify_all();
+    cv.wait(lock, [&] { return open; });
+    --waiting;
+  }
+  void Open() {
+    std::lock_guard lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+  void AwaitWaiter() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return waiting > 0; });
+  }
+};
 
 inline EngineOptions Options(const std::string& dir, const TestClock& clock) {
   EngineOptions o;

@@ -54,8 +54,27 @@ class Engine {
   virtual Result<TableInfo> DescribeTable(const std::string& project, const std::string& table) = 0;
   // NoSuchProject when the project has no tables.
   virtual Result<std::vector<TableInfo>> ListTables(const std::string& project) = 0;
+  // The partitions that exist at the latest version (a dropped one is left out until a commit
+  // writes it again).
   virtual Result<std::vector<PartitionInfo>> ListPartitions(const std::string& project,
                                                             const std::string& table) = 0;
+  // Deletes every row of one partition (canonical or any spec order), or of every partition when
+  // none is named, each partition under a version of its own, all in one atomic, synced step.
+  // Reads below those versions see the rows as before, within retention; retention frees them.
+  // Sessions open on the partitions go on, and their commits land after the truncate.
+  // NoSuchPartition for a named partition that does not exist. Answers the versions made (none
+  // for a table that has no rows).
+  virtual Result<std::vector<CommitInfo>> Truncate(const std::string& project,
+                                                   const std::string& table,
+                                                   const std::optional<std::string>& partition) = 0;
+  // Drops partitions: truncated as above (one version each, one atomic step) and no longer
+  // listed; a later commit to one brings it back, empty but for that commit. Sessions open on
+  // them are aborted first. NoSuchPartition for one that does not exist, unless `if_exists`
+  // (then it is skipped).
+  virtual Result<std::vector<CommitInfo>> DropPartitions(const std::string& project,
+                                                         const std::string& table,
+                                                         const std::vector<std::string>& partitions,
+                                                         bool if_exists) = 0;
 
   // ---- Sessions
   // Opens a session on one partition (parsed with proto::ParsePartitionSpec; the partition comes

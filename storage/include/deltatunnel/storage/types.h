@@ -126,14 +126,24 @@ struct SessionInfo {
   std::vector<uint32_t> buckets_written;
 };
 
+// What a version did to its partition.
+enum class CommitOperation {
+  kCommit,         // a session's rows published
+  kTruncate,       // every row of the partition deleted
+  kDropPartition,  // truncated, and the partition no longer listed (until a commit writes it)
+};
+// "commit", "truncate", "drop_partition".
+std::string_view CommitOperationName(CommitOperation op);
+
 struct CommitInfo {
   uint64_t version = 0;
   int64_t committed_at_ms = 0;
   std::string partition;
-  std::string session;
+  std::string session;  // "" for a truncate or a drop
   uint64_t rows = 0;
   uint64_t upserts = 0;
   uint64_t deletes = 0;
+  CommitOperation operation = CommitOperation::kCommit;
 };
 
 // Which version a read sees.

@@ -1,0 +1,152 @@
+// Truncate and partition drop: deleting a partition's rows without touching them.
+//
+// A truncate of a partition at version V is a commit that publishes no runs and hides every run of
+// the partition from V on: a major compaction at V that made no bases (manifest.h, Truncated).
+// Reads at V and later see the partition empty; reads below V see it as before, for as long as
+// retention keeps those versions, and then retention frees the runs as it frees any hidden run.
+// A drop is a truncate that also takes the partition out of the listing, until a commit writes it
+// again. So neither costs more than a commit, whatever the partition holds.
+//
+// Under the table's commit_mu, for n partitions: versions V+1 .. V+n, one per partition, in one
+// synced WriteBatch:
+//   C table_id version   -> CommitRecord of kind truncate or drop_partition, no runs
+//   M table_id partition -> base version = that version, every run hidden from it on
+//   P table_id partition -> that version, nothing waiting for compaction, no rows
+//   V table_id           -> V+n
+// then published in memory in one step, as a commit is. A compaction pinned below a truncate is
+// not published (InstallBases): its bases would hold rows the truncate deleted.
+#include <fmt/format.h>
+#include <algorithm>
+#include <set>
+
+#include "engine_impl.h"
+#include "keys.h"
+#include "rocks_status.h"
+
+namespace deltatunnel::storage {
+
+Result<std::vector<CommitInfo>> EngineImpl::Truncate(const std::string& project,
+                                                     const std::string& table,
+                                                     const std::optional<std::string>& partition) {
+  DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
+  std::vector<std::string> canonicals;
+  if (partition) {
+    DT_ASSIGN_OR_RETURN(proto::PartitionSpec spec,
+                        proto::ParsePartitionSpec(*t->schema, *partition));
+    canonicals.push_back(spec.canonical);
+  }
+  return TruncatePartitions(*t, canonicals, /*all=*/!partition, /*drop=*/false,
+                            /*if_exists=*/false);
+}
+
+Result<std::vector<CommitInfo>> EngineImpl::DropPartitions(
+    const std::string& project, const std::string& table,
+    const std::vector<std::string>& partitions, bool if_exists) {
+  DT_ASSIGN_OR_RETURN(auto t, GetTable(project, table));
+  if (t->schema->partition_columns.empty()) {
+    return InvalidArgument(
+        fmt::format("table '{}.{}' is not partitioned: truncate it instead of dropping a partition",
+                    project, table));
+  }
+  std::vector<std::string> canonicals;
+  for (const std::string& p : partitions) {
+    DT_ASSIGN_OR_RETURN(proto::PartitionSpec spec, proto::ParsePartitionSpec(*t->schema, p));
+    canonicals.push_back(spec.canonical);
+  }
+  return TruncatePartitions(*t, canonicals, /*all=*/false, /*drop=*/true, if_exists);
+}
+
+void EngineImpl::AbortPartitionSessions(TableState& t, const std::set<std::string>& canonicals) {
+  std::vector<std::shared_ptr<SessionState>> open;
+  {
+    MutexLock lock(&sessions_mu_);
+    for (const auto& [id, s] : sessions_) {
+      if (s->table.get() == &t && canonicals.count(s->opened.partition()) != 0) open.push_back(s);
+    }
+  }
+  for (auto& s : open) {
+    WriterLock session_lock(&s->mu);
+    if (s->gone || s->status != messages::SESSION_NORMAL) continue;
+    Status st = EndSession(*s, messages::SESSION_ABORTED);
+    (void)st;  // a session left open by a failed write still commits after the drop: no harm
+  }
+}
+
+Result<std::vector<CommitInfo>> EngineImpl::TruncatePartitions(TableState& t,
+                                                               std::vector<std::string> canonicals,
+                                                               bool all, bool drop,
+                                                               bool if_exists) {
+  MutexLock commit_lock(&t.commit_mu);
+  if (t.dropped) {
+    return Status(ErrorCode::kNoSuchTable,
+                  fmt::format("table '{}.{}' does not exist", t.record.project(), t.record.name()));
+  }
+  DT_RETURN_IF_ERROR(health_->Writable());
+
+  uint64_t version = 0;
+  int64_t committed_at = Now();
+  std::vector<ManifestPtr> current;
+  {
+    MutexLock state_lock(&t.state_mu);
+    version = t.version;
+    if (!t.commit_times.empty()) committed_at = std::max(committed_at, t.commit_times.back());
+    if (all) {
+      for (const auto& [canonical, m] : t.partitions) {
+        if (!m->dropped) canonicals.push_back(canonical);
+      }
+    }
+    std::vector<std::string> found;
+    for (const std::string& canonical : canonicals) {
+      auto it = t.partitions.find(canonical);
+      const bool exists = it != t.partitions.end() && !it->second->dropped;
+      if (!exists && if_exists) continue;
+      if (!exists) {
+        return Status(ErrorCode::kNoSuchPartition,
+                      fmt::format("partition '{}' of table '{}.{}' does not exist", canonical,
+                                  t.record.project(), t.record.name()));
+      }
+      if (std::find(found.begin(), found.end(), canonical) != found.end()) continue;
+      found.push_back(canonical);
+      current.push_back(it->second);
+    }
+    canonicals = std::move(found);
+  }
+  std::vector<CommitInfo> made;
+  if (canonicals.empty()) return made;
+  // commit_mu held: no commit or compaction changes these partitions meanwhile.
+  if (drop) AbortPartitionSessions(t, {canonicals.begin(), canonicals.end()});
+
+  const auto kind = drop ? messages::COMMIT_DROP_PARTITION : messages::COMMIT_TRUNCATE;
+  std::vector<std::shared_ptr<PartitionManifest>> next;
+  rocksdb::WriteBatch wb;
+  for (size_t i = 0; i < canonicals.size(); ++i) {
+    ++version;
+    next.push_back(Truncated(*current[i], version, drop));
+    messages::CommitRecord c;
+    c.set_version(version);
+    c.set_committed_at_ms(committed_at);
+    c.set_partition(canonicals[i]);
+    c.set_kind(kind);
+    wb.Put(meta_cf_, keys::Commit(t.id, version), c.SerializeAsString());
+    PutRunsRecord(t, canonicals[i], *next.back(), &wb);
+    PutPartitionRecord(t, canonicals[i], *next.back(), &wb);
+    made.push_back({version, committed_at, canonicals[i], "", 0, 0, 0,
+                    drop ? CommitOperation::kDropPartition : CommitOperation::kTruncate});
+  }
+  wb.Put(meta_cf_, keys::TableVersion(t.id), keys::Fixed64(version));
+  rocksdb::Status st = db_->Write(SyncedWrite(), &wb);
+  if (!st.ok()) return FromRocks(st, drop ? "dropping partitions" : "truncating");
+
+  {
+    MutexLock state_lock(&t.state_mu);
+    for (size_t i = 0; i < canonicals.size(); ++i) {
+      t.partitions[canonicals[i]] = std::move(next[i]);
+      t.commit_times.push_back(committed_at);
+    }
+    t.version = version;
+  }
+  commits_ += canonicals.size();
+  return made;
+}
+
+}  // namespace deltatunnel::storage
