@@ -142,6 +142,20 @@ Result<nlohmann::json> Client::ListSessions(const std::string& project, const st
   return CallJson("GET", TablePath(project, table) + "/sessions");
 }
 
+Result<nlohmann::json> Client::Truncate(const std::string& project, const std::string& table,
+                                        const std::string& partition) {
+  Query q;
+  if (!partition.empty()) q.emplace_back("partition", partition);
+  return CallJson("POST", TablePath(project, table) + "/truncate", q);
+}
+
+Result<nlohmann::json> Client::DropPartition(const std::string& project, const std::string& table,
+                                             const std::string& partition, bool if_exists) {
+  Query q{{"partition", partition}};
+  if (if_exists) q.emplace_back("if_exists", "true");
+  return CallJson("DELETE", TablePath(project, table) + "/partitions", q);
+}
+
 namespace {
 ReadAnswer ToReadAnswer(HttpResponse res) {
   ReadAnswer a;

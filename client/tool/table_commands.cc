@@ -1,4 +1,4 @@
-// deltatunnel table create|list|describe|drop
+// deltatunnel table create|list|describe|drop|truncate|drop-partition
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -8,12 +8,14 @@
 namespace deltatunnel::tool {
 
 void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
-  auto* table = app.add_subcommand("table", "Create, list, describe or drop tables");
+  auto* table = app.add_subcommand(
+      "table", "Create, list, describe or drop tables; truncate them or drop their partitions");
   table->require_subcommand(1);
 
   struct Args {
-    std::string project, table, file;
+    std::string project, table, file, partition;
     bool json = false;
+    bool if_exists = false;
   };
   auto args = std::make_shared<Args>();
 
@@ -78,6 +80,33 @@ void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
     if (!c) return void(*exit_code = kExitUsage);
     Status s = c->DropTable(args->project, args->table);
     if (!s.ok()) return void(*exit_code = Fail("table drop", s));
+  });
+
+  auto* truncate = table->add_subcommand(
+      "truncate", "Delete every row of a partition (or of every partition): a new version each");
+  truncate->add_option("--project", args->project, "Project")->required();
+  truncate->add_option("--table", args->table, "Table")->required();
+  truncate->add_option("--partition", args->partition, "Only this partition (default: all)");
+  truncate->callback([&flags, args, exit_code] {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->Truncate(args->project, args->table, args->partition);
+    if (!r.ok()) return void(*exit_code = Fail("table truncate", r.status()));
+    std::cout << r->dump(2) << "\n";
+  });
+
+  auto* drop_partition = table->add_subcommand(
+      "drop-partition", "Drop a partition: its rows deleted under a new version, no longer listed");
+  drop_partition->add_option("--project", args->project, "Project")->required();
+  drop_partition->add_option("--table", args->table, "Table")->required();
+  drop_partition->add_option("--partition", args->partition, "The partition (SPEC)")->required();
+  drop_partition->add_flag("--if-exists", args->if_exists, "Succeed when it does not exist");
+  drop_partition->callback([&flags, args, exit_code] {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->DropPartition(args->project, args->table, args->partition, args->if_exists);
+    if (!r.ok()) return void(*exit_code = Fail("table drop-partition", r.status()));
+    std::cout << r->dump(2) << "\n";
   });
 }
 

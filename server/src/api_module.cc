@@ -48,6 +48,8 @@ class ApiModule final : public ServerModule {
     Add(router, "GET", table, HandleDescribeTable);
     Add(router, "DELETE", table, HandleDropTable);
     Add(router, "GET", table + "/partitions", HandleListPartitions);
+    Add(router, "DELETE", table + "/partitions", HandleDropPartition);
+    Add(router, "POST", table + "/truncate", HandleTruncate);
     Add(router, "GET", table + "/versions", HandleVersions);
     Add(router, "GET", table + "/sessions", HandleListSessions);
     Add(router, "POST", table + "/load", HandleLoad);

@@ -58,14 +58,48 @@ Response HandleListPartitions(ApiContext& ctx, Request& req) {
   });
 }
 
+namespace {
+
+nlohmann::json VersionsJson(const std::vector<storage::CommitInfo>& commits) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : commits) list.push_back(CommitInfoJson(c));
+  return {{"versions", std::move(list)}};
+}
+
+}  // namespace
+
+Response HandleTruncate(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    DT_RETURN_IF_ERROR(CheckWritable(ctx));
+    DT_ASSIGN_OR_RETURN(
+        std::vector<storage::CommitInfo> made,
+        ctx.engine->Truncate(Project(req), Table(req), QueryString(req, "partition")));
+    return JsonResponse(VersionsJson(made));
+  });
+}
+
+Response HandleDropPartition(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    const std::optional<std::string> partition = QueryString(req, "partition");
+    if (!partition) return InvalidArgument("partition=SPEC is required: the partition to drop");
+    const std::string if_exists = QueryString(req, "if_exists").value_or("false");
+    if (if_exists != "true" && if_exists != "false") {
+      return InvalidArgument("if_exists must be true or false, not '" + if_exists + "'");
+    }
+    DT_RETURN_IF_ERROR(CheckWritable(ctx));
+    DT_ASSIGN_OR_RETURN(
+        std::vector<storage::CommitInfo> made,
+        ctx.engine->DropPartitions(Project(req), Table(req), {*partition}, if_exists == "true"));
+    return JsonResponse(VersionsJson(made));
+  });
+}
+
 Response HandleVersions(ApiContext& ctx, Request& req) {
   return Answer(req, [&]() -> Result<Response> {
     DT_ASSIGN_OR_RETURN(uint64_t limit, QueryUint(req, "limit", 100, 1, 100000));
     DT_ASSIGN_OR_RETURN(std::vector<storage::CommitInfo> commits,
                         ctx.engine->Versions(Project(req), Table(req), limit));
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& c : commits) list.push_back(CommitInfoJson(c));
-    return JsonResponse({{"versions", std::move(list)}});
+    return JsonResponse(VersionsJson(commits));
   });
 }
 

@@ -20,6 +20,10 @@ Response HandleDescribeTable(ApiContext& ctx, Request& req);
 Response HandleDropTable(ApiContext& ctx, Request& req);
 Response HandleListPartitions(ApiContext& ctx, Request& req);
 Response HandleVersions(ApiContext& ctx, Request& req);
+// POST .../truncate[?partition=SPEC]: {"versions": [...]}, a version per partition truncated.
+Response HandleTruncate(ApiContext& ctx, Request& req);
+// DELETE .../partitions?partition=SPEC[&if_exists=true]: {"versions": [...]}.
+Response HandleDropPartition(ApiContext& ctx, Request& req);
 Response HandleListSessions(ApiContext& ctx, Request& req);
 
 }  // namespace deltatunnel::server

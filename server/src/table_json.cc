@@ -169,11 +169,14 @@ json PartitionInfoJson(const storage::PartitionInfo& info) {
 }
 
 json CommitInfoJson(const storage::CommitInfo& info) {
-  return {
-      {"version", info.version},     {"committed_at", FormatRfc3339Millis(info.committed_at_ms)},
-      {"partition", info.partition}, {"session", info.session},
-      {"rows", info.rows},           {"upserts", info.upserts},
-      {"deletes", info.deletes}};
+  return {{"version", info.version},
+          {"committed_at", FormatRfc3339Millis(info.committed_at_ms)},
+          {"partition", info.partition},
+          {"session", info.session},
+          {"rows", info.rows},
+          {"upserts", info.upserts},
+          {"deletes", info.deletes},
+          {"operation", std::string(storage::CommitOperationName(info.operation))}};
 }
 
 json SessionInfoJson(const storage::SessionInfo& info) {

@@ -139,6 +139,19 @@ TEST_CASE("tool: tables, loads and reads end to end", "[tool]") {
   REQUIRE(compactions.exit_code == 0);
   CHECK(nlohmann::json::parse(compactions.out).contains("compactions"));
 
+  Run truncated = Tool(ep + "table truncate --project p --table t --partition ds=2");
+  REQUIRE(truncated.exit_code == 0);
+  CHECK(nlohmann::json::parse(truncated.out)["versions"][0]["operation"] == "truncate");
+  CHECK(Tool(ep + "get --project p --table t --partition ds=2").out.empty());
+  Run dropped = Tool(ep + "table drop-partition --project p --table t --partition ds=2");
+  REQUIRE(dropped.exit_code == 0);
+  CHECK(nlohmann::json::parse(dropped.out)["versions"][0]["operation"] == "drop_partition");
+  Run missing = Tool(ep + "table drop-partition --project p --table t --partition ds=2");
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("NoSuchPartition"));
+  CHECK(Tool(ep + "table drop-partition --project p --table t --partition ds=2 --if-exists")
+            .exit_code == 0);
+
   REQUIRE(Tool(ep + "table drop --project p --table t").exit_code == 0);
   Run gone = Tool(ep + "table describe --project p --table t");
   CHECK(gone.exit_code == 1);

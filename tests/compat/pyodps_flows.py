@@ -10,8 +10,8 @@ the script runs the flows of ../shared/design/odps-control-plane.md section 3:
   exist_table (True), get_table + reload (schema, is_transactional, primary_key), create_partition,
   exist_partition, partitions listed, open_writer(create_partition=True) with upserts and deletes,
   open_reader (pyodps's SQL read of a primary-key table), compaction through SQL (a Merge task),
-  delete_partition and other SQL refused with ParseError, NoSuchObject for a missing table,
-  delete_table.
+  truncate of a partition, delete_partition, other SQL refused with ParseError, NoSuchObject for a
+  missing table, delete_table.
 
 Environment: PYODPS_PATH (required), DT_ENDPOINT (required), DT_ACCESS_ID / DT_ACCESS_KEY (the
 server's access key when its authentication is on; anything when it is off), DT_PROJECT.
@@ -142,9 +142,19 @@ def flow(o, form):
     check(inst.is_successful(), "COMPACT MAJOR through a Merge task")
     check(rows_of(t, "pt=b") == got, "rows unchanged by compaction")
 
-    raises(errors.ParseError, lambda: t.delete_partition("pt=a"),
-           "delete_partition is refused (the engine cannot drop a partition)")
-    check(t.exist_partition("pt=a"), "the refused drop left the partition")
+    t.truncate("pt=b")
+    check(rows_of(t, "pt=b") == [], "open_reader after truncate('pt=b')")
+    check(t.exist_partition("pt=b"), "a truncated partition stays")
+    t.delete_partition("pt=a")
+    check(not t.exist_partition("pt=a"), "exist_partition pt=a is False after delete_partition")
+    t.delete_partition("pt=a", if_exists=True)
+    raises(errors.ODPSError, lambda: t.delete_partition("pt=a"),
+           "delete_partition of a dropped partition fails")
+    parts = sorted(str(p.partition_spec).replace("'", "") for p in t.partitions)
+    check(parts == ["pt=b"], "partitions listed after delete_partition: %s" % parts)
+    with t.open_writer(partition="pt=b") as w:
+        w.write([[4, "four", 4.5]])
+    check(rows_of(t, "pt=b") == [(4, "four", 4.5)], "writes after the truncate")
     raises(errors.ParseError, lambda: o.execute_sql("INSERT INTO %s PARTITION (pt='a') VALUES (9, 'x', 1.0)" % name),
            "INSERT is refused with ParseError")
     raises(errors.ParseError,

@@ -225,3 +225,55 @@ TEST_CASE("versions outside retention answer 410 VersionExpired", "[native]") {
   CHECK(old.Json()["Code"] == "VersionExpired");
   CHECK(c.Get(t + "/data?version=2").status == 200);
 }
+
+TEST_CASE("partitions: truncate and drop, a version each, older versions still read", "[native]") {
+  ServerProcess server;
+  auto c = server.Client();
+  REQUIRE(c.Send("POST", kTables, kOrdersJson).status == 201);
+  REQUIRE(Load(c, "?partition=ds=d1", "{\"id\": 1}\n{\"id\": 2}\n").status == 200);
+  REQUIRE(Load(c, "?partition=ds=d2", "{\"id\": 3}\n").status == 200);
+
+  auto truncated = c.Send("POST", kOrders + "/truncate?partition=ds=d1", "");
+  INFO(truncated.body);
+  REQUIRE(truncated.status == 200);
+  json v = truncated.Json()["versions"];
+  REQUIRE(v.size() == 1);
+  CHECK(v[0]["version"] == 3);
+  CHECK(v[0]["partition"] == "ds=d1");
+  CHECK(v[0]["operation"] == "truncate");
+  CHECK(NdjsonRows(c.Get(kOrders + "/data?partition=ds=d1").body).empty());
+  CHECK(NdjsonRows(c.Get(kOrders + "/data?partition=ds=d1&version=2").body).size() == 2);
+  auto changes = NdjsonRows(c.Get(kOrders + "/changes?from_version=2&to_version=3").body);
+  REQUIRE(changes.size() == 2);
+  CHECK(changes[0]["__op"] == "delete");
+  CHECK(changes[0]["__version"] == 3);
+
+  auto dropped = c.Send("DELETE", kOrders + "/partitions?partition=ds=d2", "");
+  REQUIRE(dropped.status == 200);
+  CHECK(dropped.Json()["versions"][0]["operation"] == "drop_partition");
+  auto parts = c.Get(kOrders + "/partitions").Json()["partitions"];
+  REQUIRE(parts.size() == 1);
+  CHECK(parts[0]["partition"] == "ds=d1");
+  CHECK(NdjsonRows(c.Get(kOrders + "/data?partition=ds=d2&version=3").body).size() == 1);
+
+  // Errors answer at once and change nothing.
+  auto again = c.Send("DELETE", kOrders + "/partitions?partition=ds=d2", "");
+  CHECK(again.status == 404);
+  CHECK(again.Json()["Code"] == "NoSuchPartition");
+  CHECK(c.Send("DELETE", kOrders + "/partitions?partition=ds=d2&if_exists=true", "")
+            .Json()["versions"]
+            .empty());
+  CHECK(c.Send("DELETE", kOrders + "/partitions?partition=ds=d2&if_exists=maybe", "").status ==
+        400);
+  CHECK(c.Send("DELETE", kOrders + "/partitions", "").status == 400);
+  CHECK(c.Send("POST", kOrders + "/truncate?partition=nope=1", "").status == 400);
+  CHECK(c.Send("POST", kTables + "/missing/truncate", "").status == 404);
+  CHECK(c.Get(kOrders).Json()["version"] == 4);
+
+  // A whole-table truncate: every partition listed; a load brings a dropped one back.
+  REQUIRE(Load(c, "?partition=ds=d2", "{\"id\": 7}\n").status == 200);
+  auto all = c.Send("POST", kOrders + "/truncate", "").Json()["versions"];
+  CHECK(all.size() == 2);
+  CHECK(NdjsonRows(c.Get(kOrders + "/data").body).empty());
+  CHECK(c.Get(kOrders + "/partitions").Json()["partitions"].size() == 2);
+}

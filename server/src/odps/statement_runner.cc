@@ -163,6 +163,41 @@ TaskOutcome AddPartitions(ApiContext& ctx, const std::string& project, const sql
   return Success("OK");
 }
 
+// A version per partition dropped, all in one atomic step (Engine::DropPartitions).
+TaskOutcome DropPartitions(ApiContext& ctx, const std::string& project,
+                           const sql::DropPartition& d) {
+  auto name = TableOf(project, d.table);
+  if (!name.ok()) return Refused(name.status().message());
+  if (Status s = CheckWritable(ctx); !s.ok()) return Failed(s);
+  std::vector<std::string> specs;
+  for (const sql::PartitionValues& values : d.partitions) specs.push_back(SpecText(values));
+  auto made = ctx.engine->DropPartitions(project, *name, specs, d.if_exists);
+  if (!made.ok() && made.status().code() == ErrorCode::kInvalidArgument) {
+    return Refused(made.status().message());
+  }
+  if (!made.ok()) return Failed(made.status());
+  if (made->empty()) return Success("OK (no such partition)");
+  return Success(fmt::format("OK: {} partition(s) dropped, table version {}", made->size(),
+                             made->back().version));
+}
+
+// TRUNCATE TABLE t [PARTITION (...)]: a version per partition truncated, in one atomic step.
+TaskOutcome Truncate(ApiContext& ctx, const std::string& project, const sql::TruncateTable& t) {
+  auto name = TableOf(project, t.table);
+  if (!name.ok()) return Refused(name.status().message());
+  if (Status s = CheckWritable(ctx); !s.ok()) return Failed(s);
+  std::optional<std::string> partition;
+  if (t.partition) partition = SpecText(*t.partition);
+  auto made = ctx.engine->Truncate(project, *name, partition);
+  if (!made.ok() && made.status().code() == ErrorCode::kInvalidArgument) {
+    return Refused(made.status().message());
+  }
+  if (!made.ok()) return Failed(made.status());
+  if (made->empty()) return Success("OK (the table holds no rows)");
+  return Success(fmt::format("OK: {} partition(s) truncated, table version {}", made->size(),
+                             made->back().version));
+}
+
 TaskOutcome DropTable(ApiContext& ctx, const std::string& project, const sql::DropTable& d) {
   auto name = TableOf(project, d.table);
   if (!name.ok()) return Refused(name.status().message());
@@ -220,13 +255,6 @@ TaskOutcome Select(ApiContext& ctx, const std::string& project, const sql::Selec
   return out;
 }
 
-// What the engine lacks for a statement, named so the refusal says exactly that.
-TaskOutcome Missing(std::string_view statement, std::string_view engine_call,
-                    std::string_view instead) {
-  return Refused(fmt::format("{} is not supported: the storage engine has no {} yet; {}", statement,
-                             engine_call, instead));
-}
-
 }  // namespace
 
 TaskOutcome RunStatement(ApiContext& ctx, const std::string& project,
@@ -239,13 +267,9 @@ TaskOutcome RunStatement(ApiContext& ctx, const std::string& project,
         } else if constexpr (std::is_same_v<T, sql::AddPartition>) {
           return AddPartitions(ctx, project, s);
         } else if constexpr (std::is_same_v<T, sql::DropPartition>) {
-          return Missing("ALTER TABLE ... DROP PARTITION", "partition drop (Engine::DropPartition)",
-                         "delete the partition's rows through an upsert session, or drop the "
-                         "table (DROP TABLE, or DELETE /api/v1/projects/{p}/tables/{t})");
+          return DropPartitions(ctx, project, s);
         } else if constexpr (std::is_same_v<T, sql::TruncateTable>) {
-          return Missing("TRUNCATE TABLE", "truncate (Engine::Truncate)",
-                         "drop and create the table again (DROP TABLE, CREATE TABLE), or delete "
-                         "its rows through an upsert session");
+          return Truncate(ctx, project, s);
         } else if constexpr (std::is_same_v<T, sql::DropTable>) {
           return DropTable(ctx, project, s);
         } else if constexpr (std::is_same_v<T, sql::CompactTable>) {

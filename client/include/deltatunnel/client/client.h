@@ -62,6 +62,12 @@ class Client {
   Status DropTable(const std::string& project, const std::string& table);
   Result<nlohmann::json> ListPartitions(const std::string& project, const std::string& table);
   Result<nlohmann::json> ListSessions(const std::string& project, const std::string& table);
+  // Truncates one partition, or every partition when `partition` is empty: {"versions": [...]}.
+  Result<nlohmann::json> Truncate(const std::string& project, const std::string& table,
+                                  const std::string& partition);
+  // Drops one partition: {"versions": [...]} (empty when it did not exist and `if_exists`).
+  Result<nlohmann::json> DropPartition(const std::string& project, const std::string& table,
+                                       const std::string& partition, bool if_exists);
 
   // Reads (section 4).
   Result<ReadAnswer> ReadData(const std::string& project, const std::string& table,
