@@ -53,13 +53,16 @@ struct Table {
   std::unique_ptr<proto::TableSchema> schema;
 };
 
-Table Open(const std::string& dir, uint32_t compaction_threads, const std::string& threshold) {
+// max_pending_deltas 0: no backpressure (a table built by more commits than its bound, uncompacted).
+Table Open(const std::string& dir, uint32_t compaction_threads, const std::string& threshold,
+           uint32_t max_pending_deltas = 200) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   Table t;
   storage::EngineOptions o;
   o.data_dir = dir;
   o.compaction_threads = compaction_threads;
+  o.max_pending_deltas = max_pending_deltas;
   t.engine = Check(storage::Engine::Open(o), "open");
   storage::TableDef def;
   def.project = "bench";
@@ -205,7 +208,7 @@ int main(int argc, char** argv) {
 
   // 2. Scan after 200 commits, before and after a major compaction.
   {
-    Table t = Open(dir + "/scan", 1, "100000");
+    Table t = Open(dir + "/scan", 1, "100000", /*max_pending_deltas=*/0);
     const auto batches = MakeBatches(t, quick ? 20 : 100, 2);
     storage::SessionOptions so;
     so.project = "bench";

@@ -291,7 +291,7 @@ int main(int argc, char** argv) {
 
   // 3. Scan and lookup on a table built by many commits.
   // No automatic compaction while it is built: the first figures are of 100 commits' deltas.
-  b.Create("scan", false, {{"compaction.major.commit-threshold", "100000"}});
+  b.Create("scan", false, {{"compaction.major.commit-threshold", "199"}});
   std::vector<int64_t> keys;
   {
     const size_t per_session = 100000;

@@ -49,6 +49,16 @@ TableInfo EngineImpl::DescribeLocked(const TableState& t) {
 Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
   DT_ASSIGN_OR_RETURN(messages::TableRecord rec,
                       BuildTableRecord(def, options_.default_commit_threshold));
+  // Below the bound of backpressure, or the partition would refuse appends before its automatic
+  // compaction is due.
+  if (compactor_ && options_.max_pending_deltas > 0 &&
+      rec.commit_threshold() >= options_.max_pending_deltas) {
+    return InvalidArgument(fmt::format(
+        "property 'compaction.major.commit-threshold' ({}) must be below the server's "
+        "max_pending_deltas ({}): a partition refuses appends once that many commits wait for "
+        "major compaction",
+        rec.commit_threshold(), options_.max_pending_deltas));
+  }
   DT_ASSIGN_OR_RETURN(proto::TableSchema schema, SchemaFromRecord(rec));
   if (!(schema == def.schema)) {
     return Internal("the schema does not survive its own encoding: " + def.name);

@@ -403,6 +403,11 @@ Status EngineImpl::CheckFlow(const TableState& t, const std::string& canonical) 
   }
   if (pending < options_.max_pending_deltas) return Status::Ok();
   ++flow_exceeded_;
+  // A partition held here is compacted whatever its threshold (a table made before the server's
+  // bound was lowered may have one above it): the bound must never hold for good. Harmless when
+  // one is queued or running already: that one is answered.
+  compactor_->Enqueue(t.id, t.record.project(), t.record.name(), canonical, {canonical},
+                      /*automatic=*/true);
   return {ErrorCode::kFlowExceeded,
           fmt::format("partition '{}' of table '{}' has {} commits waiting for major compaction "
                       "(limit {}); retry when the compactor has caught up",

@@ -45,7 +45,7 @@ json AwaitCompactions(HttpClient& c) {
 TEST_CASE("compaction: POST compact, GET compactions, reads unchanged", "[native][compaction]") {
   ServerProcess server;
   auto c = server.Client();
-  CreateTable(c, "p", KvTableJson("kv", true, R"(, "compaction.major.commit-threshold": "1000")"));
+  CreateTable(c, "p", KvTableJson("kv", true, R"(, "compaction.major.commit-threshold": "199")"));
   for (int i = 0; i < 5; ++i)
     REQUIRE(LoadRows(c, "ds=a", i * 10, 20, "t" + std::to_string(i)).status == 200);
   REQUIRE(LoadRows(c, "ds=b", 0, 5, "b").status == 200);
@@ -114,7 +114,9 @@ TEST_CASE(
     "succeeds",
     "[native][compaction][backpressure]") {
   ServerOptions options;
-  options.config_toml = "[compaction]\nthreads = 1\nmax_pending_deltas = 4\n";
+  options.config_toml =
+      "[storage]\ndefault_commit_threshold = 2\n[compaction]\nthreads = 1\nmax_pending_deltas = "
+      "4\n";
   ServerProcess server(options);
   auto c = server.Client();
   CreateTable(c, "p", KvTableJson("kv", true, R"(, "compaction.major.commit-threshold": "2")"));

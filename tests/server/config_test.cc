@@ -206,6 +206,14 @@ TEST_CASE("bad values are refused with the key and the reason", "[config]") {
   CHECK_THAT(Refusal("[quota]\ngroups = [{name=\"g\", slots=1}, {name=\"g\", slots=2}]"),
              Catch::Contains("'quota.groups[1].name'") && Catch::Contains("twice"));
   CHECK_THAT(Refusal("storage = 3"), Catch::Contains("'storage'"));
+  // The default threshold and the backpressure bound are validated together.
+  CHECK_THAT(
+      Refusal("[storage]\ndefault_commit_threshold = 200\n[compaction]\nmax_pending_deltas = "
+              "200"),
+      Catch::Contains("'storage.default_commit_threshold'") &&
+          Catch::Contains("(200) must be below compaction.max_pending_deltas (200)"));
+  CHECK(ParseConfig("[storage]\ndefault_commit_threshold = 300\n[compaction]\nthreads = 0", "t")
+            .ok());
 }
 
 TEST_CASE("environment references", "[config]") {

@@ -91,7 +91,7 @@ TableInfo RetentionTable(Engine& e) {
                                     {{"write.bucket.num", "4"},
                                      {"acid.partial.fields.update.enable", "true"},
                                      {"acid.data.retain.hours", "1"},
-                                     {"compaction.major.commit-threshold", "1000"}})));
+                                     {"compaction.major.commit-threshold", "199"}})));
 }
 
 void RetentionCommits(Engine& e, const TableInfo& info, std::mt19937_64& rng, TestClock& clock,
@@ -130,7 +130,7 @@ TEST_CASE("compaction: every version reads the same before and after, also after
   auto info = Must(e->CreateTable(KvTable("t", false,
                                           {{"write.bucket.num", "4"},
                                            {"acid.partial.fields.update.enable", "true"},
-                                           {"compaction.major.commit-threshold", "1000"}})));
+                                           {"compaction.major.commit-threshold", "199"}})));
   std::mt19937_64 rng(7);
   constexpr int64_t kKeys = 300;
   for (int i = 0; i < 8; ++i) RandomCommit(*e, info, rng, kKeys, 200);
@@ -193,7 +193,7 @@ TEST_CASE("compaction: retention expires old versions after compaction and frees
   auto info = Must(e->CreateTable(KvTable("t", false,
                                           {{"write.bucket.num", "4"},
                                            {"acid.data.retain.hours", "1"},
-                                           {"compaction.major.commit-threshold", "1000"}})));
+                                           {"compaction.major.commit-threshold", "199"}})));
   // Ten commits rewriting the same 20 k keys: nine tenths of the data is history.
   const std::string pad(80, 'x');
   for (int c = 0; c < 10; ++c) {
@@ -375,7 +375,7 @@ TEST_CASE("compaction: a reclaimed base's file outlives the scan pinned on it",
   auto info = Must(e->CreateTable(KvTable("t", false,
                                           {{"write.bucket.num", "4"},
                                            {"acid.data.retain.hours", "1"},
-                                           {"compaction.major.commit-threshold", "1000"}})));
+                                           {"compaction.major.commit-threshold", "199"}})));
   const std::string pad(80, 'x');
   auto commit = [&](int c, int64_t keys) {
     auto s = Must(e->OpenSession(SessionOn("t")));
@@ -425,7 +425,7 @@ TEST_CASE("compaction: runs a stop left unfreed are freed after the next open",
   auto info = Must(e->CreateTable(KvTable("t", false,
                                           {{"write.bucket.num", "4"},
                                            {"acid.data.retain.hours", "0"},
-                                           {"compaction.major.commit-threshold", "1000"}})));
+                                           {"compaction.major.commit-threshold", "199"}})));
   // Random hex values: RocksDB's compression cannot shrink them, so sizes compare across the
   // memtable and SST files.
   std::mt19937_64 rng(7);
@@ -625,4 +625,54 @@ TEST_CASE("compaction: reads beside compactions see one version", "[storage][com
   CHECK(bad == 0);
   CHECK(reads > 0);
   CHECK(e->Stats().compaction.done > 0);
+}
+
+TEST_CASE("compaction: a commit threshold at or above the backpressure bound is refused",
+          "[storage][compaction][backpressure]") {
+  TempDir dir;
+  TestClock clock;
+  EngineOptions options = Options(dir.path, clock);
+  options.max_pending_deltas = 5;
+  auto e = Must(Engine::Open(options));
+  auto refused = e->CreateTable(KvTable("t", false, {{"compaction.major.commit-threshold", "5"}}));
+  REQUIRE(refused.status().code() == ErrorCode::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("(5)") && Catch::Contains("max_pending"));
+  CHECK(e->DescribeTable("p", "t").status().code() == ErrorCode::kNoSuchTable);
+  MustOk(
+      e->CreateTable(KvTable("t", false, {{"compaction.major.commit-threshold", "4"}})).status());
+  // Without a compactor there is no backpressure, so no bound to keep below.
+  e.reset();
+  options.compaction_threads = 0;
+  e = Must(Engine::Open(options));
+  MustOk(
+      e->CreateTable(KvTable("u", false, {{"compaction.major.commit-threshold", "50"}})).status());
+}
+
+TEST_CASE("compaction: a partition held by backpressure is compacted whatever its threshold",
+          "[storage][compaction][backpressure]") {
+  // A table made while the bound was 10, with a threshold of 8; the server then restarts with a
+  // bound of 3. Three commits wait: appends are refused, and the automatic compaction (due at 8)
+  // would never come. The refusal queues one, and appends resume.
+  TempDir dir;
+  TestClock clock;
+  EngineOptions options = Options(dir.path, clock);
+  options.max_pending_deltas = 10;
+  auto e = Must(Engine::Open(options));
+  auto info = Must(e->CreateTable(KvTable(
+      "t", false, {{"compaction.major.commit-threshold", "8"}, {"write.bucket.num", "2"}})));
+  auto commit_one = [&](int64_t k) -> Status {
+    auto s = Must(e->OpenSession(SessionOn("t")));
+    Batcher b(info);
+    b.Upsert(k, "x");
+    DT_RETURN_IF_ERROR(e->Append(s.id, b.batch()));
+    return e->Commit(s.id).status();
+  };
+  for (int64_t k = 0; k < 3; ++k) MustOk(commit_one(k));
+  e.reset();
+  options.max_pending_deltas = 3;
+  e = Must(Engine::Open(options));
+  CHECK(commit_one(3).code() == ErrorCode::kFlowExceeded);
+  e->WaitForCompactions();
+  MustOk(commit_one(3));
+  CHECK(ScanRows(*e, "t").size() == 4);
 }

@@ -50,7 +50,7 @@ class FaultyEngine {
     o.faults = faults_;
     o.resume_interval_ms = 20;
     o.compaction_threads = threads_;
-    o.default_commit_threshold = 1000;  // compactions only when a test asks
+    o.default_commit_threshold = 199;  // compactions only when a test asks
     engine_ = Must(Engine::Open(o));
   }
   void Reopen() {

@@ -363,7 +363,18 @@ Status ValidateConfig(const ServerConfig& c) {
     DT_RETURN_IF_ERROR(InRange("limits.memory_budget_bytes", c.limits.memory_budget_bytes,
                                1ull << 20, 1ull << 50));
   }
-  return InRange("compaction.max_pending_deltas", c.compaction.max_pending_deltas, 1, 1 << 20);
+  DT_RETURN_IF_ERROR(
+      InRange("compaction.max_pending_deltas", c.compaction.max_pending_deltas, 1, 1 << 20));
+  // A table at the default would refuse its appends once max_pending_deltas commits wait, before
+  // its automatic compaction is due.
+  if (c.compaction.threads > 0 &&
+      c.storage.default_commit_threshold >= c.compaction.max_pending_deltas) {
+    return Bad("storage.default_commit_threshold",
+               fmt::format("({}) must be below compaction.max_pending_deltas ({}): a partition "
+                           "refuses appends once that many commits wait for compaction",
+                           c.storage.default_commit_threshold, c.compaction.max_pending_deltas));
+  }
+  return Status::Ok();
 }
 
 Result<ServerConfig> ParseConfig(std::string_view toml_text, std::string_view source) {
