@@ -53,7 +53,8 @@ struct Table {
   std::unique_ptr<proto::TableSchema> schema;
 };
 
-// max_pending_deltas 0: no backpressure (a table built by more commits than its bound, uncompacted).
+// max_pending_deltas 0: no backpressure (a table built by more commits than its bound,
+// uncompacted).
 Table Open(const std::string& dir, uint32_t compaction_threads, const std::string& threshold,
            uint32_t max_pending_deltas = 200) {
   std::filesystem::remove_all(dir);
