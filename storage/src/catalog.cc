@@ -1,6 +1,7 @@
 // Table properties and their ranges (api.md section 2): write.bucket.num 16 (1..4096),
 // acid.data.retain.hours 24 (0..168), compaction.major.commit-threshold (server default,
-// 1..100000), acid.partial.fields.update.enable "false", transactional "true". Property names are
+// 1..100000), acid.partial.fields.update.enable "false", transactional "true", lifecycle (days,
+// 1..37231, MaxCompute's bound; none by default). Property names are
 // matched as given (they are lower-case in the API); unknown keys are kept.
 #include "catalog.h"
 
@@ -15,6 +16,8 @@ constexpr const char* kRetainHours = "acid.data.retain.hours";
 constexpr const char* kCommitThreshold = "compaction.major.commit-threshold";
 constexpr const char* kPartialUpdate = "acid.partial.fields.update.enable";
 constexpr const char* kTransactional = "transactional";
+constexpr const char* kLifecycle = "lifecycle";
+constexpr uint32_t kMaxLifecycleDays = 37231;
 
 Result<uint32_t> ParseRanged(const std::map<std::string, std::string>& props, const char* name,
                              uint32_t def, uint32_t lo, uint32_t hi) {
@@ -71,6 +74,7 @@ Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t def
   DT_ASSIGN_OR_RETURN(uint32_t threshold,
                       ParseRanged(def.properties, kCommitThreshold, default_threshold, 1, 100000));
   DT_ASSIGN_OR_RETURN(bool partial, ParseBool(def.properties, kPartialUpdate, false));
+  DT_RETURN_IF_ERROR(ParseRanged(def.properties, kLifecycle, 0, 1, kMaxLifecycleDays).status());
   DT_ASSIGN_OR_RETURN(bool transactional, ParseBool(def.properties, kTransactional, true));
   if (!transactional) {
     return InvalidArgument("property 'transactional': only transactional tables are supported");
@@ -95,6 +99,12 @@ Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t def
   rec.set_partial_update(partial);
   rec.set_hasher(static_cast<uint32_t>(proto::Hasher::kDefault));
   return rec;
+}
+
+uint32_t LifecycleDays(const messages::TableRecord& rec) {
+  std::map<std::string, std::string> props(rec.properties().begin(), rec.properties().end());
+  auto days = ParseRanged(props, kLifecycle, 0, 1, kMaxLifecycleDays);
+  return days.ok() ? *days : 0;
 }
 
 Result<proto::TableSchema> SchemaFromRecord(const messages::TableRecord& rec) {

@@ -19,6 +19,10 @@ Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t def
 
 Result<proto::TableSchema> SchemaFromRecord(const messages::TableRecord& rec);
 
+// The table's `lifecycle` in days (MaxCompute's LIFECYCLE): a partition, or a non-partitioned
+// table, not modified for that long is dropped by the maintenance pass. 0: none.
+uint32_t LifecycleDays(const messages::TableRecord& rec);
+
 // The static part of a TableInfo (version and partition figures are the caller's).
 TableInfo TableInfoFromRecord(const messages::TableRecord& rec, const proto::TableSchema& schema);
 

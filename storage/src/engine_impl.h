@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <limits>
 #include <map>
 #include <memory>
 #include <random>
@@ -133,6 +134,7 @@ class EngineImpl final : public Engine {
   std::vector<CompactionInfo> Compactions() override;
   void WaitForCompactions() override;
   void ReclaimExpiredVersions() override;
+  void ApplyLifecycles() override;
 
   EngineStats Stats() override;
   Status Writable() override;
@@ -204,11 +206,11 @@ class EngineImpl final : public Engine {
 
   // Truncate and partition drop (engine_truncate.cc).
   // Truncates `canonicals` (with `all`, every partition that exists as well), dropping them with
-  // `drop`: one version each, one synced batch.
-  Result<std::vector<CommitInfo>> TruncatePartitions(TableState& t,
-                                                     std::vector<std::string> canonicals, bool all,
-                                                     bool drop, bool if_exists)
-      EXCLUDES(t.commit_mu);
+  // `drop`: one version each, one synced batch. Skips those last modified at or after
+  // `modified_before` (lifecycle: one written since it looked).
+  Result<std::vector<CommitInfo>> TruncatePartitions(
+      TableState& t, std::vector<std::string> canonicals, bool all, bool drop, bool if_exists,
+      int64_t modified_before = std::numeric_limits<int64_t>::max()) EXCLUDES(t.commit_mu);
   // Aborts the open sessions of those partitions.
   void AbortPartitionSessions(TableState& t, const std::set<std::string>& canonicals)
       REQUIRES(t.commit_mu) EXCLUDES(sessions_mu_);

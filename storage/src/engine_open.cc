@@ -321,6 +321,7 @@ void EngineImpl::MaintenanceLoop() {
       RequeueDueCompactions();
       ExpireSessions();
       ReclaimExpiredVersions();
+      ApplyLifecycles();
       next_expiry = Clock::now() + std::chrono::seconds(30);
     }
     lock.Lock();

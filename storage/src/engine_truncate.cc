@@ -15,10 +15,16 @@
 //   V table_id           -> V+n
 // then published in memory in one step, as a commit is. A compaction pinned below a truncate is
 // not published (InstallBases): its bases would hold rows the truncate deleted.
+//
+// Lifecycle (ApplyLifecycles, every maintenance pass): a table's `lifecycle` days after its last
+// modification, a partition is dropped as above; a non-partitioned table is dropped whole, as
+// MaxCompute does.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <set>
 
+#include "catalog.h"
 #include "engine_impl.h"
 #include "keys.h"
 #include "rocks_status.h"
@@ -72,10 +78,63 @@ void EngineImpl::AbortPartitionSessions(TableState& t, const std::set<std::strin
   }
 }
 
+void EngineImpl::ApplyLifecycles() {
+  if (!health_->Writable().ok()) return;  // tried again on the next pass
+  std::vector<std::shared_ptr<TableState>> tables;
+  {
+    ReaderLock lock(&catalog_mu_);
+    for (const auto& [id, t] : tables_by_id_) {
+      if (LifecycleDays(t->record) > 0) tables.push_back(t);
+    }
+  }
+  const int64_t now = Now();
+  for (const auto& t : tables) {
+    const int64_t cutoff = now - int64_t{LifecycleDays(t->record)} * 24 * 3600 * 1000;
+    const std::string& project = t->record.project();
+    const std::string& name = t->record.name();
+    std::vector<std::string> expired;
+    bool table_expired = false;
+    {
+      MutexLock lock(&t->state_mu);
+      if (t->closed_to_reads) continue;  // dropped meanwhile
+      if (t->schema->partition_columns.empty()) {
+        const int64_t modified =
+            t->commit_times.empty() ? t->record.created_at_ms() : t->commit_times.back();
+        table_expired = modified < cutoff;
+      } else {
+        for (const auto& [canonical, m] : t->partitions) {
+          if (m->dropped || m->version == 0) continue;
+          if (t->commit_times[m->version - 1] < cutoff) expired.push_back(canonical);
+        }
+      }
+    }
+    if (table_expired) {
+      Status s = DropTable(project, name);
+      if (s.ok()) spdlog::info("lifecycle: dropped table {}.{}", project, name);
+      if (!s.ok() && s.code() != ErrorCode::kNoSuchTable) {
+        spdlog::warn("lifecycle: dropping table {}.{}: {}", project, name, s.ToString());
+      }
+      continue;
+    }
+    if (expired.empty()) continue;
+    auto made = TruncatePartitions(*t, expired, /*all=*/false, /*drop=*/true, /*if_exists=*/true,
+                                   /*modified_before=*/cutoff);
+    if (!made.ok()) {
+      spdlog::warn("lifecycle: dropping partitions of {}.{}: {}", project, name,
+                   made.status().ToString());
+      continue;
+    }
+    for (const CommitInfo& c : *made) {
+      spdlog::info("lifecycle: dropped partition {} of {}.{} (version {})", c.partition, project,
+                   name, c.version);
+    }
+  }
+}
+
 Result<std::vector<CommitInfo>> EngineImpl::TruncatePartitions(TableState& t,
                                                                std::vector<std::string> canonicals,
-                                                               bool all, bool drop,
-                                                               bool if_exists) {
+                                                               bool all, bool drop, bool if_exists,
+                                                               int64_t modified_before) {
   MutexLock commit_lock(&t.commit_mu);
   if (t.dropped) {
     return Status(ErrorCode::kNoSuchTable,
@@ -106,6 +165,7 @@ Result<std::vector<CommitInfo>> EngineImpl::TruncatePartitions(TableState& t,
                                   t.record.project(), t.record.name()));
       }
       if (std::find(found.begin(), found.end(), canonical) != found.end()) continue;
+      if (t.commit_times[it->second->version - 1] >= modified_before) continue;
       found.push_back(canonical);
       current.push_back(it->second);
     }

@@ -237,3 +237,52 @@ TEST_CASE("truncate: retention frees the truncated runs", "[storage][truncate]")
   Write(*e, info, "", {{5, "five"}});
   CHECK(ScanRows(*e, "t") == RowsOf({{5, "five"}}));
 }
+
+TEST_CASE("lifecycle: partitions and tables not modified for that many days are dropped",
+          "[storage][truncate][lifecycle]") {
+  TempDir dir;
+  TestClock clock;
+  auto e = Must(Engine::Open(Options(dir.path, clock)));
+  for (const char* bad : {"0", "37232", "seven"}) {
+    CHECK(e->CreateTable(KvTable("bad", true, {{"lifecycle", bad}})).status().code() ==
+          ErrorCode::kInvalidArgument);
+  }
+  auto info = Must(e->CreateTable(KvTable("t", true, {{"lifecycle", "1"}})));
+  auto flat = Must(e->CreateTable(KvTable("flat", false, {{"lifecycle", "1"}})));
+  Must(e->CreateTable(KvTable("kept", false)));  // no lifecycle
+  CHECK(Must(e->DescribeTable("p", "t")).properties.at("lifecycle") == "1");
+  Write(*e, info, "ds=a", {{1, "a1"}});
+  auto s = Must(e->OpenSession(SessionOn("flat")));
+  Batcher b(flat);
+  b.Upsert(1, "f");
+  MustOk(e->Append(s.id, b.batch()));
+  Must(e->Commit(s.id));
+  clock.Advance(20 * 3600 * 1000);
+  Write(*e, info, "ds=b", {{1, "b1"}});
+  e->ApplyLifecycles();
+  CHECK(Listed(*e) == std::set<std::string>{"ds=a", "ds=b"});  // 20 h: nothing yet
+
+  clock.Advance(5 * 3600 * 1000);  // ds=a and flat: 25 h; ds=b: 5 h
+  e->ApplyLifecycles();
+  CHECK(Listed(*e) == std::set<std::string>{"ds=b"});
+  CHECK(e->DescribeTable("p", "flat").status().code() == ErrorCode::kNoSuchTable);
+  MustOk(e->DescribeTable("p", "kept").status());
+  auto versions = Must(e->Versions("p", "t", 1));
+  CHECK(versions[0].operation == CommitOperation::kDropPartition);
+  CHECK(versions[0].partition == "ds=a");
+  // Within retention the versions before the drop still read.
+  CHECK(ScanRows(*e, "t", AtVersion(2), std::string("ds=a")) == RowsOf({{1, "a1"}}));
+
+  // A partition written again lives on; after a reopen the lifecycle still holds.
+  clock.Advance(20 * 3600 * 1000);
+  Write(*e, info, "ds=b", {{2, "b2"}});
+  e.reset();
+  e = Must(Engine::Open(Options(dir.path, clock)));
+  clock.Advance(5 * 3600 * 1000);
+  e->ApplyLifecycles();
+  CHECK(Listed(*e) == std::set<std::string>{"ds=b"});
+  clock.Advance(20 * 3600 * 1000);
+  e->ApplyLifecycles();
+  CHECK(Listed(*e).empty());
+  MustOk(e->DescribeTable("p", "t").status());  // a partitioned table stays
+}

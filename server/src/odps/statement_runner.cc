@@ -103,7 +103,7 @@ Result<storage::TableDef> TableDefOf(const std::string& project, const sql::Crea
   }
   DT_RETURN_IF_ERROR(def.schema.Validate());
   def.properties = c.properties;
-  // Kept as table properties and shown in the metadata; the engine expires nothing by lifecycle.
+  // Kept as table properties and shown in the metadata; the engine drops by lifecycle.
   if (c.lifecycle) def.properties["lifecycle"] = std::to_string(*c.lifecycle);
   if (!c.comment.empty()) def.properties["comment"] = c.comment;
   return def;

@@ -132,6 +132,10 @@ class Engine {
   // versions after a compaction) and frees their space. The maintenance thread calls it; public
   // for tests.
   virtual void ReclaimExpiredVersions() = 0;
+  // Tables with a `lifecycle` (days): drops each partition not modified (committed to, truncated)
+  // for that long, and a non-partitioned table not modified for that long (as MaxCompute does).
+  // The maintenance thread calls it every 30 s; public for tests.
+  virtual void ApplyLifecycles() = 0;
 
   // ---- Operations
   virtual EngineStats Stats() = 0;
