@@ -30,6 +30,7 @@ Status UpsertSession::Apply(const nlohmann::json& json) {
   }
   std::lock_guard lock(mu_);
   status_ = json["status"].get<std::string>();
+  commit_version_ = json.value("commit_version", uint64_t{0});
   if (!id_.empty()) return Status::Ok();  // the shape of a session does not change
   id_ = json["id"].get<std::string>();
   json_ = json;
@@ -95,6 +96,19 @@ Status UpsertSession::WriteBucket(uint32_t bucket, std::string_view stream, uint
       {"Content-Type", "application/octet-stream"}};
   if (!content_encoding.empty()) headers.emplace_back("Content-Encoding", content_encoding);
   return client_.Call("PUT", Path(), q, stream, std::move(headers)).status();
+}
+
+Result<nlohmann::json> UpsertSession::WriteRows(std::string_view body,
+                                                const std::string& content_type,
+                                                bool partial_update, const std::string& timezone) {
+  Query q = BaseQuery();
+  if (partial_update) q.emplace_back("partial_update", "true");
+  if (!timezone.empty()) q.emplace_back("timezone", timezone);
+  DT_ASSIGN_OR_RETURN(HttpResponse res,
+                      client_.Call("PUT", Path(), q, body, {{"Content-Type", content_type}}));
+  auto json = nlohmann::json::parse(res.body, nullptr, false);
+  if (json.is_discarded()) return Internal("write: the answer is not JSON");
+  return json;
 }
 
 Status UpsertSession::Commit(const CommitOptions& options, const Backoff::Sleeper& sleeper) {

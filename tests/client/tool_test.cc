@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "client_fixture.h"
 
@@ -71,15 +72,16 @@ TEST_CASE("tool: tables, loads and reads end to end", "[tool]") {
   REQUIRE(described.exit_code == 0);
   CHECK(nlohmann::json::parse(described.out)["properties"]["write.bucket.num"] == "4");
 
-  // A CSV file with a quoted newline, loaded in small chunks (each one idempotent).
+  // A CSV file with a quoted newline, loaded in small chunks, each its own commit (idempotent).
   std::string csv = "id,v,n\n";
   for (int i = 0; i < 3000; ++i) {
     csv += std::to_string(i) + "," + (i == 7 ? "\"two\nlines\"" : "v" + std::to_string(i)) + "," +
            std::to_string(i) + "\n";
   }
   const std::string csv_path = WriteFile("rows.csv", csv);
-  Run loaded =
-      Tool(ep + "load --project p --table t --partition ds=1 --chunk-size 4kb " + csv_path);
+  Run loaded = Tool(
+      ep + "load --project p --table t --partition ds=1 --chunk-size 4kb --commit-every-chunk " +
+      csv_path);
   REQUIRE(loaded.exit_code == 0);
   CHECK_THAT(loaded.out, Catch::StartsWith("loaded 3000 rows in "));
 
@@ -156,6 +158,88 @@ TEST_CASE("tool: tables, loads and reads end to end", "[tool]") {
   Run gone = Tool(ep + "table describe --project p --table t");
   CHECK(gone.exit_code == 1);
   CHECK_THAT(gone.err, Catch::Contains("NoSuchTable"));
+}
+
+TEST_CASE("tool: a file loads in one session: one version, the whole file or nothing", "[tool]") {
+  ClientFixture f;
+  const std::string ep = "--endpoint " + f.endpoint() + " ";
+  REQUIRE(Tool(ep + "table create --project p --file " +
+               WriteFile("t.json", KvTable("t", false, 4).dump()))
+              .exit_code == 0);
+  auto version = [&] {
+    return nlohmann::json::parse(Tool(ep + "table describe --project p --table t").out)["version"]
+        .get<int>();
+  };
+  // 3000 lines in ~30 chunks; every key written twice, the later line wins.
+  std::string nd;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < 1500; ++i) {
+      nd += R"({"id": )" + std::to_string(i) + R"(, "v": "p)" + std::to_string(pass) + "\"}\n";
+    }
+  }
+  Run loaded =
+      Tool(ep + "load --project p --table t --chunk-size 4kb " + WriteFile("twice.ndjson", nd));
+  REQUIRE(loaded.exit_code == 0);
+  CHECK_THAT(loaded.out,
+             Catch::StartsWith("loaded 3000 rows in ") && Catch::Contains("version 1, one commit"));
+  CHECK(version() == 1);
+  auto rows = ParseNdjson(Tool(ep + "get --project p --table t").out);
+  REQUIRE(rows.size() == 1500);
+  for (const auto& r : rows) CHECK(r["v"] == "p1");
+
+  // A bad row in a later chunk: nothing of the file is committed.
+  std::string bad = nd;
+  bad += "{\"id\": \"not a number\"}\n";
+  Run refused =
+      Tool(ep + "load --project p --table t --chunk-size 4kb " + WriteFile("bad.ndjson", bad));
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("nothing of the file was committed"));
+  CHECK(version() == 1);
+
+  // The server killed halfway through a file: after its restart nothing of the file is visible.
+  std::string big;
+  for (int i = 0; i < 100000; ++i) {
+    big += R"({"id": )" + std::to_string(10000 + i) + R"(, "v": "big"})" + "\n";
+  }
+  const std::string big_path = WriteFile("big.ndjson", big);
+  Run killed_run;
+  std::thread loader([&] {
+    killed_run = Tool(ep + "--retries 0 load --project p --table t --chunk-size 4kb " + big_path);
+  });
+  // Once the session holds rows, and long before its last chunk.
+  auto http = f.server.Client();
+  bool writing = false;
+  std::string polled;
+  int polls = 0, poll_errors = 0;
+  for (int i = 0; i < 2000 && !writing; ++i) {
+    try {
+      auto r = http.Get("/api/v1/projects/p/tables/t/sessions");
+      polled = r.body;
+      if (r.status == 200) {
+        const nlohmann::json sessions = nlohmann::json::parse(r.body)["sessions"];
+        for (const auto& s : sessions) {
+          writing |= s["status"] == "normal" && s["rows"].get<int64_t>() > 0;
+        }
+      }
+    } catch (const std::exception& e) {
+      polled = e.what();
+      ++poll_errors;
+    }
+    ++polls;
+    if (!writing) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  f.server.Kill();
+  loader.join();
+  INFO("the load: " << killed_run.exit_code << " " << killed_run.out << killed_run.err << "; polls "
+                    << polls << ", errors " << poll_errors << ", last: " << polled);
+  REQUIRE(writing);
+  CHECK(killed_run.exit_code != 0);
+  f.server.Start();
+  const std::string ep2 = "--endpoint http://127.0.0.1:" + std::to_string(f.server.port()) + " ";
+  Run after = Tool(ep2 + "table describe --project p --table t");
+  REQUIRE(after.exit_code == 0);
+  CHECK(nlohmann::json::parse(after.out)["version"] == 1);
+  CHECK(ParseNdjson(Tool(ep2 + "get --project p --table t").out).size() == 1500);
 }
 
 TEST_CASE("tool: exit codes for usage, server and connection errors", "[tool]") {

@@ -49,6 +49,11 @@ class UpsertSession {
   proto::Hasher hasher() const { return hasher_; }
   uint32_t bucket_count() const { return static_cast<uint32_t>(slot_of_bucket_.size()); }
   const nlohmann::json& last_json() const { return json_; }
+  // The table version of the commit, once committed (from the last answer); 0 before.
+  uint64_t commit_version() const {
+    std::lock_guard lock(mu_);
+    return commit_version_;
+  }
 
   // Sends one whole record stream for `bucket` (already compressed in `content_encoding`, "" for
   // none; not copied: the caller keeps it, and may reuse its buffer once this returns). A retry
@@ -56,6 +61,15 @@ class UpsertSession {
   // send the bucket's next stream before this call returns.
   Status WriteBucket(uint32_t bucket, std::string_view stream, uint64_t record_count,
                      const std::string& content_encoding = "");
+
+  // Sends rows as NDJSON or CSV (`content_type` application/x-ndjson or text/csv; CSV with its
+  // header line) for the server to place in their buckets (api.md section 3): answers
+  // {"rows", "upserts", "deletes"}. A bad row refuses the whole body (400) and the session goes on
+  // unchanged. A retry after a lost answer re-sends the same rows, which is harmless as long as
+  // the caller sends the next rows only once this call returns (the same writes, in the same
+  // order). `partial_update` and `timezone` as for loads.
+  Result<nlohmann::json> WriteRows(std::string_view body, const std::string& content_type,
+                                   bool partial_update = false, const std::string& timezone = "");
 
   // Commits, re-POSTing while the status is normal or committing; UpsertSessionNotFound while
   // polling counts as committed (the protocol's rule). OK once committed; StatusConflict for a
@@ -75,7 +89,8 @@ class UpsertSession {
   std::string project_, table_;
   std::string id_, partition_;
   mutable std::mutex mu_;
-  std::string status_;  // guarded by mu_
+  std::string status_;           // guarded by mu_
+  uint64_t commit_version_ = 0;  // guarded by mu_
   nlohmann::json json_;
   proto::TableSchema schema_;
   proto::Hasher hasher_ = proto::Hasher::kDefault;
