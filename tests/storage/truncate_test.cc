@@ -72,9 +72,11 @@ TEST_CASE("truncate: a version that empties the partition; older versions read a
   co.from_version = 1;
   co.to_version = 3;
   std::map<int64_t, std::pair<proto::RowOp, uint64_t>> changes;
-  auto it = Must(e->Changes(co));
-  for (; it->Valid(); it->Next()) changes[it->row()[0].as_int()] = {it->op(), it->last_version()};
-  MustOk(it->status());
+  {
+    auto it = Must(e->Changes(co));  // destroyed before the engine (engine.h)
+    for (; it->Valid(); it->Next()) changes[it->row()[0].as_int()] = {it->op(), it->last_version()};
+    MustOk(it->status());
+  }
   CHECK(changes == std::map<int64_t, std::pair<proto::RowOp, uint64_t>>{
                        {1, {proto::RowOp::kDelete, 3}}, {2, {proto::RowOp::kDelete, 3}}});
 
