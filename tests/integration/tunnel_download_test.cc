@@ -225,6 +225,16 @@ TEST_CASE("download errors: unknown ids, ranges, methods, retention", "[tunnel_d
   CHECK(c.Send("POST", kTable + "?downloads&partition=ds=1").status == 400);
   CHECK(c.Send("PUT", kTable + "?downloads").status == 405);
 
+  // Batch upload sessions (DataX, SeaTunnel's default mode) are refused by name, bare and under
+  // /api, not answered 404 as if the table did not exist.
+  for (const std::string prefix : {"", "/api"}) {
+    auto upload = c.Send("POST", prefix + kTable + "?uploads&partition=ds%3D1");
+    CHECK(upload.status == 405);
+    CHECK(upload.Json()["Code"] == "MethodNotAllowed");
+    CHECK(upload.Json()["Message"].get<std::string>().find("upsert sessions") != std::string::npos);
+  }
+  CHECK(c.Get(kTable + "?uploadid=20261206000000ffffffffffffffff").status == 405);
+
   // With no retention the snapshot is readable only while it is the latest version.
   Commit(c, Rows(0, 1, "b"));
   auto expired = GetData(c, id, 0, 10);

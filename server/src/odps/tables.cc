@@ -202,7 +202,7 @@ Response HandleListTables(ApiContext& ctx, Request& req) {
 }
 
 Response HandleGetTable(ApiContext& ctx, Request& req) {
-  if (HasKey(req, "downloadid")) return HandleTableTunnelGet(ctx, req);
+  if (HasKey(req, "downloadid") || HasKey(req, "uploadid")) return HandleTableTunnelGet(ctx, req);
   return AnswerXml(req, [&]() -> Result<Response> {
     DT_ASSIGN_OR_RETURN(storage::TableInfo info,
                         ctx.engine->DescribeTable(Project(req), Table(req)));

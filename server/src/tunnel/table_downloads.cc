@@ -62,6 +62,17 @@ bool IsTableDownloadRequest(const Request& req) {
 }
 
 Response HandleTableDownloads(ApiContext& ctx, Request& req) {
+  // Batch upload sessions (DataX, SeaTunnel's default mode, Flink's insert mode): their blocks
+  // replace or append whole rows with no key semantics, and a deltatunnel table is a primary-key
+  // table. Refused by name at the first request, instead of a 404 that reads as "no such table".
+  if (req.Query("uploads") != nullptr || req.Query("uploadid") != nullptr) {
+    return MethodNotAllowed(
+        req,
+        "batch upload sessions (?uploads) are not served: deltatunnel tables are primary-key "
+        "tables, written through upsert sessions (POST .../upserts: pyodps "
+        "create_upsert_session, the Java SDK's buildUpsertSession, SeaTunnel insert_strategy = "
+        "upsert) or the native POST /api/v1/projects/{p}/tables/{t}/load");
+  }
   if (!IsTableDownloadRequest(req)) {
     return ErrorResponse({ErrorCode::kNoSuchObject, "no such resource: " + req.path},
                          req.request_id);
