@@ -365,9 +365,15 @@ rocksdb::WriteOptions EngineImpl::SyncedWrite() const {
   return wo;
 }
 
+uint64_t EngineImpl::CompactionDueAt(const TableState& t) const {
+  uint64_t due = t.record.commit_threshold();
+  if (options_.max_pending_deltas > 0) due = std::min<uint64_t>(due, options_.max_pending_deltas);
+  return due;
+}
+
 void EngineImpl::MaybeQueueCompaction(const TableState& t, const std::string& canonical,
                                       uint64_t commits_since_major) {
-  if (!compactor_ || commits_since_major < t.record.commit_threshold()) return;
+  if (!compactor_ || commits_since_major < CompactionDueAt(t)) return;
   compactor_->Enqueue(t.id, t.record.project(), t.record.name(), canonical, {canonical},
                       /*automatic=*/true);
 }
@@ -384,7 +390,7 @@ void EngineImpl::RequeueDueCompactions() {
     {
       MutexLock lock(&t->state_mu);
       for (const auto& [canonical, m] : t->partitions) {
-        if (m->commits_since_major >= t->record.commit_threshold()) {
+        if (m->commits_since_major >= CompactionDueAt(*t)) {
           due.emplace_back(canonical, m->commits_since_major);
         }
       }
@@ -403,11 +409,10 @@ Status EngineImpl::CheckFlow(const TableState& t, const std::string& canonical) 
   }
   if (pending < options_.max_pending_deltas) return Status::Ok();
   ++flow_exceeded_;
-  // A partition held here is compacted whatever its threshold (a table made before the server's
-  // bound was lowered may have one above it): the bound must never hold for good. Harmless when
-  // one is queued or running already: that one is answered.
-  compactor_->Enqueue(t.id, t.record.project(), t.record.name(), canonical, {canonical},
-                      /*automatic=*/true);
+  // Due by CompactionDueAt whatever the table's threshold; queued here too, as the bound may have
+  // been lowered since the partition's last commit (a restart with a smaller max_pending_deltas).
+  // One queued or running already is answered instead.
+  MaybeQueueCompaction(t, canonical, pending);
   return {ErrorCode::kFlowExceeded,
           fmt::format("partition '{}' of table '{}' has {} commits waiting for major compaction "
                       "(limit {}); retry when the compactor has caught up",

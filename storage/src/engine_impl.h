@@ -240,7 +240,12 @@ class EngineImpl final : public Engine {
   Status AbandonCompaction(const TableState& t, const CompactionJob& job, Status why);
   // Synced when commits are (EngineOptions::sync_commits).
   rocksdb::WriteOptions SyncedWrite() const;
-  // Queues an automatic compaction when the partition's commits reached its threshold.
+  // The commits since its last major compaction at which a partition of `t` is compacted: the
+  // table's threshold, capped by max_pending_deltas. A table made before the bound was lowered
+  // may have a threshold at or above it, and its partitions would otherwise be held by
+  // backpressure for good (CreateTable refuses such a threshold now).
+  uint64_t CompactionDueAt(const TableState& t) const;
+  // Queues an automatic compaction when the partition's commits reached CompactionDueAt.
   void MaybeQueueCompaction(const TableState& t, const std::string& canonical,
                             uint64_t commits_since_major);
   // FlowExceeded when the partition's uncompacted commits reached max_pending_deltas.
