@@ -19,8 +19,10 @@ constexpr const char* kTransactional = "transactional";
 constexpr const char* kLifecycle = "lifecycle";
 constexpr uint32_t kMaxLifecycleDays = 37231;
 
-Result<uint32_t> ParseRanged(const std::map<std::string, std::string>& props, const char* name,
-                             uint32_t def, uint32_t lo, uint32_t hi) {
+// `props`: a TableDef's std::map or a TableRecord's protobuf map.
+template <typename Map>
+Result<uint32_t> ParseRanged(const Map& props, const char* name, uint32_t def, uint32_t lo,
+                             uint32_t hi) {
   auto it = props.find(name);
   if (it == props.end()) return def;
   const std::string& s = it->second;
@@ -102,8 +104,7 @@ Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t def
 }
 
 uint32_t LifecycleDays(const messages::TableRecord& rec) {
-  std::map<std::string, std::string> props(rec.properties().begin(), rec.properties().end());
-  auto days = ParseRanged(props, kLifecycle, 0, 1, kMaxLifecycleDays);
+  auto days = ParseRanged(rec.properties(), kLifecycle, 0, 1, kMaxLifecycleDays);
   return days.ok() ? *days : 0;
 }
 

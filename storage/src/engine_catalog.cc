@@ -99,7 +99,8 @@ Status EngineImpl::DropTable(const std::string& project, const std::string& tabl
 }
 
 Status EngineImpl::DropTableLocked(const std::string& project, const std::string& table,
-                                   RunRanges* runs) {
+                                   RunRanges* runs,
+                                   const std::optional<DropIfUnmodified>& only_if) {
   WriterLock lock(&catalog_mu_);
   const std::string name_key = keys::Name(project, table);
   auto found = tables_by_name_.find(name_key);
@@ -108,6 +109,17 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   }
   std::shared_ptr<TableState> t = found->second;
   MutexLock commit_lock(&t->commit_mu);
+  if (only_if) {
+    bool unmodified = false;
+    if (t.get() == only_if->table) {
+      MutexLock state_lock(&t->state_mu);
+      unmodified = LastModifiedLocked(*t) < only_if->modified_before;
+    }
+    if (!unmodified) {
+      return {ErrorCode::kStatusConflict,
+              fmt::format("table '{}.{}' was modified or replaced since", project, table)};
+    }
+  }
 
   // Open sessions of the table: taken out of service under their locks, so no Append can add a
   // run after the batch below has deleted the session's runs.
@@ -163,6 +175,10 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   tables_by_name_.erase(name_key);
   tables_by_id_.erase(t->id);
   return Status::Ok();
+}
+
+int64_t EngineImpl::LastModifiedLocked(const TableState& t) const {
+  return t.commit_times.empty() ? t.record.created_at_ms() : t.commit_times.back();
 }
 
 Result<TableInfo> EngineImpl::DescribeTable(const std::string& project, const std::string& table) {

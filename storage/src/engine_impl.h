@@ -166,8 +166,18 @@ class EngineImpl final : public Engine {
                                                const std::string& table);
   std::shared_ptr<TableState> FindTableById(uint64_t id);
   TableInfo DescribeLocked(const TableState& t) EXCLUDES(t.state_mu);
-  // DropTable but for freeing the table's runs, which it answers in `runs`.
-  Status DropTableLocked(const std::string& project, const std::string& table, RunRanges* runs);
+  // What a drop by lifecycle requires of the table, checked under its commit lock: that it is
+  // still the table the pass looked at, and not modified since `modified_before`.
+  struct DropIfUnmodified {
+    const TableState* table = nullptr;
+    int64_t modified_before = 0;
+  };
+  // DropTable but for freeing the table's runs, which it answers in `runs`. With `only_if`,
+  // StatusConflict (nothing dropped) unless its condition holds.
+  Status DropTableLocked(const std::string& project, const std::string& table, RunRanges* runs,
+                         const std::optional<DropIfUnmodified>& only_if = std::nullopt);
+  // The table's last modification: its last version's commit time, or its creation.
+  int64_t LastModifiedLocked(const TableState& t) const REQUIRES(t.state_mu);
 
   // Recovery (engine_open.cc).
   Status LoadCatalog() EXCLUDES(catalog_mu_);

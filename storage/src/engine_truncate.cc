@@ -80,16 +80,16 @@ void EngineImpl::AbortPartitionSessions(TableState& t, const std::set<std::strin
 
 void EngineImpl::ApplyLifecycles() {
   if (!health_->Writable().ok()) return;  // tried again on the next pass
-  std::vector<std::shared_ptr<TableState>> tables;
+  const int64_t now = Now();
+  std::vector<std::pair<std::shared_ptr<TableState>, int64_t>> tables;  // with their cutoffs
   {
     ReaderLock lock(&catalog_mu_);
     for (const auto& [id, t] : tables_by_id_) {
-      if (LifecycleDays(t->record) > 0) tables.push_back(t);
+      const uint32_t days = LifecycleDays(t->record);
+      if (days > 0) tables.emplace_back(t, now - int64_t{days} * 24 * 3600 * 1000);
     }
   }
-  const int64_t now = Now();
-  for (const auto& t : tables) {
-    const int64_t cutoff = now - int64_t{LifecycleDays(t->record)} * 24 * 3600 * 1000;
+  for (const auto& [t, cutoff] : tables) {
     const std::string& project = t->record.project();
     const std::string& name = t->record.name();
     std::vector<std::string> expired;
@@ -98,9 +98,7 @@ void EngineImpl::ApplyLifecycles() {
       MutexLock lock(&t->state_mu);
       if (t->closed_to_reads) continue;  // dropped meanwhile
       if (t->schema->partition_columns.empty()) {
-        const int64_t modified =
-            t->commit_times.empty() ? t->record.created_at_ms() : t->commit_times.back();
-        table_expired = modified < cutoff;
+        table_expired = LastModifiedLocked(*t) < cutoff;
       } else {
         for (const auto& [canonical, m] : t->partitions) {
           if (m->dropped || m->version == 0) continue;
@@ -109,9 +107,14 @@ void EngineImpl::ApplyLifecycles() {
       }
     }
     if (table_expired) {
-      Status s = DropTable(project, name);
-      if (s.ok()) spdlog::info("lifecycle: dropped table {}.{}", project, name);
-      if (!s.ok() && s.code() != ErrorCode::kNoSuchTable) {
+      // Only the table looked at, only if still unmodified: a commit landing, or the name
+      // dropped and taken again meanwhile, keeps it (StatusConflict, NoSuchTable).
+      RunRanges runs;
+      Status s = DropTableLocked(project, name, &runs, DropIfUnmodified{t.get(), cutoff});
+      if (s.ok()) {
+        FreeRuns(std::move(runs));
+        spdlog::info("lifecycle: dropped table {}.{}", project, name);
+      } else if (s.code() != ErrorCode::kNoSuchTable && s.code() != ErrorCode::kStatusConflict) {
         spdlog::warn("lifecycle: dropping table {}.{}: {}", project, name, s.ToString());
       }
       continue;
