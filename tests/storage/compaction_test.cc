@@ -34,6 +34,15 @@ ChangeMap ReadChanges(Engine& e, uint64_t from, uint64_t to) {
   return out;
 }
 
+// One session of table `info` upserting key `k`, committed: the append's or the commit's status.
+Status CommitOne(Engine& e, const TableInfo& info, int64_t k) {
+  auto s = Must(e.OpenSession(SessionOn(info.name)));
+  Batcher b(info);
+  b.Upsert(k, "x");
+  DT_RETURN_IF_ERROR(e.Append(s.id, b.batch()));
+  return e.Commit(s.id).status();
+}
+
 Rows LookupAll(Engine& e, uint64_t version, int64_t keys) {
   LookupOptions o;
   o.project = "p";
@@ -562,13 +571,6 @@ TEST_CASE("compaction: backpressure refuses appends until the compactor catches 
   auto e = Must(Engine::Open(options));
   auto info = Must(e->CreateTable(KvTable(
       "t", false, {{"write.bucket.num", "2"}, {"compaction.major.commit-threshold", "2"}})));
-  auto commit_one = [&](int64_t k) -> Status {
-    auto s = Must(e->OpenSession(SessionOn("t")));
-    Batcher b(info);
-    b.Upsert(k, "x");
-    DT_RETURN_IF_ERROR(e->Append(s.id, b.batch()));
-    return e->Commit(s.id).status();
-  };
   // A session that wrote before the bound commits after it: nothing written is lost.
   auto early = Must(e->OpenSession(SessionOn("t")));
   {
@@ -576,9 +578,9 @@ TEST_CASE("compaction: backpressure refuses appends until the compactor catches 
     b.Upsert(100, "early");
     MustOk(e->Append(early.id, b.batch()));
   }
-  for (int64_t k = 0; k < 4; ++k) MustOk(commit_one(k));
+  for (int64_t k = 0; k < 4; ++k) MustOk(CommitOne(*e, info, k));
   gate.AwaitWaiter();  // the compactor is held
-  const Status refused = commit_one(10);
+  const Status refused = CommitOne(*e, info, 10);
   CHECK(refused.code() == ErrorCode::kFlowExceeded);
   CHECK(e->Stats().compaction.flow_exceeded == 1);
   CHECK(e->Stats().compaction.max_pending_deltas == 4);
@@ -587,7 +589,7 @@ TEST_CASE("compaction: backpressure refuses appends until the compactor catches 
   gate.Open();
   e->WaitForCompactions();
   CHECK(e->Stats().compaction.max_pending_deltas < 4);
-  MustOk(commit_one(10));
+  MustOk(CommitOne(*e, info, 10));
   CHECK(ScanRows(*e, "t").size() == 6);
 }
 
@@ -660,19 +662,12 @@ TEST_CASE("compaction: a partition held by backpressure is compacted whatever it
   auto e = Must(Engine::Open(options));
   auto info = Must(e->CreateTable(KvTable(
       "t", false, {{"compaction.major.commit-threshold", "8"}, {"write.bucket.num", "2"}})));
-  auto commit_one = [&](int64_t k) -> Status {
-    auto s = Must(e->OpenSession(SessionOn("t")));
-    Batcher b(info);
-    b.Upsert(k, "x");
-    DT_RETURN_IF_ERROR(e->Append(s.id, b.batch()));
-    return e->Commit(s.id).status();
-  };
-  for (int64_t k = 0; k < 3; ++k) MustOk(commit_one(k));
+  for (int64_t k = 0; k < 3; ++k) MustOk(CommitOne(*e, info, k));
   e.reset();
   options.max_pending_deltas = 3;
   e = Must(Engine::Open(options));
-  CHECK(commit_one(3).code() == ErrorCode::kFlowExceeded);
+  CHECK(CommitOne(*e, info, 3).code() == ErrorCode::kFlowExceeded);
   e->WaitForCompactions();
-  MustOk(commit_one(3));
+  MustOk(CommitOne(*e, info, 3));
   CHECK(ScanRows(*e, "t").size() == 4);
 }

@@ -13,7 +13,7 @@ namespace {
 
 void Write(Engine& e, const TableInfo& info, const std::string& partition,
            std::vector<std::pair<int64_t, std::string>> rows) {
-  auto s = Must(e.OpenSession(SessionOn("t", partition)));
+  auto s = Must(e.OpenSession(SessionOn(info.name, partition)));
   Batcher b(info);
   for (const auto& [k, v] : rows) b.Upsert(k, v);
   MustOk(e.Append(s.id, b.batch()));
@@ -254,11 +254,7 @@ TEST_CASE("lifecycle: partitions and tables not modified for that many days are 
   Must(e->CreateTable(KvTable("kept", false)));  // no lifecycle
   CHECK(Must(e->DescribeTable("p", "t")).properties.at("lifecycle") == "1");
   Write(*e, info, "ds=a", {{1, "a1"}});
-  auto s = Must(e->OpenSession(SessionOn("flat")));
-  Batcher b(flat);
-  b.Upsert(1, "f");
-  MustOk(e->Append(s.id, b.batch()));
-  Must(e->Commit(s.id));
+  Write(*e, flat, "", {{1, "f"}});
   clock.Advance(20 * 3600 * 1000);
   Write(*e, info, "ds=b", {{1, "b1"}});
   e->ApplyLifecycles();

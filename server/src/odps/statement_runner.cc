@@ -163,6 +163,18 @@ TaskOutcome AddPartitions(ApiContext& ctx, const std::string& project, const sql
   return Success("OK");
 }
 
+// The outcome of a truncate or a partition drop: the versions it made, `none` when it made none.
+TaskOutcome Cleared(const Result<std::vector<storage::CommitInfo>>& made, std::string_view done,
+                    std::string_view none) {
+  if (!made.ok() && made.status().code() == ErrorCode::kInvalidArgument) {
+    return Refused(made.status().message());
+  }
+  if (!made.ok()) return Failed(made.status());
+  if (made->empty()) return Success(std::string(none));
+  return Success(fmt::format("OK: {} partition(s) {}, table version {}", made->size(), done,
+                             made->back().version));
+}
+
 // A version per partition dropped, all in one atomic step (Engine::DropPartitions).
 TaskOutcome DropPartitions(ApiContext& ctx, const std::string& project,
                            const sql::DropPartition& d) {
@@ -171,14 +183,8 @@ TaskOutcome DropPartitions(ApiContext& ctx, const std::string& project,
   if (Status s = CheckWritable(ctx); !s.ok()) return Failed(s);
   std::vector<std::string> specs;
   for (const sql::PartitionValues& values : d.partitions) specs.push_back(SpecText(values));
-  auto made = ctx.engine->DropPartitions(project, *name, specs, d.if_exists);
-  if (!made.ok() && made.status().code() == ErrorCode::kInvalidArgument) {
-    return Refused(made.status().message());
-  }
-  if (!made.ok()) return Failed(made.status());
-  if (made->empty()) return Success("OK (no such partition)");
-  return Success(fmt::format("OK: {} partition(s) dropped, table version {}", made->size(),
-                             made->back().version));
+  return Cleared(ctx.engine->DropPartitions(project, *name, specs, d.if_exists), "dropped",
+                 "OK (no such partition)");
 }
 
 // TRUNCATE TABLE t [PARTITION (...)]: a version per partition truncated, in one atomic step.
@@ -188,14 +194,8 @@ TaskOutcome Truncate(ApiContext& ctx, const std::string& project, const sql::Tru
   if (Status s = CheckWritable(ctx); !s.ok()) return Failed(s);
   std::optional<std::string> partition;
   if (t.partition) partition = SpecText(*t.partition);
-  auto made = ctx.engine->Truncate(project, *name, partition);
-  if (!made.ok() && made.status().code() == ErrorCode::kInvalidArgument) {
-    return Refused(made.status().message());
-  }
-  if (!made.ok()) return Failed(made.status());
-  if (made->empty()) return Success("OK (the table holds no rows)");
-  return Success(fmt::format("OK: {} partition(s) truncated, table version {}", made->size(),
-                             made->back().version));
+  return Cleared(ctx.engine->Truncate(project, *name, partition), "truncated",
+                 "OK (the table has no partition yet)");
 }
 
 TaskOutcome DropTable(ApiContext& ctx, const std::string& project, const sql::DropTable& d) {

@@ -63,7 +63,7 @@ class Engine {
   // Reads below those versions see the rows as before, within retention; retention frees them.
   // Sessions open on the partitions go on, and their commits land after the truncate.
   // NoSuchPartition for a named partition that does not exist. Answers the versions made (none
-  // for a table that has no rows).
+  // when no partition exists yet: a table never written).
   virtual Result<std::vector<CommitInfo>> Truncate(const std::string& project,
                                                    const std::string& table,
                                                    const std::optional<std::string>& partition) = 0;
