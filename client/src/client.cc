@@ -229,4 +229,20 @@ Result<nlohmann::json> Client::Compact(const std::string& project, const std::st
 
 Result<nlohmann::json> Client::ListCompactions() { return CallJson("GET", "/api/v1/compactions"); }
 
+// Not retried: a repeat after a lost answer would start a second backup (harmless, but not asked
+// for); the caller sees the failure and lists the backups.
+Result<nlohmann::json> Client::StartBackup() {
+  return CallJson("POST", "/api/v1/backups", {}, {}, Retry::kNo);
+}
+
+Result<nlohmann::json> Client::ListBackups() { return CallJson("GET", "/api/v1/backups"); }
+
+Result<nlohmann::json> Client::VerifyBackup(uint32_t backup_id) {
+  return CallJson("POST", "/api/v1/backups/" + std::to_string(backup_id) + "/verify");
+}
+
+Status Client::DeleteBackup(uint32_t backup_id) {
+  return Call("DELETE", "/api/v1/backups/" + std::to_string(backup_id)).status();
+}
+
 }  // namespace deltatunnel::client

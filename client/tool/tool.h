@@ -38,5 +38,6 @@ void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddReadCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddLoadCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddAdminCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+void AddBackupCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 
 }  // namespace deltatunnel::tool

@@ -14,6 +14,7 @@
 #include "api_util.h"
 #include "auth.h"
 #include "deltatunnel/storage/fault_injection.h"
+#include "native_backups.h"
 #include "native_compaction.h"
 #include "native_load.h"
 #include "native_read.h"
@@ -58,6 +59,10 @@ class ApiModule final : public ServerModule {
     Add(router, "GET", table + "/changes", HandleChanges);
     Add(router, "POST", table + "/compact", HandleCompact);
     Add(router, "GET", "/api/v1/compactions", HandleListCompactions);
+    Add(router, "POST", "/api/v1/backups", HandleStartBackup);
+    Add(router, "GET", "/api/v1/backups", HandleListBackups);
+    Add(router, "POST", "/api/v1/backups/{backup_id}/verify", HandleVerifyBackup);
+    Add(router, "DELETE", "/api/v1/backups/{backup_id}", HandleDeleteBackup);
     // Test hook (--test-hooks only): hold each compaction this long before it publishes.
     router.Add(
         "POST", "/_test/compaction-hold",
@@ -129,6 +134,8 @@ class ApiModule final : public ServerModule {
     options.compaction_threads = config.compaction.threads;
     options.compaction_nice = config.compaction.nice;
     options.max_pending_deltas = config.compaction.max_pending_deltas;
+    options.backup_dir = config.backup.dir;
+    options.backup_rate_bytes_per_sec = uint64_t{config.backup.rate_mb} << 20;
     if (config.test_hooks) {
       options.compaction_pause = [this] {
         std::this_thread::sleep_for(std::chrono::milliseconds(compaction_hold_ms_.load()));

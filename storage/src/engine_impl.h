@@ -30,6 +30,7 @@
 
 #include <rocksdb/db.h>
 
+#include "backup_runner.h"
 #include "compaction_queue.h"
 #include "deltatunnel/messages/storage_meta.pb.h"
 #include "deltatunnel/storage/engine.h"
@@ -135,6 +136,12 @@ class EngineImpl final : public Engine {
   void WaitForCompactions() override;
   void ReclaimExpiredVersions() override;
   void ApplyLifecycles() override;
+
+  Result<BackupJob> StartBackup() override;
+  std::optional<BackupJob> LastBackup() override;
+  Result<std::vector<BackupInfo>> ListBackups() override;
+  Result<BackupCheck> VerifyBackup(uint32_t id) override;
+  Status DeleteBackup(uint32_t id) override;
 
   EngineStats Stats() override;
   Status Writable() override;
@@ -358,6 +365,9 @@ class EngineImpl final : public Engine {
   uint64_t wal_syncs_handled_ GUARDED_BY(maintenance_mu_) = 0;
   bool last_wal_sync_ran_ GUARDED_BY(maintenance_mu_) = false;
   std::thread maintenance_;
+
+  // Null without options.backup_dir; destroyed first, before the database closes.
+  std::unique_ptr<BackupRunner> backups_;
 };
 
 }  // namespace deltatunnel::storage

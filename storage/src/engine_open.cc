@@ -38,6 +38,7 @@ EngineImpl::EngineImpl(EngineOptions options)
     : options_(std::move(options)), rng_(std::random_device{}()) {}
 
 EngineImpl::~EngineImpl() {
+  backups_.reset();  // stops a running backup
   compaction_cancel_ = true;
   // A FreeRuns in CompactRange returns now; its D records stay for the next Open.
   if (db_) db_->DisableManualCompaction();
@@ -145,6 +146,11 @@ Status EngineImpl::OpenDb() {
   DT_RETURN_IF_ERROR(LoadReclaims());
   DT_RETURN_IF_ERROR(RecoverCompactions());
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  if (!options_.backup_dir.empty()) {
+    backups_ =
+        std::make_unique<BackupRunner>(options_.backup_dir, options_.backup_rate_bytes_per_sec,
+                                       db_.get(), [this] { return Now(); });
+  }
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
 namespace deltatunnel::storage {
 namespace {
@@ -24,9 +25,15 @@ class RocksLogger final : public rocksdb::Logger {
         level != rocksdb::InfoLogLevel::HEADER_LEVEL) {
       to = spdlog::level::err;
     }
-    if (!spdlog::should_log(to)) return;
+    if (!spdlog::should_log(spdlog::level::debug) && !spdlog::should_log(to)) return;
     char line[2048];
     std::vsnprintf(line, sizeof line, format, ap);
+    // A backup disables file deletions twice over (its own, then its checkpoint's): RocksDB warns
+    // of the nesting on every backup, which is as it should be.
+    if (to == spdlog::level::warn && std::strstr(line, "File Deletions ") != nullptr) {
+      to = spdlog::level::debug;
+    }
+    if (!spdlog::should_log(to)) return;
     spdlog::log(to, "rocksdb: {}", line);
   }
 };

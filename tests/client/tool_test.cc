@@ -258,3 +258,43 @@ TEST_CASE("tool: exit codes for usage, server and connection errors", "[tool]") 
   CHECK(missing.exit_code == 1);
   CHECK_THAT(missing.err, Catch::Contains("NoSuch"));
 }
+
+TEST_CASE("tool: backup create, list, verify, delete", "[tool]") {
+  char tmpl[] = "/tmp/dt_tool_backup_XXXXXX";
+  const std::string backups = std::string(mkdtemp(tmpl)) + "/b";
+  {
+    ClientFixture f("[backup]\ndir = \"" + backups + "\"\n");
+    const std::string ep = "--endpoint " + f.endpoint() + " ";
+    REQUIRE(f.client->CreateTable("p", KvTable("t", false, 2)).ok());
+    const std::string rows = WriteFile("b.ndjson", "{\"id\": 1, \"v\": \"a\"}\n{\"id\": 2}\n");
+    REQUIRE(Tool(ep + "load --project p --table t --format ndjson " + rows).exit_code == 0);
+    std::remove(rows.c_str());
+
+    Run made = Tool(ep + "backup create");
+    INFO(made.err);
+    REQUIRE(made.exit_code == 0);
+    auto job = nlohmann::json::parse(made.out);
+    CHECK(job["state"] == "done");
+    CHECK(job["backup"]["tables"] ==
+          nlohmann::json::parse(R"([{"project": "p", "table": "t", "version": 1}])"));
+    Run listed = Tool(ep + "backup list");
+    REQUIRE(listed.exit_code == 0);
+    CHECK(nlohmann::json::parse(listed.out)["backups"].size() == 1);
+    Run verified = Tool(ep + "backup verify 1");
+    REQUIRE(verified.exit_code == 0);
+    CHECK(nlohmann::json::parse(verified.out)["tables"][0]["version"] == 1);
+    Run missing = Tool(ep + "backup verify 5");
+    CHECK(missing.exit_code == 1);
+    CHECK(missing.err.find("NoSuchObject") != std::string::npos);
+    CHECK(Tool(ep + "backup delete 1").exit_code == 0);
+    CHECK(nlohmann::json::parse(Tool(ep + "backup list").out)["backups"].empty());
+    CHECK(Tool(ep + "backup").exit_code == 2);  // a subcommand is required
+  }
+  {
+    ClientFixture off;  // no backup.dir: refused, with the key to set
+    Run refused = Tool("--endpoint " + off.endpoint() + " --retries 0 backup create");
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("backup.dir") != std::string::npos);
+  }
+  std::filesystem::remove_all(std::filesystem::path(backups).parent_path());
+}

@@ -126,7 +126,8 @@ def main():
         raise SystemExit("docs/api.md has only %d sh examples" % len(examples))
     expectations = [parse_expect(line, block) for line, block in examples]
     failures = []
-    with tempfile.TemporaryDirectory(prefix="dt-api-md-") as tmp, running_server(binary) as dt:
+    with tempfile.TemporaryDirectory(prefix="dt-api-md-") as tmp, \
+            running_server(binary, ["--backup-dir", os.path.join(tmp, "backups")]) as dt:
         script = ["set -u", "export DT=%s" % shlex.quote(dt),
                   'curl() { printf "%q " "$@" >> "$__A"; echo >> "$__A"; '
                   'command curl -sS -D "$__H" "$@" > "$__B"; local rc=$?; cat "$__B"; return $rc; }']

@@ -11,7 +11,7 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const* argv) {
   CLI::App app{"deltatunnel-server: a MaxCompute-Tunnel-compatible upsert server"};
   app.set_version_flag("--version", "deltatunnel-server 0.1.0");
   std::string config_file;
-  std::optional<std::string> listen, data_dir, log_level;
+  std::optional<std::string> listen, data_dir, log_level, backup_dir;
   std::optional<uint32_t> io_threads, worker_threads;
   bool test_hooks = false;
   CommandLine out;
@@ -22,6 +22,15 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const* argv) {
   app.add_option("--io-threads", io_threads, "socket threads (overrides 'io_threads')");
   app.add_option("--worker-threads", worker_threads, "handler threads ('worker_threads')");
   app.add_option("--port-file", out.port_file, "write the bound port to this file");
+  app.add_option("--backup-dir", backup_dir, "where backups go (overrides 'backup.dir')");
+  app.add_option(
+      "--restore", out.restore_from,
+      "restore a backup from this directory into the (empty) data directory, then start");
+  app.add_option("--verify-backup", out.verify_backup,
+                 "check a backup in this directory without restoring it, print it, and exit");
+  app.add_option("--backup-id", out.backup_id,
+                 "the backup --restore or --verify-backup takes "
+                 "(default: the latest)");
   app.add_flag("--test-hooks", test_hooks, "serve the test-only /_test/* routes")
       ->group("");  // hidden from --help
   try {
@@ -41,9 +50,16 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const* argv) {
   if (listen) c.listen = *listen;
   if (data_dir) c.data_dir = *data_dir;
   if (log_level) c.log_level = *log_level;
+  if (backup_dir) c.backup.dir = *backup_dir;
   if (io_threads) c.io_threads = *io_threads;
   if (worker_threads) c.worker_threads = *worker_threads;
   c.test_hooks = test_hooks;
+  if (!out.restore_from.empty() && !out.verify_backup.empty()) {
+    return InvalidArgument("--restore and --verify-backup: one at a time (see --help)");
+  }
+  if (out.backup_id && out.restore_from.empty() && out.verify_backup.empty()) {
+    return InvalidArgument("--backup-id goes with --restore or --verify-backup (see --help)");
+  }
   Status valid = ValidateConfig(c);
   if (!valid.ok()) return InvalidArgument(fmt::format("command line: {}", valid.message()));
   return out;

@@ -210,6 +210,11 @@ Status ReadCompaction(TableReader& r, CompactionConfig& c) {
   return r.Uint("max_pending_deltas", c.max_pending_deltas);
 }
 
+Status ReadBackup(TableReader& r, BackupConfig& c) {
+  DT_RETURN_IF_ERROR(r.String("dir", c.dir));
+  return r.Uint("rate_mb", c.rate_mb);
+}
+
 Status ReadLimits(TableReader& r, LimitsConfig& c) {
   DT_RETURN_IF_ERROR(r.Uint("decompress_ratio", c.decompress_ratio));
   DT_RETURN_IF_ERROR(r.Uint("max_rows_per_request", c.max_rows_per_request));
@@ -237,6 +242,7 @@ Status ReadTop(TableReader& r, ServerConfig& c) {
   DT_RETURN_IF_ERROR(
       r.Section("compaction", [&](TableReader& s) { return ReadCompaction(s, c.compaction); }));
   DT_RETURN_IF_ERROR(r.Section("limits", [&](TableReader& s) { return ReadLimits(s, c.limits); }));
+  DT_RETURN_IF_ERROR(r.Section("backup", [&](TableReader& s) { return ReadBackup(s, c.backup); }));
   return r.RefuseUnknown();
 }
 
@@ -350,6 +356,7 @@ Status ValidateConfig(const ServerConfig& c) {
     }
     DT_RETURN_IF_ERROR(InRange(key + ".slots", g.slots, 1, 1 << 20));
   }
+  DT_RETURN_IF_ERROR(InRange("backup.rate_mb", c.backup.rate_mb, 0, 1 << 20));
   DT_RETURN_IF_ERROR(InRange("compaction.threads", c.compaction.threads, 0, 64));
   DT_RETURN_IF_ERROR(InRange("compaction.nice", c.compaction.nice, 0, 19));
   DT_RETURN_IF_ERROR(InRange("auth.max_clock_skew_s", c.auth.max_clock_skew_s, 1, 7 * 86400));

@@ -91,6 +91,12 @@ class Client {
                                  const std::string& partition);
   Result<nlohmann::json> ListCompactions();
 
+  // Backups (server-wide; docs/api.md, "Backups").
+  Result<nlohmann::json> StartBackup();
+  Result<nlohmann::json> ListBackups();
+  Result<nlohmann::json> VerifyBackup(uint32_t backup_id);
+  Status DeleteBackup(uint32_t backup_id);
+
   // Any request: signs it, retries it per the policy, and turns a non-2xx answer into the
   // server's Status. `path` is unencoded; query values are percent-encoded here. `body` is not
   // copied: it must stay alive until the call returns.

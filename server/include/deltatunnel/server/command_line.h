@@ -2,6 +2,8 @@
 // fixed (tools and tests start the server with them); flags override the file's keys.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "deltatunnel/proto/status.h"
@@ -14,6 +16,13 @@ struct CommandLine {
   // After binding, the server writes its port to this file (for tools and tests that start it
   // on port 0).
   std::string port_file;
+  // --restore DIR [--backup-id N]: before starting, restore that backup (the latest without an
+  // id) into the data directory, which must not hold a database yet.
+  std::string restore_from;
+  std::optional<uint32_t> backup_id;
+  // --verify-backup DIR [--backup-id N]: check that backup, print what it holds, and exit (0 when
+  // it is sound, 1 when not) without starting.
+  std::string verify_backup;
   // --help or --version: print `output` and exit with `exit_code` without starting.
   bool exit_now = false;
   int exit_code = 0;

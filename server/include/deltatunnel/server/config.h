@@ -77,6 +77,15 @@ struct CompactionConfig {
   uint32_t max_pending_deltas = 200;
 };
 
+// Online backups (POST /api/v1/backups; storage/backup.h).
+struct BackupConfig {
+  // The directory backups go to (made by the first one); "": backups are off.
+  std::string dir;
+  // The most a backup copies a second, MiB (0: no limit); a limit keeps ingest's share of the
+  // disk while a big backup runs.
+  uint32_t rate_mb = 0;
+};
+
 // Bounds on what one request may make the server hold or do (issue 24: amplification, slow
 // senders). Each answers 413 RequestTooLarge or closes the connection rather than growing.
 struct LimitsConfig {
@@ -125,6 +134,7 @@ struct ServerConfig {
   QuotaConfig quota;
   CompactionConfig compaction;
   LimitsConfig limits;
+  BackupConfig backup;
 
   // Test-only, never in a file: serves /_test/* routes (--test-hooks).
   bool test_hooks = false;

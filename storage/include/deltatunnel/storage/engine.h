@@ -34,6 +34,7 @@
 #include "deltatunnel/proto/row_batch.h"
 #include "deltatunnel/proto/schema.h"
 #include "deltatunnel/proto/status.h"
+#include "deltatunnel/storage/backup.h"
 #include "deltatunnel/storage/types.h"
 
 namespace deltatunnel::storage {
@@ -136,6 +137,20 @@ class Engine {
   // for that long, and a non-partitioned table not modified for that long (as MaxCompute does).
   // The maintenance thread calls it every 30 s; public for tests.
   virtual void ApplyLifecycles() = 0;
+
+  // ---- Backups (backup.h), into options.backup_dir; ServiceUnavailable when it is not set.
+  // Starts an online backup of every table on a thread of its own and answers it running; writes
+  // go on meanwhile. StatusConflict while one runs.
+  virtual Result<BackupJob> StartBackup() = 0;
+  // The running backup, or the last one made since the engine opened (nullopt before the first).
+  virtual std::optional<BackupJob> LastBackup() = 0;
+  // The backups in the directory, oldest first.
+  virtual Result<std::vector<BackupInfo>> ListBackups() = 0;
+  // Checks a backup without restoring it (backup.h). StatusConflict while a backup runs;
+  // NoSuchObject for an unknown id.
+  virtual Result<BackupCheck> VerifyBackup(uint32_t id) = 0;
+  // Deletes a backup (the files no other backup shares). StatusConflict while a backup runs.
+  virtual Status DeleteBackup(uint32_t id) = 0;
 
   // ---- Operations
   virtual EngineStats Stats() = 0;

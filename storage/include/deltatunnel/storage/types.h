@@ -57,6 +57,10 @@ struct EngineOptions {
   // How often the maintenance thread asks RocksDB to resume writes while storage is stopped by a
   // fault (Writable()), milliseconds.
   uint32_t resume_interval_ms = 1000;
+  // Where backups go (backup.h); "": backups are off.
+  std::string backup_dir;
+  // The most a backup copies a second, bytes (0: no limit).
+  uint64_t backup_rate_bytes_per_sec = 0;
 };
 
 // What a caller gives to create a table. Property values are strings as in the API; absent ones
