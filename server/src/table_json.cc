@@ -165,6 +165,7 @@ json PartitionInfoJson(const storage::PartitionInfo& info) {
           {"rows", info.rows},
           {"bytes", info.bytes},
           {"version", info.version},
+          {"committed_at", FormatRfc3339Millis(info.committed_at_ms)},
           {"commits_since_major", info.commits_since_major}};
 }
 

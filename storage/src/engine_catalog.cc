@@ -211,7 +211,10 @@ Result<std::vector<PartitionInfo>> EngineImpl::ListPartitions(const std::string&
   MutexLock lock(&t->state_mu);
   for (const auto& [canonical, m] : t->partitions) {
     if (m->dropped) continue;
-    out.push_back({canonical, m->rows, m->bytes, m->version, m->commits_since_major});
+    const int64_t at = m->version >= 1 && m->version <= t->commit_times.size()
+                           ? t->commit_times[m->version - 1]
+                           : 0;
+    out.push_back({canonical, m->rows, m->bytes, m->version, m->commits_since_major, at});
   }
   return out;
 }

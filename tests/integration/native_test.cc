@@ -254,6 +254,12 @@ TEST_CASE("partitions: truncate and drop, a version each, older versions still r
   auto parts = c.Get(kOrders + "/partitions").Json()["partitions"];
   REQUIRE(parts.size() == 1);
   CHECK(parts[0]["partition"] == "ds=d1");
+  // Its last version is the truncate, and its time that version's in the log.
+  CHECK(parts[0]["version"] == 3);
+  json log = c.Get(kOrders + "/versions").Json()["versions"];
+  for (const auto& entry : log) {
+    if (entry["version"] == 3) CHECK(parts[0]["committed_at"] == entry["committed_at"]);
+  }
   CHECK(NdjsonRows(c.Get(kOrders + "/data?partition=ds=d2&version=3").body).size() == 1);
 
   // Errors answer at once and change nothing.

@@ -52,6 +52,11 @@ TEST_CASE("truncate: a version that empties the partition; older versions read a
   CHECK(ScanRows(*e, "t", {}, std::string("ds=b")) == RowsOf({{1, "b1"}}));
   CHECK(ScanRows(*e, "t", AtVersion(2), std::string("ds=a")) == RowsOf({{1, "a1"}, {2, "a2"}}));
   CHECK(Listed(*e) == std::set<std::string>{"ds=a", "ds=b"});  // truncated, still there
+  for (const auto& p : Must(e->ListPartitions("p", "t"))) {
+    // Each partition's last version, and when it was made (the clock stood still: all at once).
+    CHECK(p.version == (p.partition == "ds=a" ? 3u : 2u));
+    CHECK(p.committed_at_ms == clock.now->load());
+  }
   auto desc = Must(e->DescribeTable("p", "t"));
   CHECK(desc.version == 3);
   CHECK(desc.partitions == 2);
@@ -283,4 +288,29 @@ TEST_CASE("lifecycle: partitions and tables not modified for that many days are 
   e->ApplyLifecycles();
   CHECK(Listed(*e).empty());
   MustOk(e->DescribeTable("p", "t").status());  // a partitioned table stays
+}
+
+TEST_CASE("partitions: each listed with its last version and when it was made",
+          "[storage][truncate]") {
+  TempDir dir;
+  TestClock clock;
+  auto e = Must(Engine::Open(Options(dir.path, clock)));
+  auto info = Must(e->CreateTable(KvTable("t", true)));
+  const int64_t t0 = clock.now->load();
+  Write(*e, info, "ds=a", {{1, "a"}});  // version 1
+  clock.Advance(5000);
+  Write(*e, info, "ds=b", {{1, "b"}});  // 2
+  clock.Advance(5000);
+  Must(e->Truncate("p", "t", std::string("ds=a")));  // 3
+  std::map<std::string, std::pair<uint64_t, int64_t>> got;
+  for (const auto& p : Must(e->ListPartitions("p", "t"))) {
+    got[p.partition] = {p.version, p.committed_at_ms};
+  }
+  CHECK(got == std::map<std::string, std::pair<uint64_t, int64_t>>{
+                   {"ds=a", {3, t0 + 10000}}, {"ds=b", {2, t0 + 5000}}});
+  e.reset();
+  e = Must(Engine::Open(Options(dir.path, clock)));  // the same after a reopen
+  for (const auto& p : Must(e->ListPartitions("p", "t"))) {
+    CHECK(p.committed_at_ms == got[p.partition].second);
+  }
 }

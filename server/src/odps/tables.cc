@@ -54,18 +54,9 @@ std::string Unquote(std::string_view s) {
   return std::string(s);
 }
 
-// The commit time of each version the table still lists (bounded), for partition times.
-std::map<uint64_t, int64_t> CommitTimes(ApiContext& ctx, const storage::TableInfo& info) {
-  std::map<uint64_t, int64_t> out;
-  auto versions = ctx.engine->Versions(info.project, info.name, 10000);
-  if (!versions.ok()) return out;
-  for (const storage::CommitInfo& c : *versions) out[c.version] = c.committed_at_ms;
-  return out;
-}
-
-int64_t TimeOf(const std::map<uint64_t, int64_t>& times, uint64_t version, int64_t fallback) {
-  auto it = times.find(version);
-  return it == times.end() ? fallback : it->second;
+// A partition's last modification: its last version's time (the table's creation if unknown).
+int64_t ModifiedAt(const storage::TableInfo& info, const storage::PartitionInfo& p) {
+  return p.committed_at_ms != 0 ? p.committed_at_ms : info.created_at_ms;
 }
 
 int64_t LastModified(ApiContext& ctx, const storage::TableInfo& info) {
@@ -81,8 +72,7 @@ Result<Response> Partition(ApiContext& ctx, const storage::TableInfo& info,
                       ctx.engine->ListPartitions(info.project, info.name));
   for (const storage::PartitionInfo& p : parts) {
     if (p.partition != spec.canonical) continue;
-    const auto times = CommitTimes(ctx, info);
-    return XmlResponse(PartitionXml(info, p, TimeOf(times, p.version, info.created_at_ms)));
+    return XmlResponse(PartitionXml(info, p, ModifiedAt(info, p)));
   }
   return Status(
       ErrorCode::kNoSuchPartition,
@@ -130,7 +120,6 @@ Result<Response> Partitions(ApiContext& ctx, const storage::TableInfo& info, con
             [](const auto& a, const auto& b) { return a.partition < b.partition; });
   const std::string marker = QueryValue(req, "marker");
   const std::string prefix = QueryValue(req, "partition");
-  const auto times = CommitTimes(ctx, info);
   std::vector<storage::PartitionInfo> page;
   std::vector<int64_t> modified;
   std::string next;
@@ -144,7 +133,7 @@ Result<Response> Partitions(ApiContext& ctx, const storage::TableInfo& info, con
       break;
     }
     page.push_back(p);
-    modified.push_back(TimeOf(times, p.version, info.created_at_ms));
+    modified.push_back(ModifiedAt(info, p));
   }
   return XmlResponse(PartitionListXml(info, page, modified, next));
 }

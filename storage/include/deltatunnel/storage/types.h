@@ -98,6 +98,7 @@ struct PartitionInfo {
   uint64_t bytes = 0;     // estimate
   uint64_t version = 0;   // the table version of the partition's last commit
   uint64_t commits_since_major = 0;
+  int64_t committed_at_ms = 0;  // when that version was made
 };
 
 enum class SessionStatus { kNormal, kCommitting, kCommitted, kExpired, kCritical, kAborted };
