@@ -306,8 +306,8 @@ TEST_CASE("partitions: each listed with its last version and when it was made",
   for (const auto& p : Must(e->ListPartitions("p", "t"))) {
     got[p.partition] = {p.version, p.committed_at_ms};
   }
-  CHECK(got == std::map<std::string, std::pair<uint64_t, int64_t>>{
-                   {"ds=a", {3, t0 + 10000}}, {"ds=b", {2, t0 + 5000}}});
+  CHECK(got == std::map<std::string, std::pair<uint64_t, int64_t>>{{"ds=a", {3, t0 + 10000}},
+                                                                   {"ds=b", {2, t0 + 5000}}});
   e.reset();
   e = Must(Engine::Open(Options(dir.path, clock)));  // the same after a reopen
   for (const auto& p : Must(e->ListPartitions("p", "t"))) {
