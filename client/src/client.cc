@@ -133,6 +133,13 @@ Status Client::DropTable(const std::string& project, const std::string& table) {
   return Call("DELETE", TablePath(project, table)).status();
 }
 
+Result<nlohmann::json> Client::AlterTable(const std::string& project, const std::string& table,
+                                          const nlohmann::json& properties) {
+  // Setting the same values again is harmless: retried like any idempotent call.
+  return CallJson("PATCH", TablePath(project, table), {},
+                  nlohmann::json{{"properties", properties}}.dump());
+}
+
 Result<nlohmann::json> Client::ListPartitions(const std::string& project,
                                               const std::string& table) {
   return CallJson("GET", TablePath(project, table) + "/partitions");

@@ -1,4 +1,4 @@
-// deltatunnel table create|list|describe|drop|truncate|drop-partition
+// deltatunnel table create|list|describe|alter|drop|truncate|drop-partition
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,13 +9,15 @@ namespace deltatunnel::tool {
 
 void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
   auto* table = app.add_subcommand(
-      "table", "Create, list, describe or drop tables; truncate them or drop their partitions");
+      "table",
+      "Create, list, describe, alter or drop tables; truncate them or drop their partitions");
   table->require_subcommand(1);
 
   struct Args {
     std::string project, table, file, partition;
     bool json = false;
     bool if_exists = false;
+    std::vector<std::string> set;
   };
   auto args = std::make_shared<Args>();
 
@@ -106,6 +108,29 @@ void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
     if (!c) return void(*exit_code = kExitUsage);
     auto r = c->DropPartition(args->project, args->table, args->partition, args->if_exists);
     if (!r.ok()) return void(*exit_code = Fail("table drop-partition", r.status()));
+    std::cout << r->dump(2) << "\n";
+  });
+
+  auto* alter = table->add_subcommand(
+      "alter", "Set table properties (--set key=value, repeated); prints the table as altered");
+  alter->add_option("--project", args->project, "Project")->required();
+  alter->add_option("--table", args->table, "Table")->required();
+  alter->add_option("--set", args->set, "key=value, e.g. compaction.major.commit-threshold=10")
+      ->required();
+  alter->callback([&flags, args, exit_code] {
+    nlohmann::json properties = nlohmann::json::object();
+    for (const std::string& kv : args->set) {
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "deltatunnel: --set takes key=value, not '" << kv << "'\n";
+        return void(*exit_code = kExitUsage);
+      }
+      properties[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->AlterTable(args->project, args->table, properties);
+    if (!r.ok()) return void(*exit_code = Fail("table alter", r.status()));
     std::cout << r->dump(2) << "\n";
   });
 }

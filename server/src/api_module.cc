@@ -47,6 +47,7 @@ class ApiModule final : public ServerModule {
     Add(router, "POST", tables, HandleCreateTable);
     Add(router, "GET", tables, HandleListTables);
     Add(router, "GET", table, HandleDescribeTable);
+    Add(router, "PATCH", table, HandleAlterTable);
     Add(router, "DELETE", table, HandleDropTable);
     Add(router, "GET", table + "/partitions", HandleListPartitions);
     Add(router, "DELETE", table + "/partitions", HandleDropPartition);

@@ -31,6 +31,19 @@ Response HandleListTables(ApiContext& ctx, Request& req) {
   });
 }
 
+Response HandleAlterTable(ApiContext& ctx, Request& req) {
+  return Answer(req, [&]() -> Result<Response> {
+    DT_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonBody(req));
+    if (!body.is_object() || !body.contains("properties") || body.size() != 1) {
+      return InvalidArgument("the body must be {\"properties\": {\"key\": \"value\", ...}}");
+    }
+    DT_ASSIGN_OR_RETURN(auto properties, ParseProperties(body["properties"]));
+    DT_ASSIGN_OR_RETURN(storage::TableInfo info,
+                        ctx.engine->AlterTable(Project(req), Table(req), properties));
+    return JsonResponse(TableInfoJson(info));
+  });
+}
+
 Response HandleDescribeTable(ApiContext& ctx, Request& req) {
   return Answer(req, [&]() -> Result<Response> {
     DT_ASSIGN_OR_RETURN(storage::TableInfo info,

@@ -17,6 +17,8 @@ namespace deltatunnel::server {
 Response HandleCreateTable(ApiContext& ctx, Request& req);
 Response HandleListTables(ApiContext& ctx, Request& req);
 Response HandleDescribeTable(ApiContext& ctx, Request& req);
+// PATCH .../tables/{table} {"properties": {...}}: the table as altered.
+Response HandleAlterTable(ApiContext& ctx, Request& req);
 Response HandleDropTable(ApiContext& ctx, Request& req);
 Response HandleListPartitions(ApiContext& ctx, Request& req);
 Response HandleVersions(ApiContext& ctx, Request& req);

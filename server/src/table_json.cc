@@ -111,16 +111,7 @@ Result<storage::TableDef> ParseTableDef(const std::string& project, const json& 
   }
 
   if (auto props = body.find("properties"); props != body.end() && !props->is_null()) {
-    if (!props->is_object()) return InvalidArgument("'properties' must be an object of strings");
-    for (const auto& [key, value] : props->items()) {
-      if (value.is_string()) {
-        def.properties[key] = value.get<std::string>();
-      } else if (value.is_number_integer() || value.is_boolean()) {
-        def.properties[key] = value.dump();
-      } else {
-        return InvalidArgument(fmt::format("property '{}' must be a string", key));
-      }
-    }
+    DT_ASSIGN_OR_RETURN(def.properties, ParseProperties(*props));
   }
   for (const auto& [key, value] : body.items()) {
     if (key != "name" && key != "columns" && key != "primary_key" && key != "partition_columns" &&
@@ -130,6 +121,21 @@ Result<storage::TableDef> ParseTableDef(const std::string& project, const json& 
   }
   DT_RETURN_IF_ERROR(def.schema.Validate());
   return def;
+}
+
+Result<std::map<std::string, std::string>> ParseProperties(const json& props) {
+  if (!props.is_object()) return InvalidArgument("'properties' must be an object of strings");
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : props.items()) {
+    if (value.is_string()) {
+      out[key] = value.get<std::string>();
+    } else if (value.is_number_integer() || value.is_boolean()) {
+      out[key] = value.dump();
+    } else {
+      return InvalidArgument(fmt::format("property '{}' must be a string", key));
+    }
+  }
+  return out;
 }
 
 json TableInfoJson(const storage::TableInfo& info) {

@@ -14,6 +14,8 @@ namespace deltatunnel::server {
 // "partition_columns": [...], "properties": {...}}. Key columns are NOT NULL ("nullable" absent
 // means NOT NULL for them, true is refused). Errors say which field is wrong.
 Result<storage::TableDef> ParseTableDef(const std::string& project, const nlohmann::json& body);
+// A "properties" object: string values (integers and booleans taken as their text).
+Result<std::map<std::string, std::string>> ParseProperties(const nlohmann::json& props);
 
 nlohmann::json TableInfoJson(const storage::TableInfo& info);
 nlohmann::json PartitionInfoJson(const storage::PartitionInfo& info);

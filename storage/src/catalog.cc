@@ -103,6 +103,30 @@ Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t def
   return rec;
 }
 
+Result<messages::TableRecord> AlterTableRecord(const messages::TableRecord& rec,
+                                               const std::map<std::string, std::string>& set) {
+  if (set.empty()) return InvalidArgument("no properties to set");
+  for (const char* fixed : {kBucketNum, kPartialUpdate, kTransactional}) {
+    if (set.count(fixed) != 0) {
+      return InvalidArgument(fmt::format(
+          "property '{}' is fixed when the table is created; create a new table to change it",
+          fixed));
+    }
+  }
+  std::map<std::string, std::string> merged(rec.properties().begin(), rec.properties().end());
+  for (const auto& [k, v] : set) merged[k] = v;
+  DT_ASSIGN_OR_RETURN(uint32_t retain, ParseRanged(merged, kRetainHours, 24, 0, 168));
+  DT_ASSIGN_OR_RETURN(uint32_t threshold,
+                      ParseRanged(merged, kCommitThreshold, rec.commit_threshold(), 1, 100000));
+  DT_RETURN_IF_ERROR(ParseRanged(merged, kLifecycle, 0, 1, kMaxLifecycleDays).status());
+  messages::TableRecord out = rec;
+  auto& props = *out.mutable_properties();
+  for (const auto& [k, v] : set) props[k] = v;
+  out.set_retain_hours(retain);
+  out.set_commit_threshold(threshold);
+  return out;
+}
+
 uint32_t LifecycleDays(const messages::TableRecord& rec) {
   auto days = ParseRanged(rec.properties(), kLifecycle, 0, 1, kMaxLifecycleDays);
   return days.ok() ? *days : 0;

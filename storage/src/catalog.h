@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "deltatunnel/messages/storage_meta.pb.h"
@@ -16,6 +17,11 @@ namespace deltatunnel::storage {
 // Checks names, the schema (TableSchema::Validate) and the properties with their ranges, and
 // answers the record to persist (without id and creation time). InvalidArgument with the reason.
 Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t default_threshold);
+
+// The record of an ALTER: `rec` with `set` applied to its properties, checked as at creation.
+// InvalidArgument for a property fixed at creation or a value out of its range.
+Result<messages::TableRecord> AlterTableRecord(const messages::TableRecord& rec,
+                                               const std::map<std::string, std::string>& set);
 
 Result<proto::TableSchema> SchemaFromRecord(const messages::TableRecord& rec);
 

@@ -33,8 +33,24 @@ std::shared_ptr<TableState> EngineImpl::FindTableById(uint64_t id) {
   return it == tables_by_id_.end() ? nullptr : it->second;
 }
 
+void TableState::SetSettings(const messages::TableRecord& rec) {
+  {
+    MutexLock lock(&settings_mu);
+    settings = rec;
+  }
+  retain_hours = rec.retain_hours();
+  commit_threshold = rec.commit_threshold();
+  lifecycle_days = LifecycleDays(rec);
+  retain_floor = rec.retain_floor_version();
+}
+
+messages::TableRecord TableState::Settings() const {
+  MutexLock lock(&settings_mu);
+  return settings;
+}
+
 TableInfo EngineImpl::DescribeLocked(const TableState& t) {
-  TableInfo info = TableInfoFromRecord(t.record, *t.schema);
+  TableInfo info = TableInfoFromRecord(t.Settings(), *t.schema);
   MutexLock lock(&t.state_mu);
   info.version = t.version;
   for (const auto& [name, m] : t.partitions) {
@@ -49,16 +65,7 @@ TableInfo EngineImpl::DescribeLocked(const TableState& t) {
 Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
   DT_ASSIGN_OR_RETURN(messages::TableRecord rec,
                       BuildTableRecord(def, options_.default_commit_threshold));
-  // Below the bound of backpressure, or the partition would refuse appends before its automatic
-  // compaction is due.
-  if (compactor_ && options_.max_pending_deltas > 0 &&
-      rec.commit_threshold() >= options_.max_pending_deltas) {
-    return InvalidArgument(fmt::format(
-        "property 'compaction.major.commit-threshold' ({}) must be below the server's "
-        "max_pending_deltas ({}): a partition refuses appends once that many commits wait for "
-        "major compaction",
-        rec.commit_threshold(), options_.max_pending_deltas));
-  }
+  DT_RETURN_IF_ERROR(CheckCommitThreshold(rec.commit_threshold()));
   DT_ASSIGN_OR_RETURN(proto::TableSchema schema, SchemaFromRecord(rec));
   if (!(schema == def.schema)) {
     return Internal("the schema does not survive its own encoding: " + def.name);
@@ -75,6 +82,7 @@ Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
   rec.set_created_at_ms(Now());
   t->record = std::move(rec);
   t->schema = std::make_shared<const proto::TableSchema>(std::move(schema));
+  t->SetSettings(t->record);
 
   rocksdb::WriteBatch wb;
   wb.Put(meta_cf_, keys::Table(t->id), t->record.SerializeAsString());
@@ -89,6 +97,52 @@ Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
   tables_by_name_[name_key] = t;
   tables_by_id_[t->id] = t;
   return DescribeLocked(*t);
+}
+
+Status EngineImpl::CheckCommitThreshold(uint32_t threshold) const {
+  // Below the bound of backpressure, or the partition would refuse appends before its automatic
+  // compaction is due.
+  if (compactor_ && options_.max_pending_deltas > 0 && threshold >= options_.max_pending_deltas) {
+    return InvalidArgument(fmt::format(
+        "property 'compaction.major.commit-threshold' ({}) must be below the server's "
+        "max_pending_deltas ({}): a partition refuses appends once that many commits wait for "
+        "major compaction",
+        threshold, options_.max_pending_deltas));
+  }
+  return Status::Ok();
+}
+
+Result<TableInfo> EngineImpl::AlterTable(const std::string& project, const std::string& table,
+                                         const std::map<std::string, std::string>& properties) {
+  DT_ASSIGN_OR_RETURN(std::shared_ptr<TableState> t, GetTable(project, table));
+  DT_RETURN_IF_ERROR(AlterTableLocked(*t, properties));
+  // A lower threshold may make compactions due now (outside the commit lock: this takes the
+  // catalog's).
+  RequeueDueCompactions();
+  return DescribeLocked(*t);
+}
+
+Status EngineImpl::AlterTableLocked(TableState& t,
+                                    const std::map<std::string, std::string>& properties) {
+  MutexLock commit_lock(&t.commit_mu);
+  if (t.dropped) {
+    return Status(ErrorCode::kNoSuchTable,
+                  fmt::format("table '{}.{}' does not exist", t.record.project(), t.record.name()));
+  }
+  DT_ASSIGN_OR_RETURN(messages::TableRecord rec, AlterTableRecord(t.Settings(), properties));
+  DT_RETURN_IF_ERROR(CheckCommitThreshold(rec.commit_threshold()));
+  if (rec.retain_hours() > t.retain_hours) {
+    // What the shorter retention let go may be freed already: those versions stay expired.
+    MutexLock state_lock(&t.state_mu);
+    rec.set_retain_floor_version(
+        std::max(rec.retain_floor_version(), OldestReadableLocked(t, Now())));
+  }
+  rocksdb::WriteBatch wb;
+  wb.Put(meta_cf_, keys::Table(t.id), rec.SerializeAsString());
+  rocksdb::Status s = db_->Write(SyncedWrite(), &wb);
+  if (!s.ok()) return FromRocks(s, "altering table");
+  t.SetSettings(rec);
+  return Status::Ok();
 }
 
 Status EngineImpl::DropTable(const std::string& project, const std::string& table) {

@@ -366,7 +366,7 @@ rocksdb::WriteOptions EngineImpl::SyncedWrite() const {
 }
 
 uint64_t EngineImpl::CompactionDueAt(const TableState& t) const {
-  uint64_t due = t.record.commit_threshold();
+  uint64_t due = t.commit_threshold;
   if (options_.max_pending_deltas > 0) due = std::min<uint64_t>(due, options_.max_pending_deltas);
   return due;
 }
@@ -495,7 +495,7 @@ Status EngineImpl::RecoverCompactions() {
   for (const auto& [id, t] : tables_by_id_) {
     MutexLock state_lock(&t->state_mu);
     for (const auto& [canonical, m] : t->partitions) {
-      if (m->commits_since_major >= t->record.commit_threshold()) {
+      if (m->commits_since_major >= t->commit_threshold) {
         compactor_->Enqueue(t->id, t->record.project(), t->record.name(), canonical, {canonical},
                             /*automatic=*/true);
       }

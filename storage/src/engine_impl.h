@@ -47,10 +47,22 @@
 namespace deltatunnel::storage {
 
 struct TableState {
-  // Set before the table is shared; never changed after.
+  // Set before the table is shared; never changed after. Its settings (properties, retention,
+  // commit threshold) are those at creation or load: AlterTable changes the ones below.
   uint64_t id = 0;
   messages::TableRecord record;
   std::shared_ptr<const proto::TableSchema> schema;
+
+  // What ALTER changes, read without locks where one number is needed; written by AlterTable
+  // under commit_mu, after the T record holding them is on disk (SetSettings).
+  std::atomic<uint32_t> retain_hours{0};
+  std::atomic<uint32_t> commit_threshold{0};
+  std::atomic<uint32_t> lifecycle_days{0};
+  std::atomic<uint64_t> retain_floor{0};  // versions below it are expired
+  mutable Mutex settings_mu ACQUIRED_AFTER(state_mu);
+  messages::TableRecord settings GUARDED_BY(settings_mu);  // the T record as last written
+  void SetSettings(const messages::TableRecord& rec) EXCLUDES(settings_mu);
+  messages::TableRecord Settings() const EXCLUDES(settings_mu);
 
   // Held by whatever writes the table's commit and partition records: commits (across their
   // synced write, so versions are sequential), the publish of a compaction, retention, drop.
@@ -98,6 +110,8 @@ class EngineImpl final : public Engine {
 
   Result<TableInfo> CreateTable(const TableDef& def) override;
   Status DropTable(const std::string& project, const std::string& table) override;
+  Result<TableInfo> AlterTable(const std::string& project, const std::string& table,
+                               const std::map<std::string, std::string>& properties) override;
   Result<TableInfo> DescribeTable(const std::string& project, const std::string& table) override;
   Result<std::vector<TableInfo>> ListTables(const std::string& project) override;
   Result<std::vector<PartitionInfo>> ListPartitions(const std::string& project,
@@ -173,6 +187,11 @@ class EngineImpl final : public Engine {
                                                const std::string& table);
   std::shared_ptr<TableState> FindTableById(uint64_t id);
   TableInfo DescribeLocked(const TableState& t) EXCLUDES(t.state_mu);
+  // A commit threshold below the backpressure bound (max_pending_deltas), or InvalidArgument.
+  Status CheckCommitThreshold(uint32_t threshold) const;
+  // AlterTable's change: checked, written (the T record, synced) and applied under commit_mu.
+  Status AlterTableLocked(TableState& t, const std::map<std::string, std::string>& properties)
+      EXCLUDES(t.commit_mu);
   // What a drop by lifecycle requires of the table, checked under its commit lock: that it is
   // still the table the pass looked at, and not modified since `modified_before`.
   struct DropIfUnmodified {

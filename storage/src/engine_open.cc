@@ -164,6 +164,7 @@ Status EngineImpl::LoadCatalog() {
       return Corruption("corrupt table record");
     }
     t->id = t->record.id();
+    t->SetSettings(t->record);
     DT_ASSIGN_OR_RETURN(proto::TableSchema schema, SchemaFromRecord(t->record));
     t->schema = std::make_shared<const proto::TableSchema>(std::move(schema));
     std::string v;

@@ -28,11 +28,18 @@ Status EngineImpl::CheckRetention(const TableState& t, uint64_t version, uint64_
     MutexLock lock(&t.state_mu);
     next_commit_at = t.commit_times[version];  // time of commit version + 1
   }
-  const int64_t retain_ms = int64_t{t.record.retain_hours()} * 3600 * 1000;
+  const uint32_t hours = t.retain_hours;
+  if (version < t.retain_floor) {
+    return {ErrorCode::kVersionExpired,
+            fmt::format("version {} of table '{}' expired before its retention was lengthened; "
+                        "the oldest readable version is {}",
+                        version, t.record.name(), t.retain_floor.load())};
+  }
+  const int64_t retain_ms = int64_t{hours} * 3600 * 1000;
   if (Now() - next_commit_at < retain_ms) return Status::Ok();
   return {ErrorCode::kVersionExpired,
           fmt::format("version {} of table '{}' is outside its retention of {} h", version,
-                      t.record.name(), t.record.retain_hours())};
+                      t.record.name(), hours)};
 }
 
 Result<EngineImpl::ReadView> EngineImpl::OpenRead(const std::string& project,

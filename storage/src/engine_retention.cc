@@ -39,9 +39,11 @@ RunRanges RangesOf(const std::vector<RunRef>& runs) {
 uint64_t EngineImpl::OldestReadableLocked(const TableState& t, int64_t now) const {
   // Version V is readable while commit V+1 is younger than retention (engine_read.cc); commit
   // times never go backwards, so the readable versions are a suffix.
-  const int64_t retain_ms = int64_t{t.record.retain_hours()} * 3600 * 1000;
+  const int64_t retain_ms = int64_t{t.retain_hours} * 3600 * 1000;
   auto it = std::upper_bound(t.commit_times.begin(), t.commit_times.end(), now - retain_ms);
-  return std::min<uint64_t>(static_cast<uint64_t>(it - t.commit_times.begin()), t.version);
+  const uint64_t oldest =
+      std::max<uint64_t>(static_cast<uint64_t>(it - t.commit_times.begin()), t.retain_floor);
+  return std::min<uint64_t>(oldest, t.version);
 }
 
 void EngineImpl::PutRunsRecord(const TableState& t, const std::string& canonical,

@@ -85,7 +85,7 @@ void EngineImpl::ApplyLifecycles() {
   {
     ReaderLock lock(&catalog_mu_);
     for (const auto& [id, t] : tables_by_id_) {
-      const uint32_t days = LifecycleDays(t->record);
+      const uint32_t days = t->lifecycle_days;
       if (days > 0) tables.emplace_back(t, now - int64_t{days} * 24 * 3600 * 1000);
     }
   }

@@ -154,6 +154,15 @@ TEST_CASE("tool: tables, loads and reads end to end", "[tool]") {
   CHECK(Tool(ep + "table drop-partition --project p --table t --partition ds=2 --if-exists")
             .exit_code == 0);
 
+  Run altered =
+      Tool(ep + "table alter --project p --table t --set comment=hello --set lifecycle=7");
+  REQUIRE(altered.exit_code == 0);
+  CHECK(nlohmann::json::parse(altered.out)["properties"]["lifecycle"] == "7");
+  Run fixed = Tool(ep + "table alter --project p --table t --set write.bucket.num=2");
+  CHECK(fixed.exit_code == 1);
+  CHECK_THAT(fixed.err, Catch::Contains("fixed when the table is created"));
+  CHECK(Tool(ep + "table alter --project p --table t --set novalue").exit_code == 2);
+
   REQUIRE(Tool(ep + "table drop --project p --table t").exit_code == 0);
   Run gone = Tool(ep + "table describe --project p --table t");
   CHECK(gone.exit_code == 1);

@@ -283,3 +283,29 @@ TEST_CASE("partitions: truncate and drop, a version each, older versions still r
   CHECK(NdjsonRows(c.Get(kOrders + "/data").body).empty());
   CHECK(c.Get(kOrders + "/partitions").Json()["partitions"].size() == 2);
 }
+
+TEST_CASE("alter: PATCH a table's properties, checked as at creation", "[native]") {
+  ServerProcess server;
+  auto c = server.Client();
+  REQUIRE(c.Send("POST", kTables, kOrdersJson).status == 201);
+  auto patched = c.Send("PATCH", kOrders,
+                        R"({"properties": {"compaction.major.commit-threshold": 12,
+                                           "acid.data.retain.hours": "48"}})");
+  INFO(patched.body);
+  REQUIRE(patched.status == 200);
+  CHECK(patched.Json()["properties"]["compaction.major.commit-threshold"] == "12");
+  CHECK(patched.Json()["properties"]["acid.data.retain.hours"] == "48");
+  for (const char* body : {R"({"properties": {"write.bucket.num": "8"}})",
+                           R"({"properties": {"compaction.major.commit-threshold": "200"}})",
+                           R"({"properties": {}})", R"({"props": {}})", R"([1])"}) {
+    INFO(body);
+    auto r = c.Send("PATCH", kOrders, body);
+    CHECK(r.status == 400);
+    CHECK(r.Json()["Code"] == "InvalidArgument");
+  }
+  CHECK(c.Send("PATCH", kTables + "/nope", R"({"properties": {"comment": "x"}})").status == 404);
+  // Kept across a restart.
+  server.Restart();
+  c = server.Client();
+  CHECK(c.Get(kOrders).Json()["properties"]["compaction.major.commit-threshold"] == "12");
+}

@@ -447,3 +447,37 @@ access_keys = [ { id = "ak1", secret = "s3cret", projects = ["shop"] } ]
   INFO(session.body);
   CHECK(session.status == 200);
 }
+
+TEST_CASE("odps: ALTER TABLE SET TBLPROPERTIES, LIFECYCLE and COMMENT", "[odps]") {
+  ServerProcess server;
+  auto c = server.Client();
+  Run(c, kCreate);
+  Run(c,
+      "ALTER TABLE shop.`orders` SET TBLPROPERTIES ('compaction.major.commit-threshold' = '9', "
+      "'owner.team' = 'web')");
+  Run(c, "alter table orders set lifecycle 30", "/api");
+  Run(c, "ALTER TABLE orders SET COMMENT 'web orders'");
+  auto desc = json::parse(c.Get("/api/v1/projects/shop/tables/orders").body);
+  CHECK(desc["properties"]["compaction.major.commit-threshold"] == "9");
+  CHECK(desc["properties"]["owner.team"] == "web");
+  CHECK(desc["properties"]["lifecycle"] == "30");
+  CHECK(desc["properties"]["comment"] == "web orders");
+  // The table metadata the SDKs read shows them (Table.getLife, getComment).
+  auto meta = c.Get("/projects/shop/tables/orders");
+  REQUIRE(meta.status == 200);
+  CHECK(meta.body.find("\"lifecycle\":30") != std::string::npos);
+  CHECK(meta.body.find("\"comment\":\"web orders\"") != std::string::npos);
+
+  // Refused at once, nothing applied: a property fixed at creation, a value out of range.
+  for (const char* sql : {"ALTER TABLE orders SET TBLPROPERTIES ('write.bucket.num' = '8')",
+                          "ALTER TABLE orders SET TBLPROPERTIES ('acid.data.retain.hours' = '500', "
+                          "'comment' = 'no')",
+                          "ALTER TABLE orders SET LIFECYCLE 0", "ALTER TABLE orders SET OWNER x"}) {
+    INFO(sql);
+    auto r = c.Send("POST", "/projects/shop/instances", SqlJob(sql), kXml);
+    CHECK(r.status == 400);
+  }
+  desc = json::parse(c.Get("/api/v1/projects/shop/tables/orders").body);
+  CHECK(desc["properties"]["comment"] == "web orders");
+  CHECK(desc["properties"]["acid.data.retain.hours"] == "24");
+}

@@ -137,6 +137,27 @@ TEST_CASE("DROP TABLE, TRUNCATE TABLE, COMPACT MAJOR", "[odps][sql]") {
   CHECK_FALSE(Parse<CompactTable>("alter table p.t compact major;").partition);
 }
 
+TEST_CASE("ALTER TABLE SET TBLPROPERTIES, LIFECYCLE, COMMENT", "[odps][sql]") {
+  auto p = Parse<SetProperties>(
+      "ALTER TABLE p.`t` SET TBLPROPERTIES ('compaction.major.commit-threshold' = '9', 'a' = "
+      "'b');");
+  CHECK(p.table.project == "p");
+  CHECK(p.table.table == "t");
+  CHECK(p.properties ==
+        std::map<std::string, std::string>{{"compaction.major.commit-threshold", "9"}, {"a", "b"}});
+  CHECK(Parse<SetProperties>("alter table t set lifecycle 30").properties ==
+        std::map<std::string, std::string>{{"lifecycle", "30"}});
+  CHECK(Parse<SetProperties>("ALTER TABLE t SET COMMENT 'it''s'").properties.at("comment") ==
+        "it's");
+  for (const char* bad :
+       {"ALTER TABLE t SET", "ALTER TABLE t SET LIFECYCLE -1", "ALTER TABLE t SET LIFECYCLE 1.5",
+        "ALTER TABLE t SET TBLPROPERTIES ()", "ALTER TABLE t SET TBLPROPERTIES ('a')",
+        "ALTER TABLE t SET OWNER x", "ALTER TABLE t SET COMMENT 'a' extra"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseStatement(bad).ok());
+  }
+}
+
 TEST_CASE("SELECT * as pyodps reads a primary-key table", "[odps][sql]") {
   auto s = Parse<SelectAll>("SELECT * FROM proj.`t` WHERE pt='b' AND hh='10';");
   CHECK(s.table.project == "proj");
@@ -190,8 +211,6 @@ TEST_CASE("statements outside the grammar are refused whole", "[odps][sql]") {
       "ALTER TABLE t DROP COLUMNS c",
       "ALTER TABLE t CHANGE COLUMN a b STRING",
       "ALTER TABLE t RENAME TO u",
-      "ALTER TABLE t SET LIFECYCLE 3",
-      "ALTER TABLE t SET COMMENT 'x'",
       "ALTER TABLE t COMPACT MINOR",
       "ALTER TABLE t COMPACT",
       "ALTER TABLE t ADD PARTITION pt='a'",

@@ -24,8 +24,9 @@ namespace {
 constexpr size_t kResultRowLimit = 10000;
 
 constexpr std::string_view kRunsOnly =
-    "deltatunnel runs only CREATE TABLE, ALTER TABLE ... ADD PARTITION, ALTER TABLE ... COMPACT "
-    "MAJOR, DROP TABLE and SELECT * FROM t [WHERE partition = value ...], and Merge tasks";
+    "deltatunnel runs only CREATE TABLE, ALTER TABLE ... ADD|DROP PARTITION, ALTER TABLE ... SET "
+    "TBLPROPERTIES|LIFECYCLE|COMMENT, ALTER TABLE ... COMPACT MAJOR, TRUNCATE TABLE, DROP TABLE "
+    "and SELECT * FROM t [WHERE partition = value ...], and Merge tasks";
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -187,6 +187,19 @@ TaskOutcome DropPartitions(ApiContext& ctx, const std::string& project,
                  "OK (no such partition)");
 }
 
+// ALTER TABLE t SET ...: the engine checks the properties together, as at creation.
+TaskOutcome SetProperties(ApiContext& ctx, const std::string& project,
+                          const sql::SetProperties& s) {
+  auto name = TableOf(project, s.table);
+  if (!name.ok()) return Refused(name.status().message());
+  auto info = ctx.engine->AlterTable(project, *name, s.properties);
+  if (!info.ok() && info.status().code() == ErrorCode::kInvalidArgument) {
+    return Refused(info.status().message());
+  }
+  if (!info.ok()) return Failed(info.status());
+  return Success("OK");
+}
+
 // TRUNCATE TABLE t [PARTITION (...)]: a version per partition truncated, in one atomic step.
 TaskOutcome Truncate(ApiContext& ctx, const std::string& project, const sql::TruncateTable& t) {
   auto name = TableOf(project, t.table);
@@ -274,6 +287,8 @@ TaskOutcome RunStatement(ApiContext& ctx, const std::string& project,
           return DropTable(ctx, project, s);
         } else if constexpr (std::is_same_v<T, sql::CompactTable>) {
           return Compact(ctx, project, s);
+        } else if constexpr (std::is_same_v<T, sql::SetProperties>) {
+          return SetProperties(ctx, project, s);
         } else {
           return Select(ctx, project, s);
         }

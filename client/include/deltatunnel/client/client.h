@@ -60,6 +60,9 @@ class Client {
   Result<nlohmann::json> DescribeTable(const std::string& project, const std::string& table);
   Result<nlohmann::json> ListTables(const std::string& project);
   Status DropTable(const std::string& project, const std::string& table);
+  // PATCH the table's properties ({"key": "value", ...}); answers the table as altered.
+  Result<nlohmann::json> AlterTable(const std::string& project, const std::string& table,
+                                    const nlohmann::json& properties);
   Result<nlohmann::json> ListPartitions(const std::string& project, const std::string& table);
   Result<nlohmann::json> ListSessions(const std::string& project, const std::string& table);
   // Truncates one partition, or every partition when `partition` is empty: {"versions": [...]}.

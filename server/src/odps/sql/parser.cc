@@ -212,24 +212,9 @@ class Parser {
         DT_RETURN_IF_ERROR(Symbol(")"));
       } else if (!properties && Accept("TBLPROPERTIES")) {
         properties = true;
-        DT_RETURN_IF_ERROR(Symbol("("));
-        do {
-          DT_ASSIGN_OR_RETURN(std::string key, String());
-          DT_RETURN_IF_ERROR(Symbol("="));
-          DT_ASSIGN_OR_RETURN(std::string value, String());
-          c.properties[key] = std::move(value);
-        } while (AcceptSymbol(","));
-        DT_RETURN_IF_ERROR(Symbol(")"));
+        DT_ASSIGN_OR_RETURN(c.properties, Properties());
       } else if (!c.lifecycle && Accept("LIFECYCLE")) {
-        if (Cur().kind != TokenKind::kNumber) return Expected("a number of days");
-        int64_t days = 0;
-        const std::string& t = Cur().text;
-        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), days);
-        if (ec != std::errc() || end != t.data() + t.size() || days < 1) {
-          return Expected("a whole, positive number of days");
-        }
-        ++pos_;
-        c.lifecycle = days;
+        DT_ASSIGN_OR_RETURN(c.lifecycle, Days());
       } else {
         break;
       }
@@ -237,9 +222,51 @@ class Parser {
     return sql::Statement(std::move(c));
   }
 
+  // '(' str '=' str {',' str '=' str} ')'
+  Result<std::map<std::string, std::string>> Properties() {
+    std::map<std::string, std::string> out;
+    DT_RETURN_IF_ERROR(Symbol("("));
+    do {
+      DT_ASSIGN_OR_RETURN(std::string key, String());
+      DT_RETURN_IF_ERROR(Symbol("="));
+      DT_ASSIGN_OR_RETURN(std::string value, String());
+      out[key] = std::move(value);
+    } while (AcceptSymbol(","));
+    DT_RETURN_IF_ERROR(Symbol(")"));
+    return out;
+  }
+
+  // A LIFECYCLE's number of days.
+  Result<int64_t> Days() {
+    if (Cur().kind != TokenKind::kNumber) return Expected("a number of days");
+    int64_t days = 0;
+    const std::string& t = Cur().text;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), days);
+    if (ec != std::errc() || end != t.data() + t.size() || days < 1) {
+      return Expected("a whole, positive number of days");
+    }
+    ++pos_;
+    return days;
+  }
+
   Result<sql::Statement> Alter() {
     DT_RETURN_IF_ERROR(Keyword("TABLE"));
     DT_ASSIGN_OR_RETURN(TableName name, Name());
+    if (Accept("SET")) {
+      SetProperties s;
+      s.table = std::move(name);
+      if (Accept("TBLPROPERTIES")) {
+        DT_ASSIGN_OR_RETURN(s.properties, Properties());
+      } else if (Accept("LIFECYCLE")) {
+        DT_ASSIGN_OR_RETURN(int64_t days, Days());
+        s.properties["lifecycle"] = std::to_string(days);
+      } else if (Accept("COMMENT")) {
+        DT_ASSIGN_OR_RETURN(s.properties["comment"], String());
+      } else {
+        return Expected("TBLPROPERTIES, LIFECYCLE or COMMENT after SET");
+      }
+      return sql::Statement(std::move(s));
+    }
     if (Accept("ADD")) {
       AddPartition a;
       a.table = std::move(name);
@@ -274,7 +301,11 @@ class Parser {
     if (Peek("PARTITION")) {
       DT_ASSIGN_OR_RETURN(c.partition, Partition());
     }
-    if (!Accept("COMPACT")) return Expected("ADD PARTITION, DROP PARTITION or COMPACT MAJOR");
+    if (!Accept("COMPACT")) {
+      return Expected(
+          "ADD PARTITION, DROP PARTITION, SET TBLPROPERTIES|LIFECYCLE|COMMENT or "
+          "COMPACT MAJOR");
+    }
     if (!Accept("MAJOR")) return Expected("MAJOR (only major compaction exists)");
     return sql::Statement(std::move(c));
   }

@@ -11,6 +11,8 @@
 //   coldef      := ident type [NOT NULL | NULL] [COMMENT str]
 //   alter       := ALTER TABLE name ( ADD [IF NOT EXISTS] partition {partition}
 //                                   | DROP [IF EXISTS] partition {',' partition}
+//                                   | SET ( TBLPROPERTIES '(' str '=' str {',' str '=' str} ')'
+//                                         | LIFECYCLE number | COMMENT str )
 //                                   | [partition] COMPACT MAJOR )
 //   drop        := DROP TABLE [IF EXISTS] name
 //   truncate    := TRUNCATE TABLE name [partition]

@@ -73,6 +73,13 @@ struct CompactTable {
   std::optional<PartitionValues> partition;
 };
 
+// ALTER TABLE t SET TBLPROPERTIES (...) | SET LIFECYCLE n | SET COMMENT '...': the table's
+// properties ("lifecycle" and "comment" for the last two), as Engine::AlterTable takes them.
+struct SetProperties {
+  TableName table;
+  std::map<std::string, std::string> properties;
+};
+
 // SELECT * FROM t [WHERE c = 'v' [AND ...]]: pyodps's read of a primary-key table.
 struct SelectAll {
   TableName table;
@@ -80,6 +87,6 @@ struct SelectAll {
 };
 
 using Statement = std::variant<CreateTable, AddPartition, DropPartition, DropTable, TruncateTable,
-                               CompactTable, SelectAll>;
+                               CompactTable, SetProperties, SelectAll>;
 
 }  // namespace deltatunnel::server::odps::sql

@@ -52,6 +52,14 @@ class Engine {
   virtual Result<TableInfo> CreateTable(const TableDef& def) = 0;
   // Drops the table, its sessions and all its data. NoSuchTable if absent.
   virtual Status DropTable(const std::string& project, const std::string& table) = 0;
+  // Sets properties of a table, checked together with the rest as at creation, in one synced
+  // step: compaction.major.commit-threshold (below the server's max_pending_deltas),
+  // acid.data.retain.hours (a longer retention keeps what is still readable and from then on;
+  // versions the shorter one let go stay expired), lifecycle, comment, and keys of the caller's
+  // own. write.bucket.num, acid.partial.fields.update.enable and transactional are fixed at
+  // creation (InvalidArgument). Answers the table as altered.
+  virtual Result<TableInfo> AlterTable(const std::string& project, const std::string& table,
+                                       const std::map<std::string, std::string>& properties) = 0;
   virtual Result<TableInfo> DescribeTable(const std::string& project, const std::string& table) = 0;
   // NoSuchProject when the project has no tables.
   virtual Result<std::vector<TableInfo>> ListTables(const std::string& project) = 0;
