@@ -381,7 +381,6 @@ class EngineImpl final : public Engine {
   CondVar maintenance_cv_;  // with maintenance_mu_
   bool stopping_ GUARDED_BY(maintenance_mu_) = false;
   bool wal_sync_wanted_ GUARDED_BY(maintenance_mu_) = false;
-  bool resume_wanted_ GUARDED_BY(maintenance_mu_) = false;  // writes stopped: try DB::Resume
   uint64_t wal_syncs_handled_ GUARDED_BY(maintenance_mu_) = 0;
   bool last_wal_sync_ran_ GUARDED_BY(maintenance_mu_) = false;
   std::thread maintenance_;

@@ -85,13 +85,7 @@ Status EngineImpl::OpenDb() {
       NewEngineFileSystem(rocksdb::FileSystem::Default(), options_.faults, &wal_gate_));
   db_opts.env = env_.get();
   db_opts.info_log = NewRocksLogger();  // no LOG file in the data directory (rocks_logger.h)
-  health_ = std::make_shared<StorageHealth>(&wal_gate_, [this] {
-    {
-      MutexLock lock(&maintenance_mu_);
-      resume_wanted_ = true;
-    }
-    maintenance_cv_.SignalAll();
-  });
+  health_ = std::make_shared<StorageHealth>(&wal_gate_);
   db_opts.listeners.push_back(health_);
   if (options_.file_delete_bytes_per_sec > 0) {
     rocksdb::Status fm;
@@ -309,20 +303,9 @@ void EngineImpl::MaintenanceLoop() {
   while (!stopping_) {
     const auto wake =
         health_->stopped() ? std::min(next_expiry, Clock::now() + resume_interval) : next_expiry;
-    // Woken early for a WAL sync, or when writes stop (resume_wanted_): the wait above was
-    // computed while they were going, up to 30 s long.
-    while (!stopping_ && !wal_sync_wanted_ && !resume_wanted_ &&
-           maintenance_cv_.WaitUntil(maintenance_mu_, wake)) {
+    while (!stopping_ && !wal_sync_wanted_ && maintenance_cv_.WaitUntil(maintenance_mu_, wake)) {
     }
     if (stopping_) break;
-    if (resume_wanted_ && !wal_sync_wanted_ && Clock::now() < wake) {
-      // Writes just stopped: the first DB::Resume comes one resume interval from now, not at
-      // once (RocksDB tells its listeners before it records the error, and a Resume in between
-      // would find nothing to resume and count as a recovery).
-      resume_wanted_ = false;
-      continue;
-    }
-    resume_wanted_ = false;
     const bool sync = wal_sync_wanted_;
     wal_sync_wanted_ = false;
     lock.Unlock();

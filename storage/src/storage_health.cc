@@ -21,7 +21,6 @@ void StorageHealth::OnBackgroundError(rocksdb::BackgroundErrorReason reason,
     spdlog::error("{}; reads go on, writes resume by themselves once the cause is gone",
                   cause.ToString());
   }
-  if (on_stop_) on_stop_();
 }
 
 void StorageHealth::OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) {

@@ -14,7 +14,6 @@
 #include <rocksdb/listener.h>
 
 #include <atomic>
-#include <functional>
 #include <string>
 
 #include "deltatunnel/proto/status.h"
@@ -25,10 +24,7 @@ namespace deltatunnel::storage {
 
 class StorageHealth final : public rocksdb::EventListener {
  public:
-  // `on_stop` is called (on RocksDB's thread) each time writes stop: the engine's maintenance
-  // thread wakes to ask RocksDB to resume, instead of sleeping through its next pass.
-  StorageHealth(WalSyncGate* wal_gate, std::function<void()> on_stop)
-      : wal_gate_(wal_gate), on_stop_(std::move(on_stop)) {}
+  explicit StorageHealth(WalSyncGate* wal_gate) : wal_gate_(wal_gate) {}
 
   const char* Name() const override { return "DeltatunnelStorageHealth"; }
   void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override;
@@ -45,7 +41,6 @@ class StorageHealth final : public rocksdb::EventListener {
 
  private:
   WalSyncGate* const wal_gate_;
-  const std::function<void()> on_stop_;
   std::atomic<bool> stopped_{false};
   std::atomic<uint64_t> stops_{0};
   std::atomic<uint64_t> recoveries_{0};
