@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "../common/bench_check.h"
 #include "../common/bench_rows.h"
 #include "../common/bench_timing.h"
 #include "deltatunnel/proto/row_batch.h"
@@ -31,21 +32,7 @@ using bench::Clock;
 using bench::Percentile;
 using bench::Seconds;
 
-template <typename T>
-T Check(Result<T> r, const char* what) {
-  if (!r.ok()) {
-    fmt::print(stderr, "{}: {}\n", what, r.status().ToString());
-    std::exit(1);
-  }
-  return std::move(r).value();
-}
-
-void Check(const Status& s, const char* what) {
-  if (!s.ok()) {
-    fmt::print(stderr, "{}: {}\n", what, s.ToString());
-    std::exit(1);
-  }
-}
+using bench::Check;
 
 struct Table {
   std::unique_ptr<storage::Engine> engine;

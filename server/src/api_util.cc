@@ -50,6 +50,10 @@ Result<nlohmann::json> ParseJsonBody(const Request& req) {
   }
 }
 
+nlohmann::json TimeOrNull(int64_t ms) {
+  return ms == 0 ? nlohmann::json(nullptr) : nlohmann::json(FormatRfc3339Millis(ms));
+}
+
 std::string FormatRfc3339Millis(int64_t ms) {
   using namespace std::chrono;
   const sys_days day = floor<days>(sys_time<milliseconds>(milliseconds(ms)));

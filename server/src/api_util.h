@@ -45,6 +45,8 @@ Result<nlohmann::json> ParseJsonBody(const Request& req);
 
 // Milliseconds since the epoch as RFC 3339 UTC with milliseconds: "2026-11-25T10:00:00.000Z".
 std::string FormatRfc3339Millis(int64_t ms);
+// The same, or null for 0 (a time not reached yet: a job's start or end).
+nlohmann::json TimeOrNull(int64_t ms);
 // "2026-11-25T10:10:10.123Z", "2026-11-25T18:10:10+08:00" or epoch milliseconds ("1764065410123").
 Result<int64_t> ParseTimeParam(std::string_view text, std::string_view param_name);
 

@@ -7,10 +7,6 @@
 namespace deltatunnel::server {
 namespace {
 
-nlohmann::json TimeOrNull(int64_t ms) {
-  return ms == 0 ? nlohmann::json(nullptr) : nlohmann::json(FormatRfc3339Millis(ms));
-}
-
 nlohmann::json BackupJson(const storage::BackupInfo& b) {
   return {{"backup_id", b.id},
           {"created_at", FormatRfc3339Millis(b.created_at_ms)},

@@ -7,10 +7,6 @@
 namespace deltatunnel::server {
 namespace {
 
-nlohmann::json TimeOrNull(int64_t ms) {
-  return ms == 0 ? nlohmann::json(nullptr) : nlohmann::json(FormatRfc3339Millis(ms));
-}
-
 nlohmann::json CompactionJson(const storage::CompactionInfo& c) {
   return {{"id", c.id},
           {"project", c.project},

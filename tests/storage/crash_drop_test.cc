@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "crash_child.h"
 #include "test_util.h"
 
 using namespace dt_test;
@@ -99,44 +100,15 @@ TEST_CASE("crash: SIGKILL during partition drops leaves each drop whole or absen
     Must(e->CreateTable(KvTable("d", true, {{"write.bucket.num", "2"}})));
   }
   std::mt19937_64 rng(20261206);
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  REQUIRE(n > 0);
-  self[n] = '\0';
   uint64_t drops_seen = 0;
   for (int round = 0; round < 12; ++round) {
     INFO("round " << round);
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(fds[0]);
-      setenv("DT_DROP_CRASH_DIR", dir.path.c_str(), 1);
-      setenv("DT_DROP_CRASH_FD", std::to_string(fds[1]).c_str(), 1);
-      execl(self, self, "drop crash child", nullptr);
-      _exit(4);
-    }
-    close(fds[1]);
-    std::string text;
-    char buf[4096];
-    while (!Parse(text).ready) {
-      const ssize_t got = read(fds[0], buf, sizeof buf);
-      if (got <= 0) break;
-      text.append(buf, static_cast<size_t>(got));
-    }
-    REQUIRE(Parse(text).ready);
+    CrashChild child("drop crash child", {{"DT_DROP_CRASH_DIR", dir.path}}, "DT_DROP_CRASH_FD");
+    REQUIRE(child.ReadUntil([](const std::string& text) { return Parse(text).ready; }));
     std::this_thread::sleep_for(
         std::chrono::microseconds(std::uniform_int_distribution<int>(0, 40000)(rng)));
-    kill(pid, SIGKILL);
-    int wstatus = 0;
-    waitpid(pid, &wstatus, 0);
-    REQUIRE(WIFSIGNALED(wstatus));
-    for (ssize_t got; (got = read(fds[0], buf, sizeof buf)) > 0;) {
-      text.append(buf, static_cast<size_t>(got));
-    }
-    close(fds[0]);
-    const DropAcks acks = Parse(text);
+    child.Kill();
+    const DropAcks acks = Parse(child.text);
 
     auto e = Must(Engine::Open(DropCrashOptions(dir.path)));
     const uint64_t latest = Must(e->DescribeTable("p", "d")).version;

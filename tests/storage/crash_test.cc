@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "crash_child.h"
 #include "test_util.h"
 
 using namespace dt_test;
@@ -114,58 +115,30 @@ void RunCrashRounds(int rounds, uint64_t seed, bool kill_in_compaction = false) 
   std::mt19937_64 rng(seed);
   std::map<int, int> batches;  // committed session index -> batches it committed
   std::set<int> truncates;     // the indices of the truncates that committed
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  REQUIRE(n > 0);
-  self[n] = '\0';
 
   for (int round = 0; round < rounds; ++round) {
     INFO("round " << round);
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      close(fds[0]);
-      setenv("DT_CRASH_DIR", dir.path.c_str(), 1);
-      setenv("DT_CRASH_FD", std::to_string(fds[1]).c_str(), 1);
-      if (kill_in_compaction) setenv("DT_CRASH_PAUSE", "1", 1);
-      execl(self, self, "crash child", nullptr);
-      _exit(4);
-    }
-    close(fds[1]);
-    std::string text;
-    Acks acks;
-    char buf[4096];
-    // Wait until the child is ready, then let it run for a random while before the kill.
-    while (!acks.ready) {
-      const ssize_t got = read(fds[0], buf, sizeof buf);
-      if (got <= 0) break;
-      text.append(buf, static_cast<size_t>(got));
-      ParseAcks(text, &acks);
-    }
-    REQUIRE(acks.ready);
-    if (kill_in_compaction) {
-      while (!acks.paused) {
-        const ssize_t got = read(fds[0], buf, sizeof buf);
-        if (got <= 0) break;
-        text.append(buf, static_cast<size_t>(got));
+    std::vector<std::pair<std::string, std::string>> env = {{"DT_CRASH_DIR", dir.path}};
+    if (kill_in_compaction) env.emplace_back("DT_CRASH_PAUSE", "1");
+    CrashChild child("crash child", env, "DT_CRASH_FD");
+    auto said = [](auto field) {
+      return [field](const std::string& text) {
+        Acks acks;
         ParseAcks(text, &acks);
-      }
-      REQUIRE(acks.paused);
+        return acks.*field;
+      };
+    };
+    // Wait until the child is ready, then let it run for a random while before the kill.
+    REQUIRE(child.ReadUntil(said(&Acks::ready)));
+    if (kill_in_compaction) {
+      REQUIRE(child.ReadUntil(said(&Acks::paused)));
     } else {
       std::this_thread::sleep_for(
           std::chrono::microseconds(std::uniform_int_distribution<int>(0, 60000)(rng)));
     }
-    kill(pid, SIGKILL);
-    int wstatus = 0;
-    waitpid(pid, &wstatus, 0);
-    REQUIRE(WIFSIGNALED(wstatus));
-    for (ssize_t got; (got = read(fds[0], buf, sizeof buf)) > 0;)
-      text.append(buf, static_cast<size_t>(got));
-    close(fds[0]);
-    acks = {};
-    ParseAcks(text, &acks);
+    child.Kill();
+    Acks acks;
+    ParseAcks(child.text, &acks);
 
     auto e = Must(Engine::Open(CrashOptions(dir.path)));
     const uint64_t version = Must(e->DescribeTable("p", "t")).version;
