@@ -53,9 +53,19 @@ void AddBackupCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) 
     }
     auto done = AwaitBackup(*c);
     if (!done.ok()) return void(*exit_code = Fail("backup create", done.status()));
+    if (!done->is_object()) {
+      // No backup running and none finished: the server restarted meanwhile.
+      std::cerr << "deltatunnel: backup create: the server no longer knows the backup (it "
+                   "restarted?); see `deltatunnel backup list`\n";
+      return void(*exit_code = kExitServerError);
+    }
     std::cout << done->dump(2) << "\n";
-    if ((*done)["state"] != "done") {
-      std::cerr << "deltatunnel: backup create: " << (*done)["error"].get<std::string>() << "\n";
+    if (done->value("state", "") != "done") {
+      const auto error = done->find("error");
+      std::cerr << "deltatunnel: backup create: "
+                << (error != done->end() && error->is_string() ? error->get<std::string>()
+                                                               : "failed")
+                << "\n";
       *exit_code = kExitServerError;
     }
   });
