@@ -1,49 +1,37 @@
 #include "bucket_merge.h"
 
-#include <rocksdb/db.h>
 #include <algorithm>
 
 #include "keys.h"
-#include "rocks_status.h"
 #include "run_format.h"
 
 namespace deltatunnel::storage {
 
-RunCursor::RunCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint64_t run_id)
-    : run_id_(run_id), upper_(keys::RunStart(run_id + 1)) {
-  rocksdb::ReadOptions opts;
-  bound_ = rocksdb::Slice(upper_);
-  opts.iterate_upper_bound = &bound_;
-  opts.prefix_same_as_start = true;
-  it_.reset(db->NewIterator(opts, cf));
-}
+RunCursor::RunCursor(Store* store, uint64_t run_id)
+    : run_id_(run_id), chunks_(store->NewChunkCursor(run_id)) {}
 
 RunCursor::~RunCursor() = default;
 
 Status RunCursor::SeekToFirst() {
-  it_->Seek(keys::RunStart(run_id_));
+  DT_RETURN_IF_ERROR(chunks_->Seek(run_id_, ""));
   return LoadChunk();
 }
 
 Status RunCursor::LoadChunk() {
   valid_ = false;
-  if (!it_->Valid()) {
-    if (!it_->status().ok()) return FromRocks(it_->status(), "reading run");
-    return Status::Ok();
-  }
-  rest_ = std::string_view(it_->value().data(), it_->value().size());
+  if (!chunks_->Valid()) return Status::Ok();
+  rest_ = chunks_->chunk();
   return Next();
 }
 
 Status RunCursor::Next() {
   while (rest_.empty()) {
-    it_->Next();
-    if (!it_->Valid()) {
+    DT_RETURN_IF_ERROR(chunks_->Next());
+    if (!chunks_->Valid()) {
       valid_ = false;
-      if (!it_->status().ok()) return FromRocks(it_->status(), "reading run");
       return Status::Ok();
     }
-    rest_ = std::string_view(it_->value().data(), it_->value().size());
+    rest_ = chunks_->chunk();
   }
   if (!NextEntry(&rest_, &entry_)) {
     valid_ = false;
@@ -53,12 +41,11 @@ Status RunCursor::Next() {
   return Status::Ok();
 }
 
-BucketMerge::BucketMerge(const proto::TableSchema& schema, rocksdb::DB* db,
-                         rocksdb::ColumnFamilyHandle* cf, std::vector<RunRef> runs)
+BucketMerge::BucketMerge(const proto::TableSchema& schema, Store* store, std::vector<RunRef> runs)
     : runs_(std::move(runs)), fold_(schema) {
   cursors_.reserve(runs_.size());
   for (const RunRef& r : runs_) {
-    cursors_.push_back(std::make_unique<RunCursor>(db, cf, r.run_id));
+    cursors_.push_back(std::make_unique<RunCursor>(store, r.run_id));
   }
 }
 

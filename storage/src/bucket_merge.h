@@ -1,5 +1,5 @@
 // Reading one bucket of one partition at a version: a k-way merge (binary heap) over the visible
-// runs, each streamed chunk by chunk through its own RocksDB iterator (memory: one chunk per run).
+// runs, each streamed chunk by chunk through its own cursor (memory: one chunk per run).
 // Runs are ranked newest first by (version desc, run_id desc): for each key the writes come out
 // newest first and are folded (key_fold.h) until the key's state is decided.
 #pragma once
@@ -8,22 +8,21 @@
 #include <string>
 #include <vector>
 
-#include <rocksdb/db.h>
-
 #include "deltatunnel/proto/row_batch.h"
 #include "deltatunnel/proto/schema.h"
 #include "deltatunnel/proto/status.h"
 #include "key_fold.h"
 #include "manifest.h"
+#include "store/store.h"
 
 namespace deltatunnel::storage {
 
 // Streams the entries of one run in key order.
 class RunCursor {
  public:
-  // Without a RocksDB snapshot: a run's chunks never change, and it is not freed while a reader
-  // that may read it holds its pin (read_pins.h).
-  RunCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, uint64_t run_id);
+  // Without a snapshot: a run's chunks never change, and it is not freed while a reader that may
+  // read it holds its pin (read_pins.h).
+  RunCursor(Store* store, uint64_t run_id);
   ~RunCursor();
   RunCursor(const RunCursor&) = delete;
   RunCursor& operator=(const RunCursor&) = delete;
@@ -36,10 +35,8 @@ class RunCursor {
  private:
   Status LoadChunk();
   uint64_t run_id_;
-  std::string upper_;     // outlives the iterator that points at it
-  rocksdb::Slice bound_;  // over upper_
-  std::unique_ptr<rocksdb::Iterator> it_;
-  std::string_view rest_;  // the unread part of the current chunk (owned by it_)
+  std::unique_ptr<ChunkCursor> chunks_;
+  std::string_view rest_;  // the unread part of the current chunk (owned by chunks_)
   KeyWrite entry_;
   bool valid_ = false;
 };
@@ -55,8 +52,7 @@ struct MergedKey {
 class BucketMerge {
  public:
   // `runs` newest first (VisibleRuns).
-  BucketMerge(const proto::TableSchema& schema, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-              std::vector<RunRef> runs);
+  BucketMerge(const proto::TableSchema& schema, Store* store, std::vector<RunRef> runs);
   Status Init();
   // Changes over a range in which the partition was truncated at `versions` (ascending): a key
   // that existed when one of them came, and was not written after it, comes out deleted at it.

@@ -6,7 +6,6 @@
 #include "catalog.h"
 #include "engine_impl.h"
 #include "keys.h"
-#include "rocks_status.h"
 
 namespace deltatunnel::storage {
 
@@ -84,15 +83,12 @@ Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
   t->schema = std::make_shared<const proto::TableSchema>(std::move(schema));
   t->SetSettings(t->record);
 
-  rocksdb::WriteBatch wb;
-  wb.Put(meta_cf_, keys::Table(t->id), t->record.SerializeAsString());
-  wb.Put(meta_cf_, keys::TableVersion(t->id), keys::Fixed64(0));
-  wb.Put(meta_cf_, name_key, keys::Fixed64(t->id));
-  wb.Put(meta_cf_, keys::kNextTableId, keys::Fixed64(t->id + 1));
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync_commits;
-  rocksdb::Status s = db_->Write(wo, &wb);
-  if (!s.ok()) return FromRocks(s, "creating table");
+  auto wb = store_->NewBatch();
+  wb->Put(keys::Table(t->id), t->record.SerializeAsString());
+  wb->Put(keys::TableVersion(t->id), keys::Fixed64(0));
+  wb->Put(name_key, keys::Fixed64(t->id));
+  wb->Put(keys::kNextTableId, keys::Fixed64(t->id + 1));
+  DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "creating table"));
   next_table_id_ = t->id + 1;
   tables_by_name_[name_key] = t;
   tables_by_id_[t->id] = t;
@@ -137,10 +133,9 @@ Status EngineImpl::AlterTableLocked(TableState& t,
     rec.set_retain_floor_version(
         std::max(rec.retain_floor_version(), OldestReadableLocked(t, Now())));
   }
-  rocksdb::WriteBatch wb;
-  wb.Put(meta_cf_, keys::Table(t.id), rec.SerializeAsString());
-  rocksdb::Status s = db_->Write(SyncedWrite(), &wb);
-  if (!s.ok()) return FromRocks(s, "altering table");
+  auto wb = store_->NewBatch();
+  wb->Put(keys::Table(t.id), rec.SerializeAsString());
+  DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "altering table"));
   t.SetSettings(rec);
   return Status::Ok();
 }
@@ -189,13 +184,13 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
       }
     }
   }
-  rocksdb::WriteBatch wb;
+  auto wb = store_->NewBatch();
   for (auto& s : open) {
     WriterLock session_lock(&s->mu);
     s->gone = true;
     MutexLock counts(&s->counts_mu);
-    DeleteRuns(s->opened.id(), s->counts.runs, &wb);
-    wb.Delete(meta_cf_, keys::Session(s->opened.id()));
+    DeleteRuns(s->opened.id(), s->counts.runs, wb.get());
+    wb->Delete(keys::Session(s->opened.id()));
   }
   // The committed runs are freed like those a compaction drops (reclaimed_runs.h), once no read
   // pinned on the table is left.
@@ -209,17 +204,14 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
     }
     *runs = ToRunRanges(std::move(ids));
   }
-  PutReclaimRecords(*runs, &wb);
-  wb.Delete(meta_cf_, keys::Table(t->id));
-  wb.Delete(meta_cf_, keys::TableVersion(t->id));
-  wb.Delete(meta_cf_, name_key);
+  PutReclaimRecords(*runs, wb.get());
+  wb->Delete(keys::Table(t->id));
+  wb->Delete(keys::TableVersion(t->id));
+  wb->Delete(name_key);
   for (char tag : {'P', 'C', 'I', 'M', 'F', 'K'}) {
-    wb.DeleteRange(meta_cf_, keys::TablePrefix(tag, t->id), keys::TablePrefix(tag, t->id + 1));
+    wb->DeleteRange(keys::TablePrefix(tag, t->id), keys::TablePrefix(tag, t->id + 1));
   }
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync_commits;
-  rocksdb::Status st = db_->Write(wo, &wb);
-  if (!st.ok()) return FromRocks(st, "dropping table");
+  DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "dropping table"));
   t->dropped = true;
   {
     MutexLock state_lock(&t->state_mu);  // no read pins the table from here on

@@ -3,7 +3,7 @@
 //
 // Under the table's commit_mu (so versions are assigned in order) and the session's lock:
 //   1. version = table version + 1.
-//   2. One WriteBatch, synced when options.sync_commits (promise 1):
+//   2. One batch (store/store.h), synced when options.sync_commits (promise 1):
 //        S session_id         -> status committed, commit_version, final counts
 //        R session_id run_id  -> deleted (the runs now belong to the commit record)
 //        C table_id version   -> CommitRecord: time, partition, session, counts, runs
@@ -19,7 +19,7 @@
 
 #include "engine_impl.h"
 #include "keys.h"
-#include "rocks_status.h"
+#include "records.h"
 
 namespace deltatunnel::storage {
 
@@ -89,7 +89,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   c.set_committed_at_ms(committed_at);
   c.set_partition(canonical);
   c.set_session_id(session_id);
-  rocksdb::WriteBatch wb;
+  auto wb = store_->NewBatch();
   {
     MutexLock counts(&s->counts_mu);
     s->counts.CopyTo(&rec);
@@ -102,28 +102,25 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
           MakeRunRef(r.run_id(), version, r.rows(), r.bytes(), r.key_filter()));
       next->rows += r.rows();
       next->bytes += r.bytes();
-      wb.Delete(meta_cf_, keys::SessionRun(session_id, r.run_id()));
+      wb->Delete(keys::SessionRun(session_id, r.run_id()));
     }
   }
   next->version = version;
   next->commits_since_major += 1;
   next->dropped = false;  // a commit to a dropped partition brings it back
 
-  wb.Put(meta_cf_, keys::Session(session_id), rec.SerializeAsString());
-  wb.Put(meta_cf_, keys::Commit(t.id, version), c.SerializeAsString());
-  wb.Put(meta_cf_, keys::TableVersion(t.id), keys::Fixed64(version));
-  PutPartitionRecord(t, canonical, *next, &wb);
+  wb->Put(keys::Session(session_id), rec.SerializeAsString());
+  wb->Put(keys::Commit(t.id, version), c.SerializeAsString());
+  wb->Put(keys::TableVersion(t.id), keys::Fixed64(version));
+  PutPartitionRecord(t, canonical, *next, wb.get());
   if (idem_key != nullptr) {
     messages::IdempotencyRecord idem;
     idem.set_result_json(*result_json);
     idem.set_created_at_ms(committed_at);
     idem.set_version(version);
-    wb.Put(meta_cf_, keys::Idempotency(t.id, *idem_key), idem.SerializeAsString());
+    wb->Put(keys::Idempotency(t.id, *idem_key), idem.SerializeAsString());
   }
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync_commits;
-  rocksdb::Status st = db_->Write(wo, &wb);
-  if (!st.ok()) return FromRocks(st, "committing");
+  DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "committing"));
 
   const uint64_t pending = next->commits_since_major;
   {
@@ -145,14 +142,14 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
 }
 
 void EngineImpl::PutPartitionRecord(const TableState& t, const std::string& canonical,
-                                    const PartitionManifest& m, rocksdb::WriteBatch* wb) {
+                                    const PartitionManifest& m, StoreBatch* wb) {
   messages::PartitionRecord p;
   p.set_partition(canonical);
   p.set_version(m.version);
   p.set_commits_since_major(m.commits_since_major);
   p.set_rows(m.rows);
   p.set_bytes(m.bytes);
-  wb->Put(meta_cf_, keys::Partition(t.id, canonical), p.SerializeAsString());
+  wb->Put(keys::Partition(t.id, canonical), p.SerializeAsString());
 }
 
 std::optional<IdempotentLoad> EngineImpl::FindIdempotencyKey(const std::string& project,
@@ -160,10 +157,10 @@ std::optional<IdempotentLoad> EngineImpl::FindIdempotencyKey(const std::string& 
                                                              const std::string& key) {
   auto t = FindTable(project, table);
   if (!t) return std::nullopt;
-  std::string value;
-  if (!db_->Get({}, meta_cf_, keys::Idempotency(t->id, key), &value).ok()) return std::nullopt;
+  auto value = store_->Get(keys::Idempotency(t->id, key));
+  if (!value.ok() || !*value) return std::nullopt;
   messages::IdempotencyRecord idem;
-  if (!idem.ParseFromString(value)) return std::nullopt;
+  if (!ParseRecord(**value, &idem)) return std::nullopt;
   const int64_t ttl_ms = int64_t{options_.idempotency_ttl_hours} * 3600 * 1000;
   if (Now() >= idem.created_at_ms() + ttl_ms) return std::nullopt;
   return IdempotentLoad{idem.version(), idem.result_json()};

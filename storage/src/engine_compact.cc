@@ -50,6 +50,7 @@
 #include "engine_impl.h"
 #include "key_filter.h"
 #include "keys.h"
+#include "records.h"
 #include "manifest_record.h"
 #include "rocks_status.h"
 #include "run_format.h"
@@ -240,10 +241,9 @@ Result<bool> EngineImpl::PrepareCompaction(TableState& t, CompactionJob* job) {
   intent.set_first_run_id(job->first_id);
   intent.set_run_count(job->buckets);
   intent.set_version(job->vc);
-  rocksdb::Status st =
-      db_->Put(SyncedWrite(), meta_cf_, keys::CompactionIntent(t.id, job->canonical),
-               intent.SerializeAsString());
-  if (!st.ok()) return FromRocks(st, "compaction: writing its intent");
+  DT_RETURN_IF_ERROR(store_->Put(keys::CompactionIntent(t.id, job->canonical),
+                                 intent.SerializeAsString(), CommitDurability(),
+                                 "compaction: writing its intent"));
   job->path = fmt::format("{}/compaction-{}.sst", options_.data_dir, job->first_id);
   job->filters_path = fmt::format("{}/compaction-{}-filters.sst", options_.data_dir, job->first_id);
   return true;
@@ -253,14 +253,13 @@ Status EngineImpl::AbandonCompaction(const TableState& t, const CompactionJob& j
   std::error_code ignored;
   std::filesystem::remove(job.path, ignored);
   std::filesystem::remove(job.filters_path, ignored);
-  rocksdb::WriteBatch wb;
-  wb.DeleteRange(data_cf_, keys::RunStart(job.first_id),
-                 keys::RunStart(job.first_id + job.buckets));
-  wb.DeleteRange(meta_cf_, keys::BaseFilter(t.id, job.first_id),
-                 keys::BaseFilter(t.id, job.first_id + job.buckets));
-  wb.Delete(meta_cf_, keys::CompactionIntent(t.id, job.canonical));
-  rocksdb::Status s = db_->Write(SyncedWrite(), &wb);
-  if (!s.ok()) spdlog::warn("abandoning a compaction: {}", s.ToString());
+  auto wb = store_->NewBatch();
+  wb->DropRuns(job.first_id, job.first_id + job.buckets);
+  wb->DeleteRange(keys::BaseFilter(t.id, job.first_id),
+                  keys::BaseFilter(t.id, job.first_id + job.buckets));
+  wb->Delete(keys::CompactionIntent(t.id, job.canonical));
+  Status st = store_->Write(*wb, CommitDurability(), "abandoning a compaction");
+  if (!st.ok()) spdlog::warn("{}", st.ToString());
   return why;
 }
 
@@ -277,7 +276,7 @@ Status EngineImpl::MergeBases(const TableState& t, CompactionJob* job, Compactio
       counts->input_bytes += r.bytes;
     }
     writer.StartRun(job->first_id + b);
-    BucketMerge merge(*t.schema, db_.get(), data_cf_, std::move(runs));
+    BucketMerge merge(*t.schema, store_.get(), std::move(runs));
     DT_RETURN_IF_ERROR(merge.Init());
     for (;;) {
       DT_ASSIGN_OR_RETURN(const bool has, merge.Next(&key, 0, /*encode=*/true));
@@ -341,13 +340,12 @@ Status EngineImpl::InstallBases(TableState& t, CompactionJob* job) {
   // Truncated (or dropped) since Vc: the bases hold rows it deleted. Not published.
   if (current->base_version > job->vc) return Status::Ok();
   std::shared_ptr<PartitionManifest> next = WithBases(*current, *job->pinned, job->bases);
-  rocksdb::WriteBatch wb;
-  job->dropped = DropExpired(t, oldest, next.get(), &wb);
-  PutRunsRecord(t, job->canonical, *next, &wb);
-  PutPartitionRecord(t, job->canonical, *next, &wb);
-  wb.Delete(meta_cf_, keys::CompactionIntent(t.id, job->canonical));
-  st = db_->Write(SyncedWrite(), &wb);
-  if (!st.ok()) return FromRocks(st, "compaction: publishing");
+  auto wb = store_->NewBatch();
+  job->dropped = DropExpired(t, oldest, next.get(), wb.get());
+  PutRunsRecord(t, job->canonical, *next, wb.get());
+  PutPartitionRecord(t, job->canonical, *next, wb.get());
+  wb->Delete(keys::CompactionIntent(t.id, job->canonical));
+  DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "compaction: publishing"));
   job->published = true;
   const uint64_t pending = next->commits_since_major;
   {
@@ -359,10 +357,8 @@ Status EngineImpl::InstallBases(TableState& t, CompactionJob* job) {
   return Status::Ok();
 }
 
-rocksdb::WriteOptions EngineImpl::SyncedWrite() const {
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync_commits;
-  return wo;
+Durability EngineImpl::CommitDurability() const {
+  return options_.sync_commits ? Durability::kSynced : Durability::kBuffered;
 }
 
 uint64_t EngineImpl::CompactionDueAt(const TableState& t) const {
@@ -450,29 +446,26 @@ void EngineImpl::WaitForCompactions() {
 }
 Status EngineImpl::RecoverCompactions() {
   // Base runs of compactions a crash interrupted: referenced by nothing but their intent.
-  rocksdb::WriteBatch wb;
+  auto wb = store_->NewBatch();
   int interrupted = 0;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
-  for (it->Seek("K"); it->Valid() && it->key().starts_with("K"); it->Next()) {
+  auto it = store_->Scan("K");
+  for (; it->Valid(); it->Next()) {
     messages::CompactionIntentRecord intent;
-    if (it->key().size() < 9 ||
-        !intent.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+    if (it->key().size() < 9 || !ParseRecord(it->value(), &intent)) {
       return Corruption("corrupt compaction intent record");
     }
-    const uint64_t table_id = GetBigEndian64(std::string_view(it->key().data() + 1, 8));
+    const uint64_t table_id = GetBigEndian64(it->key().substr(1, 8));
     const uint64_t first = intent.first_run_id();
     const uint64_t end = first + intent.run_count();
-    wb.DeleteRange(data_cf_, keys::RunStart(first), keys::RunStart(end));
-    wb.DeleteRange(meta_cf_, keys::BaseFilter(table_id, first), keys::BaseFilter(table_id, end));
-    wb.Delete(meta_cf_, it->key());
+    wb->DropRuns(first, end);
+    wb->DeleteRange(keys::BaseFilter(table_id, first), keys::BaseFilter(table_id, end));
+    wb->Delete(it->key());
     ++interrupted;
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "reading intents");
-  if (wb.Count() > 0) {
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    rocksdb::Status st = db_->Write(wo, &wb);
-    if (!st.ok()) return FromRocks(st, "dropping interrupted compactions");
+  DT_RETURN_IF_ERROR(it->status());
+  if (wb->Count() > 0) {
+    DT_RETURN_IF_ERROR(
+        store_->Write(*wb, Durability::kSynced, "dropping interrupted compactions"));
     spdlog::info("dropped the output of {} interrupted compaction(s)", interrupted);
   }
   // Leftover SST files of compactions that never ingested.

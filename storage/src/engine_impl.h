@@ -42,6 +42,7 @@
 #include "run_format.h"
 #include "session_counts.h"
 #include "storage_health.h"
+#include "store/store.h"
 #include "thread_annotations.h"
 
 namespace deltatunnel::storage {
@@ -221,8 +222,8 @@ class EngineImpl final : public Engine {
   SessionInfo InfoOf(const SessionState& s) const REQUIRES_SHARED(s.mu) EXCLUDES(s.counts_mu);
   // Drops the runs of a session that ends without commit, in `wb`.
   void DeleteRuns(const std::string& session_id, const std::vector<messages::RunRecord>& runs,
-                  rocksdb::WriteBatch* wb);
-  // Ends an open session as aborted or expired, in one WriteBatch.
+                  StoreBatch* wb);
+  // Ends an open session as aborted or expired, in one batch.
   Status EndSession(SessionState& s, messages::SessionStatusRecord status) REQUIRES(s.mu)
       EXCLUDES(s.counts_mu);
   // Normal and past its expiry.
@@ -238,7 +239,7 @@ class EngineImpl final : public Engine {
   // The P record of a partition (its last version, commits since its last major compaction, row
   // and byte estimates), in `wb`: the one writer of it, for commits and compactions alike.
   void PutPartitionRecord(const TableState& t, const std::string& canonical,
-                          const PartitionManifest& m, rocksdb::WriteBatch* wb);
+                          const PartitionManifest& m, StoreBatch* wb);
 
   // Truncate and partition drop (engine_truncate.cc).
   // Truncates `canonicals` (with `all`, every partition that exists as well), dropping them with
@@ -275,7 +276,7 @@ class EngineImpl final : public Engine {
   // the intent and the files. Answers `why`.
   Status AbandonCompaction(const TableState& t, const CompactionJob& job, Status why);
   // Synced when commits are (EngineOptions::sync_commits).
-  rocksdb::WriteOptions SyncedWrite() const;
+  Durability CommitDurability() const;
   // The commits since its last major compaction at which a partition of `t` is compacted: the
   // table's threshold, capped by max_pending_deltas. A table made before the bound was lowered
   // may have a threshold at or above it, and its partitions would otherwise be held by
@@ -297,17 +298,17 @@ class EngineImpl final : public Engine {
   uint64_t OldestReadableLocked(const TableState& t, int64_t now) const REQUIRES(t.state_mu);
   // The M record of a partition (manifest_record.h), in `wb`.
   void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
-                     rocksdb::WriteBatch* wb);
+                     StoreBatch* wb);
   // Takes out of `next` the runs no version from `oldest` on reads (DropExpiredRuns), and puts
   // in `wb`, the batch that drops them, their D records and the deletes of their bases' F
   // records. The caller puts the partition's M record in the same batch.
   DroppedRuns DropExpired(const TableState& t, uint64_t oldest, PartitionManifest* next,
-                          rocksdb::WriteBatch* wb);
+                          StoreBatch* wb);
   // After that batch: strips the dropped deltas from their C records, counts the runs and frees
   // their space.
   void RetireDropped(TableState& t, DroppedRuns dropped) EXCLUDES(t.commit_mu, free_mu_);
   // Puts the D records of dropped runs (reclaimed_runs.h) in `wb`: the batch that drops them.
-  void PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch* wb);
+  void PutReclaimRecords(const RunRanges& ranges, StoreBatch* wb);
   // After the batch that dropped them: takes the dropped deltas out of their C records.
   void StripCommitRuns(TableState& t, const std::vector<RunRef>& dropped) EXCLUDES(t.commit_mu);
   // After the manifests no longer name them: frees the space of dropped runs (now, or on a later
@@ -339,6 +340,8 @@ class EngineImpl final : public Engine {
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // The records and run chunks (store/store.h), over db_.
+  std::unique_ptr<Store> store_;
 
   SharedMutex catalog_mu_;
   // By keys::Name(...).

@@ -22,9 +22,11 @@
 #include "engine_impl.h"
 #include "keys.h"
 #include "manifest_record.h"
+#include "records.h"
 #include "rocks_logger.h"
 #include "rocks_status.h"
 #include "rocksdb_crc32c.h"
+#include "store/local_store.h"
 
 namespace deltatunnel::storage {
 
@@ -132,14 +134,17 @@ Status EngineImpl::OpenDb() {
     }
   });
 
-  std::string v;
-  if (db_->Get({}, meta_cf_, keys::kRunIdHigh, &v).ok() && v.size() == 8) {
+  store_ = std::make_unique<LocalStore>(db_.get(), meta_cf_, data_cf_, &reclaimed_);
+
+  DT_ASSIGN_OR_RETURN(std::optional<std::string> v, store_->Get(keys::kRunIdHigh));
+  if (v && v->size() == 8) {
     MutexLock lock(&ids_mu_);
-    run_id_high_ = next_run_id_ = GetBigEndian64(v);
+    run_id_high_ = next_run_id_ = GetBigEndian64(*v);
   }
-  if (db_->Get({}, meta_cf_, keys::kNextTableId, &v).ok() && v.size() == 8) {
+  DT_ASSIGN_OR_RETURN(v, store_->Get(keys::kNextTableId));
+  if (v && v->size() == 8) {
     WriterLock lock(&catalog_mu_);
-    next_table_id_ = GetBigEndian64(v);
+    next_table_id_ = GetBigEndian64(*v);
   }
   DT_RETURN_IF_ERROR(LoadCatalog());
   DT_RETURN_IF_ERROR(LoadSessions());
@@ -157,28 +162,23 @@ Status EngineImpl::OpenDb() {
 Status EngineImpl::LoadCatalog() {
   // Open runs alone; the locks are taken so that the fields are touched as everywhere else.
   WriterLock lock(&catalog_mu_);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
-  for (it->Seek("T"); it->Valid() && it->key().starts_with("T"); it->Next()) {
+  auto it = store_->Scan("T");
+  for (; it->Valid(); it->Next()) {
     auto t = std::make_shared<TableState>();
-    if (!t->record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Corruption("corrupt table record");
-    }
+    if (!ParseRecord(it->value(), &t->record)) return Corruption("corrupt table record");
     t->id = t->record.id();
     t->SetSettings(t->record);
     DT_ASSIGN_OR_RETURN(proto::TableSchema schema, SchemaFromRecord(t->record));
     t->schema = std::make_shared<const proto::TableSchema>(std::move(schema));
-    std::string v;
+    DT_ASSIGN_OR_RETURN(std::optional<std::string> v, store_->Get(keys::TableVersion(t->id)));
     MutexLock state_lock(&t->state_mu);
-    if (db_->Get({}, meta_cf_, keys::TableVersion(t->id), &v).ok() && v.size() == 8) {
-      t->version = GetBigEndian64(v);
-    }
+    if (v && v->size() == 8) t->version = GetBigEndian64(*v);
     DT_RETURN_IF_ERROR(LoadCommitLog(*t));
     tables_by_name_[keys::Name(t->record.project(), t->record.name())] = t;
     tables_by_id_[t->id] = t;
     next_table_id_ = std::max(next_table_id_, t->id + 1);
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "loading catalog");
-  return Status::Ok();
+  return it->status();
 }
 
 Status EngineImpl::LoadCommitLog(TableState& t) {
@@ -200,63 +200,53 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
     return &l;
   };
   auto filter_of = [&](uint64_t run_id) -> Result<std::string> {
-    std::string filter;
-    rocksdb::Status st = db_->Get({}, meta_cf_, keys::BaseFilter(t.id, run_id), &filter);
-    if (st.IsNotFound()) return std::string();
-    if (!st.ok()) return FromRocks(st, "reading a base's key filter");
-    return filter;
+    DT_ASSIGN_OR_RETURN(std::optional<std::string> filter,
+                        store_->Get(keys::BaseFilter(t.id, run_id)));
+    return filter ? std::move(*filter) : std::string();
   };
 
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
   // M records first: what each partition's C records do not say (manifest_record.h).
   const std::string mprefix = keys::TablePrefix('M', t.id);
-  for (it->Seek(mprefix); it->Valid() && it->key().starts_with(mprefix); it->Next()) {
+  auto it = store_->Scan(mprefix);
+  for (; it->Valid(); it->Next()) {
     messages::PartitionRunsRecord rec;
-    if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Corruption("corrupt partition runs record");
-    }
-    const std::string canonical(it->key().data() + mprefix.size(),
-                                it->key().size() - mprefix.size());
+    if (!ParseRecord(it->value(), &rec)) return Corruption("corrupt partition runs record");
+    const std::string canonical(it->key().substr(mprefix.size()));
     DT_ASSIGN_OR_RETURN(Loading * l, loading(canonical));
     DT_RETURN_IF_ERROR(l->loader->AddRunsRecord(rec, filter_of));
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "loading manifests");
+  DT_RETURN_IF_ERROR(it->status());
 
-  const std::string prefix = keys::TablePrefix('C', t.id);
   messages::CommitRecord c;
   // C records whose runs retention dropped but which a crash left unstripped (StripCommitRuns
   // runs after the drop's batch): their runs are ignored below, and stripped here.
-  rocksdb::WriteBatch strip;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Corruption("corrupt commit record");
-    }
+  auto strip = store_->NewBatch();
+  for (it = store_->Scan(keys::TablePrefix('C', t.id)); it->Valid(); it->Next()) {
+    if (!ParseRecord(it->value(), &c)) return Corruption("corrupt commit record");
     if (c.version() > t.version) break;  // cannot happen: written in one batch with V
     t.commit_times.push_back(c.committed_at_ms());
     DT_ASSIGN_OR_RETURN(Loading * l, loading(c.partition()));
     DT_RETURN_IF_ERROR(l->loader->AddCommit(c));
     if (!c.runs().empty() && c.version() <= l->m->deltas_dropped_through) {
       c.clear_runs();
-      strip.Put(meta_cf_, it->key(), c.SerializeAsString());
+      strip->Put(it->key(), c.SerializeAsString());
     }
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "loading commit log");
-  if (strip.Count() > 0) {
-    rocksdb::Status st = db_->Write({}, &strip);
-    if (!st.ok()) return FromRocks(st, "stripping dropped runs from commit records");
+  DT_RETURN_IF_ERROR(it->status());
+  if (strip->Count() > 0) {
+    DT_RETURN_IF_ERROR(store_->Write(*strip, Durability::kBuffered,
+                                     "stripping dropped runs from commit records"));
   }
 
-  const std::string pprefix = keys::TablePrefix('P', t.id);
   messages::PartitionRecord p;
-  for (it->Seek(pprefix); it->Valid() && it->key().starts_with(pprefix); it->Next()) {
-    if (!p.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Corruption("corrupt partition record");
-    }
+  for (it = store_->Scan(keys::TablePrefix('P', t.id)); it->Valid(); it->Next()) {
+    if (!ParseRecord(it->value(), &p)) return Corruption("corrupt partition record");
     DT_ASSIGN_OR_RETURN(Loading * l, loading(p.partition()));
     l->m->commits_since_major = p.commits_since_major();
     l->m->rows = p.rows();
     l->m->bytes = p.bytes();
   }
+  DT_RETURN_IF_ERROR(it->status());
   for (auto& [canonical, l] : parts) {
     l.loader->Finish();
     t.partitions[canonical] = std::move(l.m);
@@ -265,13 +255,10 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
 }
 
 Status EngineImpl::LoadSessions() {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
-  std::unique_ptr<rocksdb::Iterator> runs_it(db_->NewIterator({}, meta_cf_));
-  for (it->Seek("S"); it->Valid() && it->key().starts_with("S"); it->Next()) {
+  auto it = store_->Scan("S");
+  for (; it->Valid(); it->Next()) {
     messages::SessionRecord rec;
-    if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Corruption("corrupt session record");
-    }
+    if (!ParseRecord(it->value(), &rec)) return Corruption("corrupt session record");
     if (rec.status() != messages::SESSION_NORMAL) continue;
     auto table = FindTableById(rec.table_id());
     if (!table) continue;  // its table was dropped; maintenance forgets the record
@@ -279,20 +266,18 @@ Status EngineImpl::LoadSessions() {
     auto s = std::make_shared<SessionState>(std::move(table), std::move(rec));
     {
       MutexLock counts(&s->counts_mu);
-      for (runs_it->Seek(prefix); runs_it->Valid() && runs_it->key().starts_with(prefix);
-           runs_it->Next()) {
+      auto runs = store_->Scan(prefix);
+      for (; runs->Valid(); runs->Next()) {
         messages::RunRecord r;
-        if (!r.ParseFromArray(runs_it->value().data(), static_cast<int>(runs_it->value().size()))) {
-          return Corruption("corrupt run record");
-        }
+        if (!ParseRecord(runs->value(), &r)) return Corruption("corrupt run record");
         s->counts.Add(std::move(r));
       }
+      DT_RETURN_IF_ERROR(runs->status());
     }
     MutexLock lock(&sessions_mu_);
     sessions_[s->opened.id()] = std::move(s);
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "loading sessions");
-  return Status::Ok();
+  return it->status();
 }
 
 void EngineImpl::MaintenanceLoop() {

@@ -17,7 +17,7 @@
 #include "engine_impl.h"
 #include "key_filter.h"
 #include "keys.h"
-#include "rocks_status.h"
+#include "records.h"
 
 namespace deltatunnel::storage {
 
@@ -95,9 +95,8 @@ namespace {
 class ViewCursor {
  public:
   // `changes`: keys written in (min_version, version] (ChangeRuns); else the snapshot at version.
-  ViewCursor(EngineImpl::ReadView view, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-             bool changes, uint64_t min_version)
-      : view_(std::move(view)), db_(db), cf_(cf), changes_(changes), min_version_(min_version) {}
+  ViewCursor(EngineImpl::ReadView view, Store* store, bool changes, uint64_t min_version)
+      : view_(std::move(view)), store_(store), changes_(changes), min_version_(min_version) {}
 
   // The next key state of any bucket; false at the end.
   Result<bool> Next(MergedKey* out) {
@@ -124,7 +123,7 @@ class ViewCursor {
         ++bucket_;
         continue;
       }
-      merge_ = std::make_unique<BucketMerge>(schema(), db_, cf_, std::move(runs));
+      merge_ = std::make_unique<BucketMerge>(schema(), store_, std::move(runs));
       merge_->Truncations(std::move(truncations));
       DT_RETURN_IF_ERROR(merge_->Init());
     }
@@ -139,8 +138,7 @@ class ViewCursor {
 
  private:
   EngineImpl::ReadView view_;
-  rocksdb::DB* db_;
-  rocksdb::ColumnFamilyHandle* cf_;
+  Store* store_;
   bool changes_;
   uint64_t min_version_;
   size_t part_ = 0;
@@ -218,7 +216,7 @@ Result<std::unique_ptr<RowIterator>> EngineImpl::Scan(const ScanOptions& options
   DT_ASSIGN_OR_RETURN(ReadView view,
                       OpenRead(options.project, options.table, options.partition, options.at));
   return std::unique_ptr<RowIterator>(
-      std::make_unique<ScanIterator>(ViewCursor(std::move(view), db_.get(), data_cf_, false, 0)));
+      std::make_unique<ScanIterator>(ViewCursor(std::move(view), store_.get(), false, 0)));
 }
 
 Result<std::unique_ptr<ChangeIterator>> EngineImpl::Changes(const ChangesOptions& options) {
@@ -233,7 +231,7 @@ Result<std::unique_ptr<ChangeIterator>> EngineImpl::Changes(const ChangesOptions
   DT_RETURN_IF_ERROR(CheckRetention(*view.table, options.from_version, view.version));
   const uint64_t from = options.from_version;
   return std::unique_ptr<ChangeIterator>(std::make_unique<ChangesIterator>(
-      ViewCursor(std::move(view), db_.get(), data_cf_, true, from)));
+      ViewCursor(std::move(view), store_.get(), true, from)));
 }
 
 Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
@@ -247,9 +245,7 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
   if (view.partitions.empty()) return result;
   const PartitionManifest& m = *view.partitions.front();
 
-  rocksdb::ReadOptions ro;
-  ro.prefix_same_as_start = true;  // one run per Seek: prefix Bloom filters skip other files
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, data_cf_));
+  auto chunks = store_->NewChunkCursor(std::nullopt);
   KeyFold fold(schema);
   std::string key;
   for (const proto::Row& given : options.keys) {
@@ -271,14 +267,9 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
     bool found = false;
     for (const RunRef& run : VisibleRuns(m, bucket, view.version)) {
       if (run.key_filter && !KeyFilterMayContain(*run.key_filter, hash)) continue;
-      const std::string start = keys::RunStart(run.run_id);
-      it->Seek(start + key);
-      if (!it->Valid()) {
-        if (!it->status().ok()) return FromRocks(it->status(), "lookup");
-        continue;
-      }
-      if (!it->key().starts_with(start)) continue;
-      std::string_view chunk(it->value().data(), it->value().size());
+      DT_RETURN_IF_ERROR(chunks->Seek(run.run_id, key));
+      if (!chunks->Valid()) continue;
+      std::string_view chunk = chunks->chunk();
       KeyWrite e;
       while (!chunk.empty()) {
         if (!NextEntry(&chunk, &e)) return Corruption("corrupt chunk");
@@ -316,20 +307,17 @@ Result<std::vector<CommitInfo>> EngineImpl::Versions(const std::string& project,
   std::vector<CommitInfo> out;
   if (latest == 0 || limit == 0) return out;
   const std::string prefix = keys::TablePrefix('C', t->id);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
   messages::CommitRecord c;
-  for (it->SeekForPrev(keys::Commit(t->id, latest));
-       it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Prev()) {
-    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Corruption("corrupt commit record");
-    }
+  auto it = store_->ScanBackward(prefix, keys::Commit(t->id, latest));
+  for (; it->Valid() && out.size() < limit; it->Next()) {
+    if (!ParseRecord(it->value(), &c)) return Corruption("corrupt commit record");
     CommitOperation op = CommitOperation::kCommit;
     if (c.kind() == messages::COMMIT_TRUNCATE) op = CommitOperation::kTruncate;
     if (c.kind() == messages::COMMIT_DROP_PARTITION) op = CommitOperation::kDropPartition;
     out.push_back({c.version(), c.committed_at_ms(), c.partition(), c.session_id(), c.rows(),
                    c.upserts(), c.deletes(), op});
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "reading commit log");
+  DT_RETURN_IF_ERROR(it->status());
   return out;
 }
 

@@ -14,7 +14,6 @@
 // ReclaimExpiredVersions (maintenance thread, every 30 s) does the same alone for partitions whose
 // hidden runs expire later. A read that pinned an older manifest still reads the dropped runs:
 // they are freed once its pin goes (read_pins.h).
-#include <rocksdb/convenience.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <set>
@@ -23,7 +22,7 @@
 #include "engine_impl.h"
 #include "keys.h"
 #include "manifest_record.h"
-#include "rocks_status.h"
+#include "records.h"
 
 namespace deltatunnel::storage {
 namespace {
@@ -47,18 +46,18 @@ uint64_t EngineImpl::OldestReadableLocked(const TableState& t, int64_t now) cons
 }
 
 void EngineImpl::PutRunsRecord(const TableState& t, const std::string& canonical,
-                               const PartitionManifest& m, rocksdb::WriteBatch* wb) {
-  wb->Put(meta_cf_, keys::PartitionRuns(t.id, canonical), RunsRecordOf(m).SerializeAsString());
+                               const PartitionManifest& m, StoreBatch* wb) {
+  wb->Put(keys::PartitionRuns(t.id, canonical), RunsRecordOf(m).SerializeAsString());
 }
 
 EngineImpl::DroppedRuns EngineImpl::DropExpired(const TableState& t, uint64_t oldest,
-                                                PartitionManifest* next, rocksdb::WriteBatch* wb) {
+                                                PartitionManifest* next, StoreBatch* wb) {
   DroppedRuns dropped;
   dropped.runs = DropExpiredRuns(next, oldest);
   dropped.ranges = RangesOf(dropped.runs);
   PutReclaimRecords(dropped.ranges, wb);
   for (const RunRef& r : dropped.runs) {
-    if (r.base && !r.in_runs_record) wb->Delete(meta_cf_, keys::BaseFilter(t.id, r.run_id));
+    if (r.base && !r.in_runs_record) wb->Delete(keys::BaseFilter(t.id, r.run_id));
   }
   return dropped;
 }
@@ -78,39 +77,37 @@ void EngineImpl::StripCommitRuns(TableState& t, const std::vector<RunRef>& dropp
   for (const RunRef& r : dropped) {
     if (!r.base && !r.in_runs_record) versions.insert(r.version);
   }
-  rocksdb::WriteBatch wb;
+  auto wb = store_->NewBatch();
   for (uint64_t v : versions) {
-    std::string value;
-    rocksdb::Status st = db_->Get({}, meta_cf_, keys::Commit(t.id, v), &value);
+    auto value = store_->Get(keys::Commit(t.id, v));
     messages::CommitRecord c;
-    if (!st.ok() || !c.ParseFromString(value)) continue;  // the table is being dropped
+    if (!value.ok() || !*value || !ParseRecord(**value, &c)) continue;  // the table is being dropped
     c.clear_runs();
-    wb.Put(meta_cf_, keys::Commit(t.id, v), c.SerializeAsString());
+    wb->Put(keys::Commit(t.id, v), c.SerializeAsString());
   }
-  if (wb.Count() == 0) return;
+  if (wb->Count() == 0) return;
   MutexLock commit_lock(&t.commit_mu);
   if (t.dropped) return;
-  rocksdb::Status st = db_->Write({}, &wb);
-  if (!st.ok()) spdlog::warn("stripping dropped runs from commit records: {}", st.ToString());
+  Status st = store_->Write(*wb, Durability::kBuffered, "stripping dropped runs from commit records");
+  if (!st.ok()) spdlog::warn("{}", st.ToString());
 }
 
-void EngineImpl::PutReclaimRecords(const RunRanges& ranges, rocksdb::WriteBatch* wb) {
+void EngineImpl::PutReclaimRecords(const RunRanges& ranges, StoreBatch* wb) {
   for (const auto& [first, end] : ranges) {
     std::string value;
     PutBigEndian64(&value, end);
-    wb->Put(meta_cf_, keys::Reclaim(first), value);
+    wb->Put(keys::Reclaim(first), value);
   }
 }
 
 Status EngineImpl::LoadReclaims() {
   PendingFree f;  // mark 0: no read is left from before the restart
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
-  for (it->Seek("D"); it->Valid() && it->key().starts_with("D"); it->Next()) {
+  auto it = store_->Scan("D");
+  for (; it->Valid(); it->Next()) {
     if (it->key().size() != 9 || it->value().size() != 8) return Corruption("corrupt D record");
-    f.runs.emplace_back(GetBigEndian64(std::string_view(it->key().data() + 1, 8)),
-                        GetBigEndian64(std::string_view(it->value().data(), 8)));
+    f.runs.emplace_back(GetBigEndian64(it->key().substr(1)), GetBigEndian64(it->value()));
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "loading D records");
+  DT_RETURN_IF_ERROR(it->status());
   MutexLock lock(&free_mu_);
   if (!f.runs.empty()) pending_free_.push_back(std::move(f));
   return Status::Ok();
@@ -144,37 +141,14 @@ void EngineImpl::FreeRuns(RunRanges runs) {
     pending_free_.erase(keep, pending_free_.end());
   }
   for (const PendingFree& f : ready) {
-    reclaimed_.Add(f.runs);
-    std::vector<std::string> bounds;
-    for (const auto& [first, end] : f.runs) {
-      bounds.push_back(keys::RunStart(first));
-      bounds.push_back(keys::RunStart(end));
-    }
-    std::vector<rocksdb::Slice> slices(bounds.begin(), bounds.end());
-    std::vector<rocksdb::RangePtr> ranges;
-    for (size_t i = 0; i < slices.size(); i += 2) ranges.emplace_back(&slices[i], &slices[i + 1]);
-    rocksdb::Status s = rocksdb::DeleteFilesInRanges(db_.get(), data_cf_, ranges.data(),
-                                                     ranges.size(), /*include_end=*/false);
-    if (!s.ok()) spdlog::warn("dropping the files of reclaimed runs: {}", s.ToString());
-    bool freed = s.ok();
-    rocksdb::CompactRangeOptions opts;
-    opts.exclusive_manual_compaction = false;
-    opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-    for (size_t i = 0; i < slices.size() && freed; i += 2) {
-      s = db_->CompactRange(opts, data_cf_, &slices[i], &slices[i + 1]);
-      if (!s.ok()) {
-        spdlog::warn("freeing reclaimed runs: {}", s.ToString());
-        freed = false;
-      }
-    }
-    if (freed) {
-      rocksdb::WriteBatch wb;
-      for (const auto& [first, end] : f.runs) wb.Delete(meta_cf_, keys::Reclaim(first));
-      s = db_->Write({}, &wb);
-      if (!s.ok()) spdlog::warn("deleting D records: {}", s.ToString());
+    Status st = store_->FreeRuns(f.runs);
+    if (st.ok()) {
+      auto wb = store_->NewBatch();
+      for (const auto& [first, end] : f.runs) wb->Delete(keys::Reclaim(first));
+      st = store_->Write(*wb, Durability::kBuffered, "deleting D records");
     }
     // Not freed (shutdown): the D records stay, and the next Open frees the runs.
-    reclaimed_.Remove(f.runs);
+    if (!st.ok()) spdlog::warn("{}", st.ToString());
   }
 }
 
@@ -201,13 +175,13 @@ void EngineImpl::ReclaimExpiredVersions() {
       }
       for (auto& [canonical, m] : parts) {
         auto next = std::make_shared<PartitionManifest>(*m);
-        rocksdb::WriteBatch wb;
-        DroppedRuns gone = DropExpired(t, oldest, next.get(), &wb);
+        auto wb = store_->NewBatch();
+        DroppedRuns gone = DropExpired(t, oldest, next.get(), wb.get());
         if (gone.runs.empty()) continue;
-        PutRunsRecord(t, canonical, *next, &wb);
-        rocksdb::Status st = db_->Write({}, &wb);
+        PutRunsRecord(t, canonical, *next, wb.get());
+        Status st = store_->Write(*wb, Durability::kBuffered, "reclaiming expired versions");
         if (!st.ok()) {
-          spdlog::warn("reclaiming expired versions of {}: {}", t.record.name(), st.ToString());
+          spdlog::warn("{}: {}", t.record.name(), st.ToString());
           continue;
         }
         {

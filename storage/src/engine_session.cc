@@ -27,7 +27,7 @@
 
 #include "engine_impl.h"
 #include "keys.h"
-#include "rocks_status.h"
+#include "records.h"
 
 namespace deltatunnel::storage {
 namespace {
@@ -75,8 +75,8 @@ Result<uint64_t> EngineImpl::AllocateRunIds(uint64_t n) {
     // Reserve a block before handing any of it out: the WAL keeps this write ahead of every run
     // that uses an id from the block, so recovery never reuses an id.
     const uint64_t high = next_run_id_ + n + kRunIdBlock;
-    rocksdb::Status s = db_->Put({}, meta_cf_, keys::kRunIdHigh, keys::Fixed64(high));
-    if (!s.ok()) return FromRocks(s, "reserving run ids");
+    DT_RETURN_IF_ERROR(store_->Put(keys::kRunIdHigh, keys::Fixed64(high), Durability::kBuffered,
+                                   "reserving run ids"));
     run_id_high_ = high;
   }
   const uint64_t first = next_run_id_;
@@ -134,8 +134,8 @@ Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
   rec.set_slot_num(options.slot_num);
   rec.set_created_at_ms(Now());
   rec.set_expires_at_ms(rec.created_at_ms() + int64_t{options.lifetime_hours} * 3600 * 1000);
-  rocksdb::Status st = db_->Put({}, meta_cf_, keys::Session(rec.id()), rec.SerializeAsString());
-  if (!st.ok()) return FromRocks(st, "opening session");
+  DT_RETURN_IF_ERROR(store_->Put(keys::Session(rec.id()), rec.SerializeAsString(),
+                                 Durability::kBuffered, "opening session"));
   SessionInfo info = ToInfo(*t, rec);
   auto s = std::make_shared<SessionState>(t, std::move(rec));
   MutexLock lock(&sessions_mu_);
@@ -156,12 +156,10 @@ Result<SessionInfo> EngineImpl::GetSession(const std::string& session_id) {
     DT_RETURN_IF_ERROR(ExpireLocked(*s, session_id));
     return InfoOf(*s);
   }
-  std::string value;
-  rocksdb::Status st = db_->Get({}, meta_cf_, keys::Session(session_id), &value);
-  if (st.IsNotFound()) return NotFound(session_id);
-  if (!st.ok()) return FromRocks(st, "reading session");
+  DT_ASSIGN_OR_RETURN(std::optional<std::string> value, store_->Get(keys::Session(session_id)));
+  if (!value) return NotFound(session_id);
   messages::SessionRecord rec;
-  if (!rec.ParseFromString(value)) return Corruption("corrupt session record");
+  if (!ParseRecord(*value, &rec)) return Corruption("corrupt session record");
   auto t = FindTableById(rec.table_id());
   if (!t || rec.status() == messages::SESSION_NORMAL ||
       Now() >= rec.expires_at_ms() + kForgetGraceMs) {
@@ -181,14 +179,15 @@ Result<std::vector<SessionInfo>> EngineImpl::ListSessions(const std::string& pro
     }
   }
   // Finished sessions of the table, from their records.
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
   messages::SessionRecord rec;
-  for (it->Seek("S"); it->Valid() && it->key().starts_with("S"); it->Next()) {
-    if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
+  auto it = store_->Scan("S");
+  for (; it->Valid(); it->Next()) {
+    if (!ParseRecord(it->value(), &rec)) continue;
     if (rec.table_id() == t->id && rec.status() != messages::SESSION_NORMAL) {
       ids.push_back(rec.id());
     }
   }
+  DT_RETURN_IF_ERROR(it->status());
   std::vector<SessionInfo> out;
   for (const auto& id : ids) {
     auto info = GetSession(id);
@@ -240,14 +239,14 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
   DT_RETURN_IF_ERROR(CheckFlow(t, s->opened.partition()));
 
   DT_ASSIGN_OR_RETURN(uint64_t first_id, AllocateRunIds(runs.size()));
-  rocksdb::WriteBatch wb;
+  auto wb = store_->NewBatch();
   std::vector<messages::RunRecord> records;
   records.reserve(runs.size());
   for (size_t i = 0; i < runs.size(); ++i) {
     PendingRun& run = runs[i];
     const uint64_t run_id = first_id + i;
     for (PendingChunk& c : run.chunks) {
-      wb.Put(data_cf_, keys::RunStart(run_id) + c.last_key, c.value);
+      wb->PutChunk(run_id, c.last_key, c.value);
       std::string().swap(c.value);  // in the write batch now: a big append holds its rows once less
     }
     messages::RunRecord r;
@@ -259,12 +258,11 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
     r.set_bytes(run.bytes);
     r.set_chunks(static_cast<uint32_t>(run.chunks.size()));
     r.set_key_filter(run.key_filter);
-    wb.Put(meta_cf_, keys::SessionRun(session_id, run_id), r.SerializeAsString());
+    wb->Put(keys::SessionRun(session_id, run_id), r.SerializeAsString());
     records.push_back(std::move(r));
   }
   if (options_.append_pause) options_.append_pause();
-  rocksdb::Status st = db_->Write({}, &wb);
-  if (!st.ok()) return FromRocks(st, "appending");
+  DT_RETURN_IF_ERROR(store_->Write(*wb, Durability::kBuffered, "appending"));
 
   {
     MutexLock counts(&s->counts_mu);
@@ -272,7 +270,7 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
   }
   rows_appended_ += rows.size();
   bytes_appended_ += rows.bytes();
-  if (options_.sync_commits && (unsynced_bytes_ += wb.GetDataSize()) >= kWalSyncBytes) {
+  if (options_.sync_commits && (unsynced_bytes_ += wb->ByteSize()) >= kWalSyncBytes) {
     {
       MutexLock mlock(&maintenance_mu_);
       wal_sync_wanted_ = true;
@@ -283,10 +281,10 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
 }
 
 void EngineImpl::DeleteRuns(const std::string& session_id,
-                            const std::vector<messages::RunRecord>& runs, rocksdb::WriteBatch* wb) {
+                            const std::vector<messages::RunRecord>& runs, StoreBatch* wb) {
   for (const auto& r : runs) {
-    wb->DeleteRange(data_cf_, keys::RunStart(r.run_id()), keys::RunStart(r.run_id() + 1));
-    wb->Delete(meta_cf_, keys::SessionRun(session_id, r.run_id()));
+    wb->DropRuns(r.run_id(), r.run_id() + 1);
+    wb->Delete(keys::SessionRun(session_id, r.run_id()));
   }
 }
 
@@ -304,15 +302,14 @@ Status EngineImpl::ExpireLocked(SessionState& s, const std::string& session_id) 
 Status EngineImpl::EndSession(SessionState& s, messages::SessionStatusRecord status) {
   messages::SessionRecord rec = s.opened;
   rec.set_status(status);
-  rocksdb::WriteBatch wb;
+  auto wb = store_->NewBatch();
   {
     MutexLock counts(&s.counts_mu);
     s.counts.CopyTo(&rec);
-    DeleteRuns(rec.id(), s.counts.runs, &wb);
+    DeleteRuns(rec.id(), s.counts.runs, wb.get());
   }
-  wb.Put(meta_cf_, keys::Session(rec.id()), rec.SerializeAsString());
-  rocksdb::Status st = db_->Write({}, &wb);
-  if (!st.ok()) return FromRocks(st, "ending session");
+  wb->Put(keys::Session(rec.id()), rec.SerializeAsString());
+  DT_RETURN_IF_ERROR(store_->Write(*wb, Durability::kBuffered, "ending session"));
   s.status = status;
   {
     MutexLock counts(&s.counts_mu);
@@ -355,24 +352,23 @@ void EngineImpl::ExpireSessions() {
   }
 
   // Forget finished sessions past their grace, and idempotency keys past their time.
-  rocksdb::WriteBatch wb;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_cf_));
+  auto wb = store_->NewBatch();
   messages::SessionRecord rec;
-  for (it->Seek("S"); it->Valid() && it->key().starts_with("S"); it->Next()) {
-    if (!rec.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
+  for (auto it = store_->Scan("S"); it->Valid(); it->Next()) {
+    if (!ParseRecord(it->value(), &rec)) continue;
     const bool table_gone = !FindTableById(rec.table_id());
     if (rec.status() == messages::SESSION_NORMAL && !table_gone) continue;
-    if (table_gone || now >= rec.expires_at_ms() + kForgetGraceMs) wb.Delete(meta_cf_, it->key());
+    if (table_gone || now >= rec.expires_at_ms() + kForgetGraceMs) wb->Delete(it->key());
   }
   const int64_t ttl_ms = int64_t{options_.idempotency_ttl_hours} * 3600 * 1000;
   messages::IdempotencyRecord idem;
-  for (it->Seek("I"); it->Valid() && it->key().starts_with("I"); it->Next()) {
-    if (!idem.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) continue;
-    if (now >= idem.created_at_ms() + ttl_ms) wb.Delete(meta_cf_, it->key());
+  for (auto it = store_->Scan("I"); it->Valid(); it->Next()) {
+    if (!ParseRecord(it->value(), &idem)) continue;
+    if (now >= idem.created_at_ms() + ttl_ms) wb->Delete(it->key());
   }
-  if (wb.Count() == 0) return;
-  rocksdb::Status st = db_->Write({}, &wb);
-  if (!st.ok()) spdlog::warn("forgetting sessions: {}", st.ToString());
+  if (wb->Count() == 0) return;
+  Status st = store_->Write(*wb, Durability::kBuffered, "forgetting sessions");
+  if (!st.ok()) spdlog::warn("{}", st.ToString());
 }
 
 }  // namespace deltatunnel::storage

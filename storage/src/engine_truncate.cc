@@ -27,7 +27,6 @@
 #include "catalog.h"
 #include "engine_impl.h"
 #include "keys.h"
-#include "rocks_status.h"
 
 namespace deltatunnel::storage {
 
@@ -181,7 +180,7 @@ Result<std::vector<CommitInfo>> EngineImpl::TruncatePartitions(TableState& t,
 
   const auto kind = drop ? messages::COMMIT_DROP_PARTITION : messages::COMMIT_TRUNCATE;
   std::vector<std::shared_ptr<PartitionManifest>> next;
-  rocksdb::WriteBatch wb;
+  auto wb = store_->NewBatch();
   for (size_t i = 0; i < canonicals.size(); ++i) {
     ++version;
     next.push_back(Truncated(*current[i], version, drop));
@@ -190,15 +189,15 @@ Result<std::vector<CommitInfo>> EngineImpl::TruncatePartitions(TableState& t,
     c.set_committed_at_ms(committed_at);
     c.set_partition(canonicals[i]);
     c.set_kind(kind);
-    wb.Put(meta_cf_, keys::Commit(t.id, version), c.SerializeAsString());
-    PutRunsRecord(t, canonicals[i], *next.back(), &wb);
-    PutPartitionRecord(t, canonicals[i], *next.back(), &wb);
+    wb->Put(keys::Commit(t.id, version), c.SerializeAsString());
+    PutRunsRecord(t, canonicals[i], *next.back(), wb.get());
+    PutPartitionRecord(t, canonicals[i], *next.back(), wb.get());
     made.push_back({version, committed_at, canonicals[i], "", 0, 0, 0,
                     drop ? CommitOperation::kDropPartition : CommitOperation::kTruncate});
   }
-  wb.Put(meta_cf_, keys::TableVersion(t.id), keys::Fixed64(version));
-  rocksdb::Status st = db_->Write(SyncedWrite(), &wb);
-  if (!st.ok()) return FromRocks(st, drop ? "dropping partitions" : "truncating");
+  wb->Put(keys::TableVersion(t.id), keys::Fixed64(version));
+  DT_RETURN_IF_ERROR(
+      store_->Write(*wb, CommitDurability(), drop ? "dropping partitions" : "truncating"));
 
   {
     MutexLock state_lock(&t.state_mu);

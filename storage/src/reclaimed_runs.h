@@ -20,11 +20,9 @@
 #include <vector>
 
 #include "mutex.h"
+#include "store/store.h"
 
 namespace deltatunnel::storage {
-
-// [first, end) ranges of run ids, ascending and disjoint.
-using RunRanges = std::vector<std::pair<uint64_t, uint64_t>>;
 
 // Coalesces run ids into ascending [first, end) ranges.
 RunRanges ToRunRanges(std::vector<uint64_t> run_ids);

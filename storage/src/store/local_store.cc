@@ -1,0 +1,172 @@
+#include "store/local_store.h"
+
+#include <rocksdb/convenience.h>
+
+#include "keys.h"
+#include "rocks_status.h"
+
+namespace deltatunnel::storage {
+namespace {
+
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+class LocalBatch final : public StoreBatch {
+ public:
+  LocalBatch(rocksdb::ColumnFamilyHandle* meta, rocksdb::ColumnFamilyHandle* data)
+      : meta_(meta), data_(data) {}
+
+  void Put(std::string_view key, std::string_view value) override { wb_.Put(meta_, key, value); }
+  void Delete(std::string_view key) override { wb_.Delete(meta_, key); }
+  void DeleteRange(std::string_view begin, std::string_view end) override {
+    wb_.DeleteRange(meta_, begin, end);
+  }
+  void PutChunk(uint64_t run_id, std::string_view last_key, std::string_view chunk) override {
+    key_.clear();
+    PutBigEndian64(&key_, run_id);
+    key_.append(last_key);
+    wb_.Put(data_, key_, chunk);
+  }
+  void DropRuns(uint64_t first_run_id, uint64_t end_run_id) override {
+    wb_.DeleteRange(data_, keys::RunStart(first_run_id), keys::RunStart(end_run_id));
+  }
+  size_t Count() const override { return wb_.Count(); }
+  size_t ByteSize() const override { return wb_.GetDataSize(); }
+
+  rocksdb::WriteBatch* batch() { return &wb_; }
+
+ private:
+  rocksdb::ColumnFamilyHandle* meta_;
+  rocksdb::ColumnFamilyHandle* data_;
+  rocksdb::WriteBatch wb_;
+  std::string key_;  // scratch
+};
+
+class LocalRecords final : public RecordIterator {
+ public:
+  LocalRecords(std::unique_ptr<rocksdb::Iterator> it, std::string prefix, bool backward)
+      : it_(std::move(it)), prefix_(std::move(prefix)), backward_(backward) {}
+
+  bool Valid() const override { return it_->Valid() && it_->key().starts_with(prefix_); }
+  std::string_view key() const override { return View(it_->key()); }
+  std::string_view value() const override { return View(it_->value()); }
+  void Next() override {
+    if (backward_) {
+      it_->Prev();
+    } else {
+      it_->Next();
+    }
+  }
+  Status status() const override { return FromRocks(it_->status(), "reading records"); }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::string prefix_;
+  bool backward_;
+};
+
+class LocalChunks final : public ChunkCursor {
+ public:
+  LocalChunks(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* data, std::optional<uint64_t> one_run) {
+    rocksdb::ReadOptions opts;
+    // One run per Seek: the 8-byte run id is CF data's prefix, so prefix Bloom filters skip the
+    // files without the run.
+    opts.prefix_same_as_start = true;
+    if (one_run) {
+      upper_ = keys::RunStart(*one_run + 1);
+      bound_ = rocksdb::Slice(upper_);
+      opts.iterate_upper_bound = &bound_;
+    }
+    it_.reset(db->NewIterator(opts, data));
+  }
+
+  Status Seek(uint64_t run_id, std::string_view key) override {
+    start_ = keys::RunStart(run_id);
+    const size_t prefix = start_.size();
+    start_.append(key);
+    it_->Seek(start_);
+    start_.resize(prefix);
+    return Check();
+  }
+  Status Next() override {
+    it_->Next();
+    return Check();
+  }
+  bool Valid() const override { return valid_; }
+  std::string_view chunk() const override { return View(it_->value()); }
+
+ private:
+  Status Check() {
+    valid_ = it_->Valid() && it_->key().starts_with(start_);
+    if (!it_->Valid() && !it_->status().ok()) return FromRocks(it_->status(), "reading run");
+    return Status::Ok();
+  }
+
+  std::string upper_;     // outlives the iterator that points at it
+  rocksdb::Slice bound_;  // over upper_
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::string start_;  // the run's prefix
+  bool valid_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<StoreBatch> LocalStore::NewBatch() {
+  return std::make_unique<LocalBatch>(meta_, data_);
+}
+
+Status LocalStore::Write(StoreBatch& batch, Durability durability, std::string_view what) {
+  rocksdb::WriteOptions wo;
+  wo.sync = durability == Durability::kSynced;
+  return FromRocks(db_->Write(wo, static_cast<LocalBatch&>(batch).batch()), what);
+}
+
+Result<std::optional<std::string>> LocalStore::Get(std::string_view key) {
+  std::string value;
+  rocksdb::Status st = db_->Get({}, meta_, key, &value);
+  if (st.IsNotFound()) return std::optional<std::string>();
+  if (!st.ok()) return FromRocks(st, "reading a record");
+  return std::optional<std::string>(std::move(value));
+}
+
+std::unique_ptr<RecordIterator> LocalStore::Scan(std::string_view prefix) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_));
+  it->Seek(prefix);
+  return std::make_unique<LocalRecords>(std::move(it), std::string(prefix), false);
+}
+
+std::unique_ptr<RecordIterator> LocalStore::ScanBackward(std::string_view prefix,
+                                                         std::string_view from) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_));
+  it->SeekForPrev(from);
+  return std::make_unique<LocalRecords>(std::move(it), std::string(prefix), true);
+}
+
+std::unique_ptr<ChunkCursor> LocalStore::NewChunkCursor(std::optional<uint64_t> one_run) {
+  return std::make_unique<LocalChunks>(db_, data_, one_run);
+}
+
+Status LocalStore::FreeRuns(const RunRanges& runs) {
+  reclaimed_->Add(runs);
+  std::vector<std::string> bounds;
+  for (const auto& [first, end] : runs) {
+    bounds.push_back(keys::RunStart(first));
+    bounds.push_back(keys::RunStart(end));
+  }
+  std::vector<rocksdb::Slice> slices(bounds.begin(), bounds.end());
+  std::vector<rocksdb::RangePtr> ranges;
+  for (size_t i = 0; i < slices.size(); i += 2) ranges.emplace_back(&slices[i], &slices[i + 1]);
+  Status st = FromRocks(rocksdb::DeleteFilesInRanges(db_, data_, ranges.data(), ranges.size(),
+                                                     /*include_end=*/false),
+                        "dropping the files of reclaimed runs");
+  rocksdb::CompactRangeOptions opts;
+  opts.exclusive_manual_compaction = false;
+  opts.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  for (size_t i = 0; i < slices.size() && st.ok(); i += 2) {
+    st = FromRocks(db_->CompactRange(opts, data_, &slices[i], &slices[i + 1]),
+                   "freeing reclaimed runs");
+  }
+  reclaimed_->Remove(runs);
+  return st;
+}
+
+}  // namespace deltatunnel::storage
