@@ -10,14 +10,16 @@
 //      go on, adding deltas above Vc.
 //   2. Merge (MergeBases): per bucket, merges the runs visible at Vc exactly as a read at Vc does
 //      (partial upserts resolved, deletes dropped) into one new base run: full rows of every live
-//      key, chunked as any run (run_format.h). All buckets go into ONE SST file (run ids ascend,
-//      so keys are already in order). Base run ids carry keys::kBaseRunBit: the file never
-//      overlaps the deltas being flushed. The bases' key filters go into F records of a second
-//      SST file, for CF meta: written once, never in the WAL (manifest_record.h).
-//   3. Install (InstallBases): ingests both files in one atomic IngestExternalFiles call: the
-//      base bypasses the WAL and the memtable and lands in the lowest level, so compaction I/O
-//      does not compete with ingest. Then publishes, under the table's commit_mu (a commit's
-//      manifest copy cannot race it) in one synced WriteBatch: the M record (the bases, and Vc as
+//      key, chunked as any run (run_format.h), into ONE bulk writer (store/store.h; run ids
+//      ascend, so keys are already in order; the local backend writes an SST file). Base run ids
+//      carry keys::kBaseRunBit: the local backend's file never overlaps the deltas being
+//      flushed. The bases' key filters go into F records through the same writer: written once,
+//      never in the WAL (manifest_record.h).
+//   3. Install (InstallBases): Store::Install makes the bases and their F records present at
+//      once (the local backend ingests its files in one IngestExternalFiles call, straight into
+//      the lowest level: compaction I/O does not compete with ingest). Then publishes, under
+//      the table's commit_mu (a commit's manifest copy cannot race it) in one synced batch: the
+//      M record (the bases, and Vc as
 //      the version the runs at or below it are hidden from; the runs stay listed in their C
 //      records, see manifest_record.h), the P record (commits_since_major = commits above Vc),
 //      and the K record deleted; runs no readable version needs any more are dropped in that
@@ -58,24 +60,10 @@
 namespace deltatunnel::storage {
 namespace {
 
-// Builds the base runs of one compaction into one SST file.
+// Builds the base runs of one compaction, chunked as any run (run_format.h), into a bulk writer.
 class BaseWriter {
  public:
-  // The file is written with the database's own file options: out to the disk 1 MiB at a time,
-  // never more in flight (bytes_per_sync, strict), as RocksDB's flushes are. Written through the
-  // page cache unsynced, a base of a GB or more went to the disk in bursts while commits waited
-  // for their WAL syncs. 200 commits of 100 k rows into one partition (compacted every 20), a
-  // temporary commit-only mode of deltatunnel-bench-storage, alternating runs: commit p99 199,
-  // 203, 199 ms before, 144, 85, 77, 160 ms after; full runs of the benchmark 175, 260, 495 ms
-  // before, 138, 184 ms after (docs/benchmarks.md).
-  BaseWriter(const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf, std::string path)
-      : writer_(rocksdb::EnvOptions(options), options, cf), path_(std::move(path)) {}
-
-  Status Open() {
-    rocksdb::Status s = writer_.Open(path_);
-    if (!s.ok()) return FromRocks(s, "compaction: opening " + path_);
-    return Status::Ok();
-  }
+  explicit BaseWriter(BulkWriter* out) : out_(out) {}
 
   void StartRun(uint64_t run_id) {
     run_id_ = run_id;
@@ -101,54 +89,23 @@ class BaseWriter {
     return Status::Ok();
   }
 
-  // Finishes the file; false when it holds nothing (no file to ingest).
-  Result<bool> Finish() {
-    if (entries_ == 0) return false;
-    rocksdb::Status s = writer_.Finish();
-    if (!s.ok()) return FromRocks(s, "compaction: writing " + path_);
-    return true;
-  }
-
  private:
   Status Cut() {
-    rocksdb::Status s = writer_.Put(keys::RunStart(run_id_) + last_key_, chunk_);
-    if (!s.ok()) return FromRocks(s, "compaction: writing " + path_);
+    DT_RETURN_IF_ERROR(out_->PutChunk(run_id_, last_key_, chunk_));
     run_bytes_ += chunk_.size();
-    ++entries_;
     chunk_.clear();
     return Status::Ok();
   }
 
-  rocksdb::SstFileWriter writer_;
-  std::string path_;
+  BulkWriter* out_;
   uint64_t run_id_ = 0;
   uint64_t run_rows_ = 0;
   uint64_t run_bytes_ = 0;
-  uint64_t entries_ = 0;
   std::string chunk_;
   std::string last_key_;
   std::vector<uint64_t> hashes_;
 };
 
-// Writes the bases' key filters as F records into one SST file for CF meta; false when no base
-// has one (no file to ingest).
-Result<bool> WriteBaseFilters(const rocksdb::Options& options, rocksdb::ColumnFamilyHandle* cf,
-                              const std::string& path, uint64_t table_id,
-                              const std::vector<RunRef>& bases) {
-  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, cf);
-  bool opened = false;
-  for (const RunRef& base : bases) {  // run ids ascend: so do their keys
-    if (!base.key_filter) continue;
-    rocksdb::Status s = opened ? rocksdb::Status::OK() : writer.Open(path);
-    if (s.ok()) s = writer.Put(keys::BaseFilter(table_id, base.run_id), *base.key_filter);
-    if (!s.ok()) return FromRocks(s, "compaction: writing " + path);
-    opened = true;
-  }
-  if (!opened) return false;
-  rocksdb::Status s = writer.Finish();
-  if (!s.ok()) return FromRocks(s, "compaction: writing " + path);
-  return true;
-}
 // The partition's manifest with the bases in: the runs at or below Vc (the pinned version) hidden
 // from Vc, each base after the deltas it folds, the deltas committed since as they are.
 std::shared_ptr<PartitionManifest> WithBases(const PartitionManifest& current,
@@ -195,11 +152,8 @@ struct EngineImpl::CompactionJob {
   uint64_t vc = 0;
   uint32_t buckets = 0;
   uint64_t first_id = 0;      // base run ids: first_id + bucket
-  std::string path;           // the bases' SST file (CF data)
-  std::string filters_path;   // their F records' SST file (CF meta)
-  std::vector<RunRef> bases;  // by bucket
-  bool has_bases = false;     // each file is written only when it holds something
-  bool has_filters = false;
+  std::unique_ptr<BulkWriter> bulk;  // the bases and their F records, until installed
+  std::vector<RunRef> bases;         // by bucket
   bool published = false;
   DroppedRuns dropped;  // by the publish's batch
 };
@@ -244,15 +198,12 @@ Result<bool> EngineImpl::PrepareCompaction(TableState& t, CompactionJob* job) {
   DT_RETURN_IF_ERROR(store_->Put(keys::CompactionIntent(t.id, job->canonical),
                                  intent.SerializeAsString(), CommitDurability(),
                                  "compaction: writing its intent"));
-  job->path = fmt::format("{}/compaction-{}.sst", options_.data_dir, job->first_id);
-  job->filters_path = fmt::format("{}/compaction-{}-filters.sst", options_.data_dir, job->first_id);
+  DT_ASSIGN_OR_RETURN(job->bulk, store_->NewBulkWriter(fmt::format("compaction-{}", job->first_id)));
   return true;
 }
 
-Status EngineImpl::AbandonCompaction(const TableState& t, const CompactionJob& job, Status why) {
-  std::error_code ignored;
-  std::filesystem::remove(job.path, ignored);
-  std::filesystem::remove(job.filters_path, ignored);
+Status EngineImpl::AbandonCompaction(const TableState& t, CompactionJob& job, Status why) {
+  job.bulk.reset();
   auto wb = store_->NewBatch();
   wb->DropRuns(job.first_id, job.first_id + job.buckets);
   wb->DeleteRange(keys::BaseFilter(t.id, job.first_id),
@@ -264,8 +215,7 @@ Status EngineImpl::AbandonCompaction(const TableState& t, const CompactionJob& j
 }
 
 Status EngineImpl::MergeBases(const TableState& t, CompactionJob* job, CompactionCounts* counts) {
-  BaseWriter writer(db_->GetOptions(data_cf_), data_cf_, job->path);
-  DT_RETURN_IF_ERROR(writer.Open());
+  BaseWriter writer(job->bulk.get());
   job->bases.resize(job->buckets);
   MergedKey key;
   uint64_t keys_seen = 0;
@@ -297,34 +247,20 @@ Status EngineImpl::MergeBases(const TableState& t, CompactionJob* job, Compactio
     counts->output_rows += base.rows;
     counts->output_bytes += base.bytes;
   }
-  DT_ASSIGN_OR_RETURN(job->has_bases, writer.Finish());
-  DT_ASSIGN_OR_RETURN(job->has_filters, WriteBaseFilters(db_->GetOptions(meta_cf_), meta_cf_,
-                                                         job->filters_path, t.id, job->bases));
+  // The bases' key filters, as F records (manifest_record.h); run ids ascend: so do their keys.
+  for (const RunRef& base : job->bases) {
+    if (base.key_filter) {
+      DT_RETURN_IF_ERROR(job->bulk->Put(keys::BaseFilter(t.id, base.run_id), *base.key_filter));
+    }
+  }
   return Status::Ok();
 }
 
 Status EngineImpl::InstallBases(TableState& t, CompactionJob* job) {
-  // The ingest does not keep snapshot consistency (no reader can name the fresh base run ids), so
-  // the base file lands in the bottom level with sequence number 0 even while some RocksDB
-  // snapshot exists, and RocksDB never rewrites it to zero them out. Both files land in one
-  // atomic call, or neither does.
   job->pin.reset();
-  std::vector<rocksdb::IngestExternalFileArg> ingest;
-  for (auto [cf, file, has] : {std::tuple(data_cf_, job->path, job->has_bases),
-                               std::tuple(meta_cf_, job->filters_path, job->has_filters)}) {
-    if (!has) continue;
-    rocksdb::IngestExternalFileArg& arg = ingest.emplace_back();
-    arg.column_family = cf;
-    arg.external_files = {file};
-    arg.options.move_files = true;
-    arg.options.snapshot_consistency = false;
-  }
-  rocksdb::Status st;
-  if (!ingest.empty()) st = db_->IngestExternalFiles(ingest);
-  std::error_code ignored;
-  std::filesystem::remove(job->path, ignored);
-  std::filesystem::remove(job->filters_path, ignored);
-  if (!st.ok()) return FromRocks(st, "compaction: ingesting the base");
+  Status st = store_->Install(*job->bulk);
+  job->bulk.reset();
+  if (!st.ok()) return Status(st.code(), "compaction: " + st.message());
   if (options_.compaction_pause) options_.compaction_pause();
 
   // Publish, under commit_mu: a commit's manifest copy cannot race it.
@@ -467,14 +403,6 @@ Status EngineImpl::RecoverCompactions() {
     DT_RETURN_IF_ERROR(
         store_->Write(*wb, Durability::kSynced, "dropping interrupted compactions"));
     spdlog::info("dropped the output of {} interrupted compaction(s)", interrupted);
-  }
-  // Leftover SST files of compactions that never ingested.
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(options_.data_dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.starts_with("compaction-") && name.ends_with(".sst")) {
-      std::filesystem::remove(entry.path(), ec);
-    }
   }
   if (options_.compaction_threads == 0) return Status::Ok();
   compactor_ = std::make_unique<CompactionQueue>(

@@ -266,15 +266,15 @@ class EngineImpl final : public Engine {
   // 1. Pins the partition at its last commit (Vc) and writes the intent record; false when there
   //    is nothing to compact.
   Result<bool> PrepareCompaction(TableState& t, CompactionJob* job) EXCLUDES(t.state_mu);
-  // 2. Merges each bucket at Vc into its base run: the bases' file and their filters' file.
+  // 2. Merges each bucket at Vc into its base run, through the job's bulk writer.
   Status MergeBases(const TableState& t, CompactionJob* job, CompactionCounts* counts);
-  // 3. Ingests both files, then publishes the bases (M and P records, retention's drops, the
+  // 3. Installs the bulk writer's output, then publishes the bases (M and P records, retention's drops, the
   //    intent deleted) under t.commit_mu and swaps the manifest. Not published (job->published
   //    false) when the table was dropped meanwhile.
   Status InstallBases(TableState& t, CompactionJob* job) EXCLUDES(t.commit_mu);
   // After a failure, or a table dropped, past the intent: deletes the bases, their F records,
   // the intent and the files. Answers `why`.
-  Status AbandonCompaction(const TableState& t, const CompactionJob& job, Status why);
+  Status AbandonCompaction(const TableState& t, CompactionJob& job, Status why);
   // Synced when commits are (EngineOptions::sync_commits).
   Durability CommitDurability() const;
   // The commits since its last major compaction at which a partition of `t` is compacted: the

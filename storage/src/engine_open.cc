@@ -134,7 +134,10 @@ Status EngineImpl::OpenDb() {
     }
   });
 
-  store_ = std::make_unique<LocalStore>(db_.get(), meta_cf_, data_cf_, &reclaimed_);
+  auto local = std::make_unique<LocalStore>(db_.get(), meta_cf_, data_cf_, &reclaimed_,
+                                            options_.data_dir);
+  local->RemoveLeftoverFiles();
+  store_ = std::move(local);
 
   DT_ASSIGN_OR_RETURN(std::optional<std::string> v, store_->Get(keys::kRunIdHigh));
   if (v && v->size() == 8) {

@@ -238,7 +238,7 @@ TEST_CASE(
       e.CheckModel();
       for (const auto& f : std::filesystem::directory_iterator(e.dir())) {
         INFO(f.path().string());
-        CHECK_FALSE(f.path().filename().string().starts_with("compaction-"));
+        CHECK_FALSE(f.path().filename().string().starts_with("bulk-"));
       }
       e.faults().Clear();
       e.WaitWritable();

@@ -5,6 +5,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/slice_transform.h>
 
+#include <fstream>
+
 #include "store/local_store.h"
 #include "test_util.h"
 
@@ -29,21 +31,21 @@ class LocalBackend {
     rocksdb::Status s = rocksdb::DB::Open(opts, dir, cfs, &handles_, &raw);
     REQUIRE(s.ok());
     db_.reset(raw);
-    store_ = std::make_unique<LocalStore>(db_.get(), handles_[1], handles_[2], &reclaimed_);
+    store_ = std::make_unique<LocalStore>(db_.get(), handles_[1], handles_[2], &reclaimed_, dir);
   }
   ~LocalBackend() {
     store_.reset();
     for (auto* h : handles_) static_cast<void>(db_->DestroyColumnFamilyHandle(h));
     static_cast<void>(db_->Close());
   }
-  Store& store() { return *store_; }
+  LocalStore& store() { return *store_; }
 
  private:
   ReclaimedRuns reclaimed_;
   ReclaimFilter filter_{&reclaimed_};
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<LocalStore> store_;
 };
 
 std::optional<std::string> GetOrFail(Store& store, std::string_view key) {
@@ -156,6 +158,40 @@ void CheckStoreContract(Store& store) {
     CHECK(Chunks(*any, 8, "") == Strings{"8:a"});
   }
 
+  SECTION("a bulk writer's runs and records are present once installed, all at once") {
+    auto w = store.NewBulkWriter("one");
+    REQUIRE(w.ok());
+    REQUIRE((*w)->PutChunk(30, "b", "30:a-b").ok());
+    REQUIRE((*w)->PutChunk(30, "d", "30:c-d").ok());
+    REQUIRE((*w)->PutChunk(31, "a", "31:a").ok());
+    REQUIRE((*w)->Put("F1", "filter 1").ok());
+    REQUIRE((*w)->Put("F2", "filter 2").ok());
+    auto any = store.NewChunkCursor(std::nullopt);
+    CHECK(Chunks(*any, 30, "").empty());
+    CHECK_FALSE(GetOrFail(store, "F1"));
+    REQUIRE(store.Install(**w).ok());
+    any = store.NewChunkCursor(std::nullopt);
+    CHECK(Chunks(*any, 30, "c") == Strings{"30:c-d"});
+    CHECK(Chunks(*any, 31, "") == Strings{"31:a"});
+    CHECK(Keys(store.Scan("F")) == Strings{"F1", "F2"});
+
+    auto empty = store.NewBulkWriter("empty");
+    REQUIRE(empty.ok());
+    CHECK(store.Install(**empty).ok());
+  }
+
+  SECTION("a bulk writer dropped before Install leaves nothing") {
+    {
+      auto w = store.NewBulkWriter("dropped");
+      REQUIRE(w.ok());
+      REQUIRE((*w)->PutChunk(40, "a", "40:a").ok());
+      REQUIRE((*w)->Put("F4", "filter").ok());
+    }
+    auto any = store.NewChunkCursor(std::nullopt);
+    CHECK(Chunks(*any, 40, "").empty());
+    CHECK_FALSE(GetOrFail(store, "F4"));
+  }
+
   SECTION("freed runs are gone, the others stay") {
     auto b = store.NewBatch();
     for (uint64_t run = 10; run < 20; ++run) {
@@ -176,8 +212,15 @@ void CheckStoreContract(Store& store) {
 
 TEST_CASE("store: the local backend keeps the Store contract", "[store]") {
   TempDir dir;
-  LocalBackend backend(dir.path);
-  CheckStoreContract(backend.store());
+  {
+    LocalBackend backend(dir.path);
+    CheckStoreContract(backend.store());
+  }
+  // Nothing of a bulk writer is left in the directory once it is installed or dropped.
+  for (const auto& f : std::filesystem::directory_iterator(dir.path)) {
+    INFO(f.path().string());
+    CHECK_FALSE(f.path().filename().string().starts_with("bulk-"));
+  }
 }
 
 TEST_CASE("store: the local backend's records and chunks survive a reopen", "[store]") {
@@ -193,4 +236,19 @@ TEST_CASE("store: the local backend's records and chunks survive a reopen", "[st
   CHECK(GetOrFail(backend.store(), "Sx") == "session");
   auto c = backend.store().NewChunkCursor(3);
   CHECK(Chunks(*c, 3, "") == Strings{"chunk"});
+}
+
+TEST_CASE("store: the local backend removes the files of bulk writers a crash interrupted",
+          "[store]") {
+  TempDir dir;
+  LocalBackend backend(dir.path);
+  for (const char* name : {"bulk-compaction-7.sst", "bulk-compaction-7-records.sst",
+                           "compaction-9.sst", "other.sst"}) {
+    std::ofstream(dir.path + "/" + name) << "x";
+  }
+  backend.store().RemoveLeftoverFiles();
+  CHECK_FALSE(std::filesystem::exists(dir.path + "/bulk-compaction-7.sst"));
+  CHECK_FALSE(std::filesystem::exists(dir.path + "/bulk-compaction-7-records.sst"));
+  CHECK_FALSE(std::filesystem::exists(dir.path + "/compaction-9.sst"));
+  CHECK(std::filesystem::exists(dir.path + "/other.sst"));
 }

@@ -10,6 +10,8 @@
 
 #include <rocksdb/db.h>
 
+#include <string>
+
 #include "reclaimed_runs.h"
 #include "store/store.h"
 
@@ -18,9 +20,10 @@ namespace deltatunnel::storage {
 class LocalStore final : public Store {
  public:
   // `reclaimed`: the set the compaction filter of CF data drops the chunks of (reclaimed_runs.h).
+  // Bulk writers write their files into `dir` (the database's directory).
   LocalStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta, rocksdb::ColumnFamilyHandle* data,
-             ReclaimedRuns* reclaimed)
-      : db_(db), meta_(meta), data_(data), reclaimed_(reclaimed) {}
+             ReclaimedRuns* reclaimed, std::string dir)
+      : db_(db), meta_(meta), data_(data), reclaimed_(reclaimed), dir_(std::move(dir)) {}
 
   std::unique_ptr<StoreBatch> NewBatch() override;
   Status Write(StoreBatch& batch, Durability durability, std::string_view what) override;
@@ -32,12 +35,20 @@ class LocalStore final : public Store {
   // The runs' files are dropped whole, then RocksDB compacts what else overlaps them while the
   // compaction filter drops their chunks (reclaimed_runs.h).
   Status FreeRuns(const RunRanges& runs) override;
+  // An SST file for each column family, `<dir>/bulk-<name>.sst` and `-records.sst`, ingested
+  // by Install in one atomic IngestExternalFiles call: the runs bypass the WAL and the memtable
+  // and land in the lowest level, so compaction I/O does not compete with ingest.
+  Result<std::unique_ptr<BulkWriter>> NewBulkWriter(std::string_view name) override;
+  Status Install(BulkWriter& writer) override;
+  // Deletes the files of bulk writers a crash interrupted (Open, before any writer is made).
+  void RemoveLeftoverFiles();
 
  private:
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* meta_;
   rocksdb::ColumnFamilyHandle* data_;
   ReclaimedRuns* reclaimed_;
+  std::string dir_;
 };
 
 }  // namespace deltatunnel::storage

@@ -80,6 +80,17 @@ class ChunkCursor {
   virtual std::string_view chunk() const = 0;  // until the next Seek or Next
 };
 
+// Runs and records written in bulk outside any batch (a compaction's base runs and their key
+// filters): chunks in ascending (run id, last key) order, records in ascending key order. Install
+// makes all of it present at once, or none of it; until a batch names them nothing reads them.
+// A writer destroyed before Install leaves nothing behind.
+class BulkWriter {
+ public:
+  virtual ~BulkWriter() = default;
+  virtual Status PutChunk(uint64_t run_id, std::string_view last_key, std::string_view chunk) = 0;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -106,6 +117,11 @@ class Store {
   // With `one_run`, the cursor reads that run only (a merge reads each run through its own
   // cursor); without, any run (a lookup seeks one key in many runs through one cursor).
   virtual std::unique_ptr<ChunkCursor> NewChunkCursor(std::optional<uint64_t> one_run) = 0;
+
+  // `name` tells this writer's output from others' (unique among the writers alive).
+  virtual Result<std::unique_ptr<BulkWriter>> NewBulkWriter(std::string_view name) = 0;
+  // Makes what `writer` wrote present, whole or not at all. The writer is spent either way.
+  virtual Status Install(BulkWriter& writer) = 0;
 
   // Gives back the space of the runs in `runs`, which no record names and no read reads any
   // more. Not ok when it could not finish (the store is closing, or failing): the caller keeps

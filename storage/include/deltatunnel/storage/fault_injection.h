@@ -18,7 +18,7 @@ enum class FileKind {
   kAny,
   kWal,       // NNNNNN.log: every append, session record, commit and idempotency record
   kTable,     // NNNNNN.sst: memtable flushes, RocksDB's compactions, the bases a major compaction
-              // writes (compaction-*.sst) and ingests
+              // writes (bulk-*.sst) and ingests
   kManifest,  // MANIFEST-NNNNNN, and CURRENT (written as NNNNNN.dbtmp, renamed)
   kOptions,   // OPTIONS-NNNNNN (written as OPTIONS-NNNNNN.dbtmp, renamed)
   kOther,     // IDENTITY, LOCK, the info LOG, trash
