@@ -1,4 +1,4 @@
-// Backups (backup.h): the engine's face of its BackupRunner.
+// Backups (backup.h): the engine's face of its store's (store/store.h).
 #include "engine_impl.h"
 
 namespace deltatunnel::storage {
@@ -12,28 +12,33 @@ Status BackupsOff() {
 }  // namespace
 
 Result<BackupJob> EngineImpl::StartBackup() {
-  if (!backups_) return BackupsOff();
-  return backups_->Start();
+  Backups* b = store_->backups();
+  if (!b) return BackupsOff();
+  return b->Start();
 }
 
 std::optional<BackupJob> EngineImpl::LastBackup() {
-  if (!backups_) return std::nullopt;
-  return backups_->Last();
+  Backups* b = store_->backups();
+  if (!b) return std::nullopt;
+  return b->Last();
 }
 
 Result<std::vector<BackupInfo>> EngineImpl::ListBackups() {
-  if (!backups_) return BackupsOff();
-  return backups_->List();
+  Backups* b = store_->backups();
+  if (!b) return BackupsOff();
+  return b->List();
 }
 
 Result<BackupCheck> EngineImpl::VerifyBackup(uint32_t id) {
-  if (!backups_) return BackupsOff();
-  return backups_->Verify(id);
+  Backups* b = store_->backups();
+  if (!b) return BackupsOff();
+  return b->Verify(id);
 }
 
 Status EngineImpl::DeleteBackup(uint32_t id) {
-  if (!backups_) return BackupsOff();
-  return backups_->Delete(id);
+  Backups* b = store_->backups();
+  if (!b) return BackupsOff();
+  return b->Delete(id);
 }
 
 }  // namespace deltatunnel::storage

@@ -43,7 +43,6 @@
 // max_pending_deltas (FlowExceeded), while the compactor catches up; commits of sessions that
 // already wrote go on, so nothing written is ever lost to it.
 #include <fmt/format.h>
-#include <rocksdb/sst_file_writer.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <filesystem>
@@ -54,7 +53,6 @@
 #include "keys.h"
 #include "records.h"
 #include "manifest_record.h"
-#include "rocks_status.h"
 #include "run_format.h"
 
 namespace deltatunnel::storage {
@@ -188,7 +186,7 @@ Result<bool> EngineImpl::PrepareCompaction(TableState& t, CompactionJob* job) {
   job->buckets = static_cast<uint32_t>(job->pinned->buckets.size());
 
   // Not while a filesystem fault stops writes: the compaction is queued again once it is gone.
-  DT_RETURN_IF_ERROR(health_->Writable());
+  DT_RETURN_IF_ERROR(store_->Writable());
   DT_ASSIGN_OR_RETURN(const uint64_t allocated, AllocateRunIds(job->buckets));
   job->first_id = keys::kBaseRunBit | allocated;
   messages::CompactionIntentRecord intent;
@@ -311,7 +309,7 @@ void EngineImpl::MaybeQueueCompaction(const TableState& t, const std::string& ca
 }
 
 void EngineImpl::RequeueDueCompactions() {
-  if (!compactor_ || health_->stopped()) return;
+  if (!compactor_ || !store_->Writable().ok()) return;
   std::vector<std::shared_ptr<TableState>> tables;
   {
     ReaderLock lock(&catalog_mu_);

@@ -28,20 +28,15 @@
 #include <unordered_map>
 #include <vector>
 
-#include <rocksdb/db.h>
-
-#include "backup_runner.h"
 #include "compaction_queue.h"
 #include "deltatunnel/messages/storage_meta.pb.h"
 #include "deltatunnel/storage/engine.h"
-#include "engine_file_system.h"
 #include "manifest.h"
 #include "mutex.h"
 #include "read_pins.h"
-#include "reclaimed_runs.h"
 #include "run_format.h"
+#include "run_ranges.h"
 #include "session_counts.h"
-#include "storage_health.h"
 #include "store/store.h"
 #include "thread_annotations.h"
 
@@ -107,7 +102,7 @@ class EngineImpl final : public Engine {
   explicit EngineImpl(EngineOptions options);
   ~EngineImpl() override;
 
-  Status OpenDb();
+  Status OpenStore();
 
   Result<TableInfo> CreateTable(const TableDef& def) override;
   Status DropTable(const std::string& project, const std::string& table) override;
@@ -170,11 +165,10 @@ class EngineImpl final : public Engine {
     ReadPins::Pin pin;                    // the runs of these manifests stay until it is released
   };
 
-  rocksdb::DB* db() const { return db_.get(); }
+  Store& TEST_store() { return *store_; }
   // Tests: asks the maintenance thread for a background WAL sync, as 1 MiB of appends does, and
   // waits until it was handled; true if it synced, false if it skipped a failed WAL.
   bool TEST_SyncWalInBackground() EXCLUDES(maintenance_mu_);
-  rocksdb::ColumnFamilyHandle* data_cf() const { return data_cf_; }
 
  private:
   // Finished sessions stay readable (GetSession answers their status) this long past their
@@ -319,7 +313,7 @@ class EngineImpl final : public Engine {
   Status LoadReclaims() EXCLUDES(free_mu_);  // Open: runs whose freeing was interrupted
 
   void MaintenanceLoop() EXCLUDES(maintenance_mu_);
-  // While storage is stopped by a fault: asks RocksDB to resume; once it has, re-queues the
+  // While storage is stopped by a fault: asks the store to resume; once it has, re-queues the
   // compactions that failed meanwhile. Maintenance thread.
   void TryResume();
   // Queues every partition whose commits since its last major compaction reached its threshold
@@ -327,20 +321,8 @@ class EngineImpl final : public Engine {
   void RequeueDueCompactions();
 
   EngineOptions options_;
-  // Declared before db_: RocksDB calls the filter until db_ is closed.
   ReadPins read_pins_;
-  ReclaimedRuns reclaimed_;
-  ReclaimFilter reclaim_filter_{&reclaimed_};
-  // The file system RocksDB writes through (engine_file_system.h) and the listener that follows
-  // RocksDB's write stops and recoveries: both outlive db_.
-  WalSyncGate wal_gate_;
-  std::unique_ptr<rocksdb::Env> env_;
-  std::shared_ptr<StorageHealth> health_;
-  std::unique_ptr<rocksdb::DB> db_;
-  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* data_cf_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  // The records and run chunks (store/store.h), over db_.
+  // The records and run chunks (store/store.h): the local backend, store/local_store.h.
   std::unique_ptr<Store> store_;
 
   SharedMutex catalog_mu_;
@@ -387,9 +369,6 @@ class EngineImpl final : public Engine {
   uint64_t wal_syncs_handled_ GUARDED_BY(maintenance_mu_) = 0;
   bool last_wal_sync_ran_ GUARDED_BY(maintenance_mu_) = false;
   std::thread maintenance_;
-
-  // Null without options.backup_dir; destroyed first, before the database closes.
-  std::unique_ptr<BackupRunner> backups_;
 };
 
 }  // namespace deltatunnel::storage

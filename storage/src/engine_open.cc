@@ -1,6 +1,6 @@
-// Open and recovery (promise 7). Every state change of the engine is one RocksDB WriteBatch (WAL
-// on), so after a crash the database holds each change whole or not at all, and Open only has to
-// read it back:
+// Open and recovery (promise 7). Every state change of the engine is one batch of its store
+// (store/store.h), so after a crash the store holds each change whole or not at all, and Open
+// only has to read it back:
 //   1. E records: the run id reservation (new runs start above every id ever handed out) and the
 //      next table id.
 //   2. T/V/N records: the catalog and each table's version.
@@ -8,31 +8,22 @@
 //      commit log is the manifest journal); P records restore the partition figures.
 //   4. S records of open sessions and their R records: resumable sessions, counts summed from
 //      their runs. Finished sessions stay on disk only.
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
-#include <rocksdb/sst_file_manager.h>
-#include <rocksdb/table.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 
 #include "catalog.h"
-#include "deltatunnel/proto/crc32c.h"
 #include "engine_impl.h"
 #include "keys.h"
 #include "manifest_record.h"
 #include "records.h"
-#include "rocks_logger.h"
-#include "rocks_status.h"
-#include "rocksdb_crc32c.h"
-#include "store/local_store.h"
+#include "store/local/local_store.h"
 
 namespace deltatunnel::storage {
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   auto engine = std::make_unique<EngineImpl>(options);
-  DT_RETURN_IF_ERROR(engine->OpenDb());
+  DT_RETURN_IF_ERROR(engine->OpenStore());
   return std::unique_ptr<Engine>(std::move(engine));
 }
 
@@ -40,10 +31,8 @@ EngineImpl::EngineImpl(EngineOptions options)
     : options_(std::move(options)), rng_(std::random_device{}()) {}
 
 EngineImpl::~EngineImpl() {
-  backups_.reset();  // stops a running backup
   compaction_cancel_ = true;
-  // A FreeRuns in CompactRange returns now; its D records stay for the next Open.
-  if (db_) db_->DisableManualCompaction();
+  if (store_) store_->StopBackgroundWork();  // a backup stops, a FreeRuns returns
   if (compactor_) compactor_->Stop();
   {
     MutexLock lock(&maintenance_mu_);
@@ -51,9 +40,6 @@ EngineImpl::~EngineImpl() {
   }
   maintenance_cv_.SignalAll();
   if (maintenance_.joinable()) maintenance_.join();
-  if (!db_) return;
-  for (auto* h : handles_) static_cast<void>(db_->DestroyColumnFamilyHandle(h));
-  static_cast<void>(db_->Close());
 }
 
 int64_t EngineImpl::Now() const {
@@ -63,81 +49,16 @@ int64_t EngineImpl::Now() const {
       .count();
 }
 
-Status EngineImpl::OpenDb() {
-  rocksdb::Options db_opts;
-  db_opts.create_if_missing = true;
-  db_opts.create_missing_column_families = true;
-  // Write SST files and the WAL out to disk as they grow (1 MiB at a time) rather than in one burst
-  // at their end, and (strict) never with more than that in flight per file: a commit's WAL sync
-  // then does not queue behind a flush's or a compaction's whole file. deltatunnel-bench-storage,
-  // commit p99 at 100 k rows (50 commits), same hour: 90 and 126 ms without strict, 56 and 52 ms
-  // with it, ingest unchanged (docs/benchmarks.md).
-  db_opts.bytes_per_sync = 1 << 20;
-  db_opts.wal_bytes_per_sync = 1 << 20;
-  db_opts.strict_bytes_per_sync = true;
-  // Obsolete WAL and SST files go to trash (a rename) and are freed gradually, 16 MiB at a time,
-  // by RocksDB's DeleteScheduler, not unlinked at once: on a filesystem mounted with `discard`,
-  // freeing the 2 GB of WAL a flush of CF meta releases stalled the journal and the commits' WAL
-  // syncs behind it. deltatunnel-bench-storage, commit p99 (max) at 100 k rows, alternating runs:
-  // 18, 24, 23 ms (103, 44, 69) at once, 11, 13, 9 ms (11, 15, 10) gradually (docs/benchmarks.md).
-  // Trash above 4x the SST files' size is deleted at once, so a slow disk cannot pile it up.
-  // Every file goes through the engine's file system (engine_file_system.h); RocksDB's stops and
-  // recoveries of writes are followed by health_ (storage_health.h).
-  env_ = rocksdb::NewCompositeEnv(
-      NewEngineFileSystem(rocksdb::FileSystem::Default(), options_.faults, &wal_gate_));
-  db_opts.env = env_.get();
-  db_opts.info_log = NewRocksLogger();  // no LOG file in the data directory (rocks_logger.h)
-  health_ = std::make_shared<StorageHealth>(&wal_gate_);
-  db_opts.listeners.push_back(health_);
-  if (options_.file_delete_bytes_per_sec > 0) {
-    rocksdb::Status fm;
-    db_opts.sst_file_manager.reset(rocksdb::NewSstFileManager(
-        env_.get(), nullptr, "", static_cast<int64_t>(options_.file_delete_bytes_per_sec), true,
-        &fm, 4.0, 16 << 20));
-    if (!fm.ok()) return FromRocks(fm, "starting the file deleter");
-  }
-  rocksdb::BlockBasedTableOptions table_opts;
-  table_opts.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
-  rocksdb::ColumnFamilyOptions cf_opts;
-  cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_opts));
-  // CF data: every read stays inside one run (the 8-byte run id prefix), so prefix Bloom filters
-  // (in SST files and the memtable) let a lookup's Seek(run|key) skip the files without that run.
-  rocksdb::BlockBasedTableOptions data_table_opts = table_opts;
-  data_table_opts.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  data_table_opts.whole_key_filtering = false;
-  rocksdb::ColumnFamilyOptions data_opts;
-  data_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(data_table_opts));
-  data_opts.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
-  data_opts.memtable_prefix_bloom_size_ratio = 0.05;
-  data_opts.compaction_filter = &reclaim_filter_;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, cf_opts}, {"meta", cf_opts}, {"data", data_opts}};
-  // A new data directory is made here first: RocksDB would log an error on looking into one that
-  // does not exist yet (a failure to make it is RocksDB's to report, below).
-  std::error_code ignored;
-  std::filesystem::create_directories(options_.data_dir, ignored);
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_opts, options_.data_dir, cfs, &handles_, &raw);
-  if (!s.ok()) return FromRocks(s, "opening " + options_.data_dir);
-  db_.reset(raw);
-  meta_cf_ = handles_[1];
-  data_cf_ = handles_[2];
-  static std::once_flag crc_logged;
-  std::call_once(crc_logged, [] {
-    if (RocksDbCrc32cIsOurs()) {
-      spdlog::info("RocksDB's CRC32C: deltatunnel's ({})",
-                   proto::Crc32cHardware() ? "the crc32 instruction" : "a table, no SSE4.2");
-    } else {
-      spdlog::warn(
-          "RocksDB's CRC32C: its own, not deltatunnel's (rocksdb_crc32c.h); appends are "
-          "slower");
-    }
-  });
-
-  auto local = std::make_unique<LocalStore>(db_.get(), meta_cf_, data_cf_, &reclaimed_,
-                                            options_.data_dir);
-  local->RemoveLeftoverFiles();
-  store_ = std::move(local);
+Status EngineImpl::OpenStore() {
+  LocalStoreOptions local;
+  local.dir = options_.data_dir;
+  local.block_cache_bytes = options_.block_cache_bytes;
+  local.file_delete_bytes_per_sec = options_.file_delete_bytes_per_sec;
+  local.faults = options_.faults;
+  local.backup_dir = options_.backup_dir;
+  local.backup_rate_bytes_per_sec = options_.backup_rate_bytes_per_sec;
+  local.now_ms = [this] { return Now(); };
+  DT_ASSIGN_OR_RETURN(store_, LocalStore::Open(std::move(local)));
 
   DT_ASSIGN_OR_RETURN(std::optional<std::string> v, store_->Get(keys::kRunIdHigh));
   if (v && v->size() == 8) {
@@ -154,11 +75,6 @@ Status EngineImpl::OpenDb() {
   DT_RETURN_IF_ERROR(LoadReclaims());
   DT_RETURN_IF_ERROR(RecoverCompactions());
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
-  if (!options_.backup_dir.empty()) {
-    backups_ =
-        std::make_unique<BackupRunner>(options_.backup_dir, options_.backup_rate_bytes_per_sec,
-                                       db_.get(), [this] { return Now(); });
-  }
   return Status::Ok();
 }
 
@@ -289,22 +205,19 @@ void EngineImpl::MaintenanceLoop() {
   const auto resume_interval = std::chrono::milliseconds(options_.resume_interval_ms);
   MutexLock lock(&maintenance_mu_);
   while (!stopping_) {
+    const bool stopped = !store_->Writable().ok();
     const auto wake =
-        health_->stopped() ? std::min(next_expiry, Clock::now() + resume_interval) : next_expiry;
+        stopped ? std::min(next_expiry, Clock::now() + resume_interval) : next_expiry;
     while (!stopping_ && !wal_sync_wanted_ && maintenance_cv_.WaitUntil(maintenance_mu_, wake)) {
     }
     if (stopping_) break;
     const bool sync = wal_sync_wanted_;
     wal_sync_wanted_ = false;
     lock.Unlock();
-    if (health_->stopped()) TryResume();
+    if (!store_->Writable().ok()) TryResume();
     if (sync) {
       unsynced_bytes_ = 0;
-      // Never on a WAL whose write or sync failed (engine_file_system.h): RocksDB would abort.
-      const bool ran = wal_gate_.SyncIfSound([this] {
-        rocksdb::Status s = db_->SyncWAL();
-        if (!s.ok()) spdlog::warn("syncing the WAL: {}", s.ToString());
-      });
+      const bool ran = store_->SyncBuffered();
       {
         MutexLock done(&maintenance_mu_);
         ++wal_syncs_handled_;
@@ -324,16 +237,10 @@ void EngineImpl::MaintenanceLoop() {
 }
 
 void EngineImpl::TryResume() {
-  rocksdb::Status s = db_->Resume();
-  if (s.ok()) {
-    health_->Recovered();
-    RequeueDueCompactions();
-  } else if (!s.IsBusy()) {
-    spdlog::debug("storage not recovered yet: {}", s.ToString());
-  }
+  if (store_->Resume()) RequeueDueCompactions();
 }
 
-Status EngineImpl::Writable() { return health_->Writable(); }
+Status EngineImpl::Writable() { return store_->Writable(); }
 
 bool EngineImpl::TEST_SyncWalInBackground() {
   MutexLock lock(&maintenance_mu_);
@@ -346,8 +253,10 @@ bool EngineImpl::TEST_SyncWalInBackground() {
 
 EngineStats EngineImpl::Stats() {
   EngineStats st;
-  st.storage_stops = health_->stops();
-  st.storage_recoveries = health_->recoveries();
+  const StoreStats store = store_->Stats();
+  st.storage_stops = store.stops;
+  st.storage_recoveries = store.recoveries;
+  st.storage_bytes = store.bytes;
   {
     ReaderLock lock(&catalog_mu_);
     st.tables = tables_by_id_.size();
@@ -359,10 +268,6 @@ EngineStats EngineImpl::Stats() {
   st.rows_appended = rows_appended_.load();
   st.bytes_appended = bytes_appended_.load();
   st.commits = commits_.load();
-  uint64_t sst = 0, mem = 0;
-  db_->GetIntProperty(data_cf_, "rocksdb.total-sst-files-size", &sst);
-  db_->GetIntProperty(data_cf_, "rocksdb.cur-size-all-mem-tables", &mem);
-  st.storage_bytes = sst + mem;
   if (compactor_) st.compaction = compactor_->Stats();
   st.compaction.flow_exceeded = flow_exceeded_.load();
   st.compaction.versions_reclaimed = versions_reclaimed_.load();

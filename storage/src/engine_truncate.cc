@@ -78,7 +78,7 @@ void EngineImpl::AbortPartitionSessions(TableState& t, const std::set<std::strin
 }
 
 void EngineImpl::ApplyLifecycles() {
-  if (!health_->Writable().ok()) return;  // tried again on the next pass
+  if (!store_->Writable().ok()) return;  // tried again on the next pass
   const int64_t now = Now();
   std::vector<std::pair<std::shared_ptr<TableState>, int64_t>> tables;  // with their cutoffs
   {
@@ -142,7 +142,7 @@ Result<std::vector<CommitInfo>> EngineImpl::TruncatePartitions(TableState& t,
     return Status(ErrorCode::kNoSuchTable,
                   fmt::format("table '{}.{}' does not exist", t.record.project(), t.record.name()));
   }
-  DT_RETURN_IF_ERROR(health_->Writable());
+  DT_RETURN_IF_ERROR(store_->Writable());
 
   uint64_t version = 0;
   int64_t committed_at = Now();

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "../../storage/src/engine_impl.h"
+#include "store/local/local_store.h"
 #include "deltatunnel/storage/fault_injection.h"
 #include "test_util.h"
 
@@ -102,12 +103,7 @@ class FaultyEngine {
     CheckModel();
   }
 
-  void Flush() {
-    rocksdb::FlushOptions fo;
-    auto* db = impl().db();
-    (void)db->Flush(fo, db->DefaultColumnFamily());
-    for (auto* cf : {impl().data_cf()}) (void)db->Flush(fo, cf);
-  }
+  void Flush() { static_cast<LocalStore&>(impl().TEST_store()).TEST_Flush(); }
 
  private:
   TempDir dir_;

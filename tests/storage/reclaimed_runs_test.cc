@@ -3,7 +3,7 @@
 
 #include "../../storage/src/coding.h"
 #include "../../storage/src/read_pins.h"
-#include "../../storage/src/reclaimed_runs.h"
+#include "store/local/reclaimed_runs.h"
 #include "test_util.h"
 
 using namespace deltatunnel::storage;

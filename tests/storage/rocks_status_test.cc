@@ -3,7 +3,7 @@
 
 #include <rocksdb/io_status.h>
 
-#include "../../storage/src/rocks_status.h"
+#include "store/local/rocks_status.h"
 
 namespace deltatunnel::storage {
 namespace {

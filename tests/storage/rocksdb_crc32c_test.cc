@@ -1,4 +1,4 @@
-// storage/src/rocksdb_crc32c.h: RocksDB's calls to crc32c::Extend reach ours, and ours computes
+// storage/src/store/local/rocksdb_crc32c.h: RocksDB's calls to crc32c::Extend reach ours, and ours computes
 // what librocksdb's own does, so the WAL and the files a build without it wrote read the same.
 #include <dlfcn.h>
 
@@ -6,7 +6,7 @@
 #include <random>
 #include <string>
 
-#include "../../storage/src/rocksdb_crc32c.h"
+#include "store/local/rocksdb_crc32c.h"
 #include "test_util.h"
 
 namespace rocksdb::crc32c {

@@ -2,49 +2,28 @@
 // over: what every backend must do with records, run chunks and batches. Run here against the
 // local backend (LocalStore on a RocksDB database laid out as the engine's); a cluster backend
 // runs the same cases (CheckStoreContract).
-#include <rocksdb/db.h>
-#include <rocksdb/slice_transform.h>
-
 #include <fstream>
 
-#include "store/local_store.h"
+#include "store/local/local_store.h"
 #include "test_util.h"
 
 using namespace dt_test;
 
 namespace {
 
-// A RocksDB database with the engine's column families and CF data's options that the local
-// backend relies on (a run-id prefix, the reclaim filter), and a LocalStore over it.
+// The local backend in `dir`, opened as the engine opens it.
 class LocalBackend {
  public:
   explicit LocalBackend(const std::string& dir) {
-    rocksdb::Options opts;
-    opts.create_if_missing = true;
-    opts.create_missing_column_families = true;
-    rocksdb::ColumnFamilyOptions data_opts;
-    data_opts.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
-    data_opts.compaction_filter = &filter_;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-        {rocksdb::kDefaultColumnFamilyName, {}}, {"meta", {}}, {"data", data_opts}};
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(opts, dir, cfs, &handles_, &raw);
-    REQUIRE(s.ok());
-    db_.reset(raw);
-    store_ = std::make_unique<LocalStore>(db_.get(), handles_[1], handles_[2], &reclaimed_, dir);
-  }
-  ~LocalBackend() {
-    store_.reset();
-    for (auto* h : handles_) static_cast<void>(db_->DestroyColumnFamilyHandle(h));
-    static_cast<void>(db_->Close());
+    LocalStoreOptions options;
+    options.dir = dir;
+    auto store = LocalStore::Open(std::move(options));
+    REQUIRE(store.ok());
+    store_ = std::move(store).value();
   }
   LocalStore& store() { return *store_; }
 
  private:
-  ReclaimedRuns reclaimed_;
-  ReclaimFilter filter_{&reclaimed_};
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<LocalStore> store_;
 };
 
@@ -241,12 +220,11 @@ TEST_CASE("store: the local backend's records and chunks survive a reopen", "[st
 TEST_CASE("store: the local backend removes the files of bulk writers a crash interrupted",
           "[store]") {
   TempDir dir;
-  LocalBackend backend(dir.path);
   for (const char* name : {"bulk-compaction-7.sst", "bulk-compaction-7-records.sst",
                            "compaction-9.sst", "other.sst"}) {
     std::ofstream(dir.path + "/" + name) << "x";
   }
-  backend.store().RemoveLeftoverFiles();
+  LocalBackend backend(dir.path);
   CHECK_FALSE(std::filesystem::exists(dir.path + "/bulk-compaction-7.sst"));
   CHECK_FALSE(std::filesystem::exists(dir.path + "/bulk-compaction-7-records.sst"));
   CHECK_FALSE(std::filesystem::exists(dir.path + "/compaction-9.sst"));

@@ -22,15 +22,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "deltatunnel/proto/status.h"
+#include "deltatunnel/storage/backup.h"
+#include "run_ranges.h"
 
 namespace deltatunnel::storage {
-
-// [first, end) ranges of run ids, ascending and disjoint.
-using RunRanges = std::vector<std::pair<uint64_t, uint64_t>>;
 
 // What a write must have reached when Write returns.
 enum class Durability {
@@ -91,6 +89,26 @@ class BulkWriter {
   virtual Status Put(std::string_view key, std::string_view value) = 0;
 };
 
+// A store's backups (backup.h): each holds every table at one version.
+class Backups {
+ public:
+  virtual ~Backups() = default;
+  // Starts a backup and answers it running. StatusConflict while one runs.
+  virtual Result<BackupJob> Start() = 0;
+  // The running backup, or the last one (nullopt before the first).
+  virtual std::optional<BackupJob> Last() = 0;
+  virtual Result<std::vector<BackupInfo>> List() = 0;
+  virtual Result<BackupCheck> Verify(uint32_t id) = 0;
+  virtual Status Delete(uint32_t id) = 0;
+};
+
+// What a store tells of itself, for Engine::Stats.
+struct StoreStats {
+  uint64_t bytes = 0;       // of run chunks, on disk and in memory
+  uint64_t stops = 0;       // times a fault stopped writes
+  uint64_t recoveries = 0;  // and they resumed
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -127,6 +145,22 @@ class Store {
   // more. Not ok when it could not finish (the store is closing, or failing): the caller keeps
   // what it needs to call it again, after a restart too.
   virtual Status FreeRuns(const RunRanges& runs) = 0;
+
+  // Ok while writes can succeed; else why not (kNoSpace, kIoError, kBusy): a fault stopped them.
+  virtual Status Writable() = 0;
+  // While a fault stops writes: tries to resume them; true when writes can go on (they resumed
+  // now, or by themselves since).
+  virtual bool Resume() = 0;
+  // Makes the kBuffered writes so far survive a machine crash, in the background, so that the
+  // next kSynced write has less to sync; false when it could not run (a log that failed is
+  // never synced again).
+  virtual bool SyncBuffered() = 0;
+  // The store is closing: background work it would wait for ends early (a FreeRuns returns not
+  // ok), and a running backup stops.
+  virtual void StopBackgroundWork() = 0;
+  virtual StoreStats Stats() = 0;
+  // Its backups; null when it keeps none.
+  virtual Backups* backups() = 0;
 };
 
 }  // namespace deltatunnel::storage

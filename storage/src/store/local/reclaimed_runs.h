@@ -20,12 +20,9 @@
 #include <vector>
 
 #include "mutex.h"
-#include "store/store.h"
+#include "run_ranges.h"
 
 namespace deltatunnel::storage {
-
-// Coalesces run ids into ascending [first, end) ranges.
-RunRanges ToRunRanges(std::vector<uint64_t> run_ids);
 
 // The ranges being freed right now. Thread-safe.
 class ReclaimedRuns {

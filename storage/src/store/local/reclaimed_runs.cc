@@ -6,19 +6,6 @@
 
 namespace deltatunnel::storage {
 
-RunRanges ToRunRanges(std::vector<uint64_t> run_ids) {
-  std::sort(run_ids.begin(), run_ids.end());
-  RunRanges out;
-  for (uint64_t id : run_ids) {
-    if (!out.empty() && out.back().second >= id) {
-      out.back().second = std::max(out.back().second, id + 1);
-    } else {
-      out.emplace_back(id, id + 1);
-    }
-  }
-  return out;
-}
-
 void ReclaimedRuns::Add(const RunRanges& ranges) {
   MutexLock lock(&mu_);
   for (const auto& [first, end] : ranges) ranges_[first] = end;

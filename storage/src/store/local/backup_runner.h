@@ -20,26 +20,27 @@
 #include "backup_dir.h"
 #include "deltatunnel/storage/backup.h"
 #include "mutex.h"
+#include "store/store.h"
 #include "thread_annotations.h"
 
 namespace deltatunnel::storage {
 
-class BackupRunner {
+class BackupRunner final : public Backups {
  public:
   BackupRunner(std::string dir, uint64_t rate_bytes_per_sec, rocksdb::DB* db,
                std::function<int64_t()> now_ms);
-  ~BackupRunner();
+  ~BackupRunner() override;
   BackupRunner(const BackupRunner&) = delete;
   BackupRunner& operator=(const BackupRunner&) = delete;
 
   // Starts a backup and answers it running. StatusConflict while one runs.
-  Result<BackupJob> Start() EXCLUDES(mu_);
+  Result<BackupJob> Start() override EXCLUDES(mu_);
   // The running backup, or the last one (nullopt before the first).
-  std::optional<BackupJob> Last() EXCLUDES(mu_);
+  std::optional<BackupJob> Last() override EXCLUDES(mu_);
   // The backups in the directory, oldest first (none while it does not exist yet).
-  Result<std::vector<BackupInfo>> List() EXCLUDES(mu_);
-  Result<BackupCheck> Verify(uint32_t id) EXCLUDES(mu_);
-  Status Delete(uint32_t id) EXCLUDES(mu_);
+  Result<std::vector<BackupInfo>> List() override EXCLUDES(mu_);
+  Result<BackupCheck> Verify(uint32_t id) override EXCLUDES(mu_);
+  Status Delete(uint32_t id) override EXCLUDES(mu_);
 
  private:
   // The directory, opened on first use (made by the first backup).

@@ -1,9 +1,20 @@
-#include "store/local_store.h"
+#include "store/local/local_store.h"
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/sst_file_writer.h>
 
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/sst_file_manager.h>
+#include <rocksdb/table.h>
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
+#include <mutex>
+
+#include "deltatunnel/proto/crc32c.h"
+#include "rocks_logger.h"
+#include "rocksdb_crc32c.h"
 
 #include "keys.h"
 #include "rocks_status.h"
@@ -168,6 +179,141 @@ class LocalBulkWriter final : public BulkWriter {
 
 }  // namespace
 
+Result<std::unique_ptr<LocalStore>> LocalStore::Open(LocalStoreOptions options) {
+  std::unique_ptr<LocalStore> store(new LocalStore(std::move(options)));
+  DT_RETURN_IF_ERROR(store->OpenDb());
+  return store;
+}
+
+Status LocalStore::OpenDb() {
+  rocksdb::Options db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  // Write SST files and the WAL out to disk as they grow (1 MiB at a time) rather than in one burst
+  // at their end, and (strict) never with more than that in flight per file: a commit's WAL sync
+  // then does not queue behind a flush's or a compaction's whole file. deltatunnel-bench-storage,
+  // commit p99 at 100 k rows (50 commits), same hour: 90 and 126 ms without strict, 56 and 52 ms
+  // with it, ingest unchanged (docs/benchmarks.md).
+  db_opts.bytes_per_sync = 1 << 20;
+  db_opts.wal_bytes_per_sync = 1 << 20;
+  db_opts.strict_bytes_per_sync = true;
+  // Obsolete WAL and SST files go to trash (a rename) and are freed gradually, 16 MiB at a time,
+  // by RocksDB's DeleteScheduler, not unlinked at once: on a filesystem mounted with `discard`,
+  // freeing the 2 GB of WAL a flush of CF meta releases stalled the journal and the commits' WAL
+  // syncs behind it. deltatunnel-bench-storage, commit p99 (max) at 100 k rows, alternating runs:
+  // 18, 24, 23 ms (103, 44, 69) at once, 11, 13, 9 ms (11, 15, 10) gradually (docs/benchmarks.md).
+  // Trash above 4x the SST files' size is deleted at once, so a slow disk cannot pile it up.
+  // Every file goes through the engine's file system (engine_file_system.h); RocksDB's stops and
+  // recoveries of writes are followed by health_ (storage_health.h).
+  env_ = rocksdb::NewCompositeEnv(
+      NewEngineFileSystem(rocksdb::FileSystem::Default(), options_.faults, &wal_gate_));
+  db_opts.env = env_.get();
+  db_opts.info_log = NewRocksLogger();  // no LOG file in the data directory (rocks_logger.h)
+  health_ = std::make_shared<StorageHealth>(&wal_gate_);
+  db_opts.listeners.push_back(health_);
+  if (options_.file_delete_bytes_per_sec > 0) {
+    rocksdb::Status fm;
+    db_opts.sst_file_manager.reset(rocksdb::NewSstFileManager(
+        env_.get(), nullptr, "", static_cast<int64_t>(options_.file_delete_bytes_per_sec), true,
+        &fm, 4.0, 16 << 20));
+    if (!fm.ok()) return FromRocks(fm, "starting the file deleter");
+  }
+  rocksdb::BlockBasedTableOptions table_opts;
+  table_opts.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions cf_opts;
+  cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_opts));
+  // CF data: every read stays inside one run (the 8-byte run id prefix), so prefix Bloom filters
+  // (in SST files and the memtable) let a lookup's Seek(run|key) skip the files without that run.
+  rocksdb::BlockBasedTableOptions data_table_opts = table_opts;
+  data_table_opts.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  data_table_opts.whole_key_filtering = false;
+  rocksdb::ColumnFamilyOptions data_opts;
+  data_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(data_table_opts));
+  data_opts.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
+  data_opts.memtable_prefix_bloom_size_ratio = 0.05;
+  data_opts.compaction_filter = &reclaim_filter_;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf_opts}, {"meta", cf_opts}, {"data", data_opts}};
+  // A new data directory is made here first: RocksDB would log an error on looking into one that
+  // does not exist yet (a failure to make it is RocksDB's to report, below).
+  std::error_code ignored;
+  std::filesystem::create_directories(options_.dir, ignored);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_opts, options_.dir, cfs, &handles_, &raw);
+  if (!s.ok()) return FromRocks(s, "opening " + options_.dir);
+  db_.reset(raw);
+  meta_ = handles_[1];
+  data_ = handles_[2];
+  static std::once_flag crc_logged;
+  std::call_once(crc_logged, [] {
+    if (RocksDbCrc32cIsOurs()) {
+      spdlog::info("RocksDB's CRC32C: deltatunnel's ({})",
+                   proto::Crc32cHardware() ? "the crc32 instruction" : "a table, no SSE4.2");
+    } else {
+      spdlog::warn(
+          "RocksDB's CRC32C: its own, not deltatunnel's (rocksdb_crc32c.h); appends are "
+          "slower");
+    }
+  });
+  RemoveLeftoverFiles();
+  if (!options_.backup_dir.empty()) {
+    backups_ = std::make_unique<BackupRunner>(
+        options_.backup_dir, options_.backup_rate_bytes_per_sec, db_.get(), options_.now_ms);
+  }
+  return Status::Ok();
+}
+
+LocalStore::~LocalStore() {
+  backups_.reset();  // stops a running backup
+  if (!db_) return;
+  db_->DisableManualCompaction();
+  for (auto* h : handles_) static_cast<void>(db_->DestroyColumnFamilyHandle(h));
+  static_cast<void>(db_->Close());
+}
+
+void LocalStore::StopBackgroundWork() {
+  backups_.reset();
+  // A FreeRuns in CompactRange returns now; the engine's D records keep its runs for the next
+  // Open.
+  db_->DisableManualCompaction();
+}
+
+Status LocalStore::Writable() { return health_->Writable(); }
+
+bool LocalStore::Resume() {
+  rocksdb::Status s = db_->Resume();
+  if (s.ok()) {
+    health_->Recovered();
+    return true;
+  }
+  if (!s.IsBusy()) spdlog::debug("storage not recovered yet: {}", s.ToString());
+  return false;
+}
+
+bool LocalStore::SyncBuffered() {
+  return wal_gate_.SyncIfSound([this] {
+    rocksdb::Status s = db_->SyncWAL();
+    if (!s.ok()) spdlog::warn("syncing the WAL: {}", s.ToString());
+  });
+}
+
+StoreStats LocalStore::Stats() {
+  StoreStats st;
+  st.stops = health_->stops();
+  st.recoveries = health_->recoveries();
+  uint64_t sst = 0, mem = 0;
+  db_->GetIntProperty(data_, "rocksdb.total-sst-files-size", &sst);
+  db_->GetIntProperty(data_, "rocksdb.cur-size-all-mem-tables", &mem);
+  st.bytes = sst + mem;
+  return st;
+}
+
+void LocalStore::TEST_Flush() {
+  rocksdb::FlushOptions fo;
+  static_cast<void>(db_->Flush(fo, db_->DefaultColumnFamily()));
+  static_cast<void>(db_->Flush(fo, data_));
+}
+
 std::unique_ptr<StoreBatch> LocalStore::NewBatch() {
   return std::make_unique<LocalBatch>(meta_, data_);
 }
@@ -200,12 +346,12 @@ std::unique_ptr<RecordIterator> LocalStore::ScanBackward(std::string_view prefix
 }
 
 std::unique_ptr<ChunkCursor> LocalStore::NewChunkCursor(std::optional<uint64_t> one_run) {
-  return std::make_unique<LocalChunks>(db_, data_, one_run);
+  return std::make_unique<LocalChunks>(db_.get(), data_, one_run);
 }
 
 Result<std::unique_ptr<BulkWriter>> LocalStore::NewBulkWriter(std::string_view name) {
-  return std::unique_ptr<BulkWriter>(
-      std::make_unique<LocalBulkWriter>(db_, meta_, data_, dir_ + "/bulk-" + std::string(name)));
+  return std::unique_ptr<BulkWriter>(std::make_unique<LocalBulkWriter>(
+      db_.get(), meta_, data_, options_.dir + "/bulk-" + std::string(name)));
 }
 
 Status LocalStore::Install(BulkWriter& bulk) {
@@ -230,7 +376,7 @@ Status LocalStore::Install(BulkWriter& bulk) {
 
 void LocalStore::RemoveLeftoverFiles() {
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+  for (const auto& entry : std::filesystem::directory_iterator(options_.dir, ec)) {
     const std::string name = entry.path().filename().string();
     // compaction-*.sst: the same files, as versions before the Store seam named them.
     if ((name.starts_with("bulk-") || name.starts_with("compaction-")) && name.ends_with(".sst")) {
@@ -240,7 +386,7 @@ void LocalStore::RemoveLeftoverFiles() {
 }
 
 Status LocalStore::FreeRuns(const RunRanges& runs) {
-  reclaimed_->Add(runs);
+  reclaimed_.Add(runs);
   std::vector<std::string> bounds;
   for (const auto& [first, end] : runs) {
     bounds.push_back(keys::RunStart(first));
@@ -249,7 +395,7 @@ Status LocalStore::FreeRuns(const RunRanges& runs) {
   std::vector<rocksdb::Slice> slices(bounds.begin(), bounds.end());
   std::vector<rocksdb::RangePtr> ranges;
   for (size_t i = 0; i < slices.size(); i += 2) ranges.emplace_back(&slices[i], &slices[i + 1]);
-  Status st = FromRocks(rocksdb::DeleteFilesInRanges(db_, data_, ranges.data(), ranges.size(),
+  Status st = FromRocks(rocksdb::DeleteFilesInRanges(db_.get(), data_, ranges.data(), ranges.size(),
                                                      /*include_end=*/false),
                         "dropping the files of reclaimed runs");
   rocksdb::CompactRangeOptions opts;
@@ -259,7 +405,7 @@ Status LocalStore::FreeRuns(const RunRanges& runs) {
     st = FromRocks(db_->CompactRange(opts, data_, &slices[i], &slices[i + 1]),
                    "freeing reclaimed runs");
   }
-  reclaimed_->Remove(runs);
+  reclaimed_.Remove(runs);
   return st;
 }
 
