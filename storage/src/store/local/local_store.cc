@@ -284,9 +284,15 @@ bool LocalStore::Resume() {
   rocksdb::Status s = db_->Resume();
   if (s.ok()) {
     health_->Recovered();
+    last_resume_error_.clear();
     return true;
   }
-  if (!s.IsBusy()) spdlog::debug("storage not recovered yet: {}", s.ToString());
+  // Each new reason once (it is asked every second while the fault lasts).
+  std::string why = s.ToString();
+  if (why != last_resume_error_) {
+    spdlog::info("storage not recovered yet: {}", why);
+    last_resume_error_ = std::move(why);
+  }
   return false;
 }
 

@@ -87,6 +87,7 @@ class LocalStore final : public Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_ = nullptr;
+  std::string last_resume_error_;  // Resume's (one caller: the maintenance thread)
   // Null without options.backup_dir; destroyed first, before the database closes.
   std::unique_ptr<BackupRunner> backups_;
 };
