@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "deltatunnel/server/format_base64.h"
+#include "deltatunnel/proto/base64.h"
 #include "deltatunnel/server/format_time_text.h"
 
 namespace deltatunnel::server {
@@ -219,7 +219,7 @@ Status ParseScalarText(const Type& type, std::string_view text, TextSource sourc
     case TypeKind::kBinary: {
       if (number) return NotFromNumber(type, text);
       std::string bytes;
-      if (!DecodeBase64(text, &bytes)) {
+      if (!proto::DecodeBase64(text, &bytes)) {
         return InvalidArgument(QuoteForMessage(text) + " is not base64 (BINARY values are base64)");
       }
       *out = Value(std::move(bytes));

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "deltatunnel/server/format_base64.h"
+#include "deltatunnel/proto/base64.h"
 #include "deltatunnel/server/format_time_text.h"
 
 namespace deltatunnel::server {
@@ -133,7 +133,7 @@ bool AppendScalarText(const Type& type, const Value& value, const TimeZone& zone
       return false;
     case TypeKind::kBinary:
       if (const std::string* s = std::get_if<std::string>(&value.v)) {
-        AppendBase64(*s, out);
+        proto::AppendBase64(*s, out);
         return true;
       }
       return false;

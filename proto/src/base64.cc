@@ -1,9 +1,9 @@
-#include "deltatunnel/server/format_base64.h"
+#include "deltatunnel/proto/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace deltatunnel::server {
+namespace deltatunnel::proto {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -63,4 +63,4 @@ bool DecodeBase64(std::string_view text, std::string* out) {
   return (acc & ((1u << bits) - 1)) == 0;
 }
 
-}  // namespace deltatunnel::server
+}  // namespace deltatunnel::proto
