@@ -14,8 +14,9 @@ build_pkgs=(
   libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libssl-dev libsimdjson-dev tzdata
   catch2
 )
-# The format check, sanitizer and fuzz builds (clang), and scripts (python3; jq for docs/api.md's examples).
-tool_pkgs=(git clang-format clang libclang-rt-14-dev python3 jq)
+# The format check, sanitizer and fuzz builds (clang), and scripts (python3; jq for docs/api.md's examples);
+# etcd for the cluster backend's tests (tests/cluster/, each starting its own member on free ports).
+tool_pkgs=(git clang-format clang libclang-rt-14-dev python3 jq etcd-server)
 runtime_pkgs=(
   librocksdb7.8 libprotobuf32 libfmt9 libspdlog1.10 libzstd1 liblz4-1 libsnappy1v5 zlib1g
   libssl3 ca-certificates curl libsimdjson14 tzdata

@@ -13,4 +13,4 @@ fi
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DDT_THREAD_SAFETY=ON -DDT_WERROR=ON \
   -DDT_BUILD_TESTS=OFF -DDT_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target dt_storage
+cmake --build "$build_dir" -j "$(nproc)" --target dt_storage dt_store_cluster

@@ -1,10 +1,9 @@
 #include "server_process.h"
 
-#include <fcntl.h>
+#include "process_spawn.h"
+
 #include <fmt/format.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -61,32 +60,7 @@ void ServerProcess::Start() {
                                    data_dir(),     "--port-file", port_file};
   if (options_.test_hooks) args.push_back("--test-hooks");
   args.insert(args.end(), options_.args.begin(), options_.args.end());
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::string log_path = dir_ + "/server.log";
-
-  // posix_spawn rather than fork: a forked child marks every page of this process copy-on-write
-  // until it execs, and each page this process writes afterwards takes a fault (a benchmark that
-  // starts a server and then fills buffers paid ~20 k faults a run for it).
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // the test's own sockets stay with it
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error(fmt::format("spawning {} failed: {}", argv[0], rc));
-  pid_ = pid;
+  pid_ = Spawn(std::move(args), dir_ + "/server.log");
 
   auto deadline = Clock::now() + options_.ready_timeout;
   port_ = 0;
@@ -120,18 +94,9 @@ void ServerProcess::Start() {
 
 bool ServerProcess::Reap(milliseconds timeout, int& exit_code) {
   if (!running()) return false;
-  auto deadline = Clock::now() + timeout;
-  while (true) {
-    int status = 0;
-    pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      return true;
-    }
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
+  if (!testing::Reap(pid_, timeout, &exit_code)) return false;
+  pid_ = -1;
+  return true;
 }
 
 int ServerProcess::Stop(milliseconds timeout) {
