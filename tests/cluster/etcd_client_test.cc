@@ -184,4 +184,17 @@ TEST_CASE("etcd client: an etcd that is not there, or goes away, is ServiceUnava
   CHECK(down.status().code() == ErrorCode::kServiceUnavailable);
   etcd.Start();
   CHECK(Must(c->Get("k"))->value == "v");  // reconnects by itself
+
+  // A member restarted between two calls: the kept-alive connection is dead. A read goes again
+  // on a new connection; a write is not sent twice (its outcome is unknown), the next one works.
+  etcd.Stop();
+  etcd.Start();
+  CHECK(Must(c->Get("k"))->value == "v");
+  etcd.Stop();
+  etcd.Start();
+  auto unknown = c->Put("k", "w");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.status().code() == ErrorCode::kServiceUnavailable);
+  Must(c->Put("k", "w"));
+  CHECK(Must(c->Get("k"))->value == "w");
 }

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <mutex>
+#include <charconv>
 
 #include "deltatunnel/proto/base64.h"
 #include "mutex.h"
@@ -40,11 +40,31 @@ Status NotEtcd(std::string message) {
 
 // A field of an answer: etcd's JSON gateway writes 64-bit integers as strings and leaves out
 // fields holding their default.
+// Nothing here throws on an answer of another shape: a field of the wrong type reads as absent.
 int64_t Int(const json& j, const char* field) {
   auto it = j.find(field);
-  if (it == j.end() || it->is_null()) return 0;
-  if (it->is_string()) return std::stoll(it->get<std::string>());
-  return it->get<int64_t>();
+  if (it == j.end()) return 0;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (!it->is_string()) return 0;
+  const std::string& s = it->get_ref<const std::string&>();
+  int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+bool Bool(const json& j, const char* field) {
+  auto it = j.find(field);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string Str(const json& j, const char* field) {
+  auto it = j.find(field);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+json Obj(const json& j, const char* field) {
+  auto it = j.find(field);
+  return it != j.end() && it->is_object() ? *it : json::object();
 }
 
 Result<std::string> Bytes(const json& j, const char* field) {
@@ -146,7 +166,7 @@ class GatewayClient final : public EtcdClient {
       }
     }
     // One call, so that a cluster that is not there is told at once.
-    return Call("/v3/maintenance/status", json::object()).status();
+    return Call("/v3/maintenance/status", json::object(), /*idempotent=*/true).status();
   }
 
   Result<std::optional<KeyValue>> Get(std::string_view key) override {
@@ -167,7 +187,7 @@ class GatewayClient final : public EtcdClient {
     if (!range_end.empty()) req["range_end"] = B64(range_end);
     if (limit > 0) req["limit"] = std::to_string(limit);
     if (revision > 0) req["revision"] = std::to_string(revision);
-    DT_ASSIGN_OR_RETURN(json answer, Call("/v3/kv/range", req));
+    DT_ASSIGN_OR_RETURN(json answer, Call("/v3/kv/range", req, /*idempotent=*/true));
     std::vector<KeyValue> out;
     if (auto it = answer.find("kvs"); it != answer.end() && it->is_array()) {
       out.reserve(it->size());
@@ -176,8 +196,8 @@ class GatewayClient final : public EtcdClient {
         out.push_back(std::move(kv));
       }
     }
-    if (more != nullptr) *more = answer.value("more", false);
-    if (header_revision != nullptr) *header_revision = Int(answer.value("header", json::object()), "revision");
+    if (more != nullptr) *more = Bool(answer, "more");
+    if (header_revision != nullptr) *header_revision = Int(Obj(answer, "header"), "revision");
     return out;
   }
 
@@ -202,7 +222,7 @@ class GatewayClient final : public EtcdClient {
     json req = {{"key", B64(key)}, {"value", B64(value)}};
     if (lease != 0) req["lease"] = std::to_string(lease);
     DT_ASSIGN_OR_RETURN(json answer, Call("/v3/kv/put", req));
-    return Int(answer.value("header", json::object()), "revision");
+    return Int(Obj(answer, "header"), "revision");
   }
 
   Result<int64_t> Delete(std::string_view key, std::string_view range_end) override {
@@ -220,23 +240,23 @@ class GatewayClient final : public EtcdClient {
     for (const Op& op : failure) req["failure"].push_back(OpJson(op));
     DT_ASSIGN_OR_RETURN(json answer, Call("/v3/kv/txn", req));
     TxnResult r;
-    r.succeeded = answer.value("succeeded", false);
-    r.revision = Int(answer.value("header", json::object()), "revision");
+    r.succeeded = Bool(answer, "succeeded");
+    r.revision = Int(Obj(answer, "header"), "revision");
     return r;
   }
 
   Result<Lease> GrantLease(int64_t ttl_seconds) override {
     DT_ASSIGN_OR_RETURN(json answer,
                         Call("/v3/lease/grant", {{"TTL", std::to_string(ttl_seconds)}}));
-    if (answer.contains("error") && !answer["error"].get<std::string>().empty()) {
-      return Unavailable("granting a lease: " + answer["error"].get<std::string>());
+    if (const std::string error = Str(answer, "error"); !error.empty()) {
+      return Unavailable("granting a lease: " + error);
     }
     return Lease{Int(answer, "ID"), Int(answer, "TTL")};
   }
 
   Result<Lease> KeepAlive(int64_t lease_id) override {
     DT_ASSIGN_OR_RETURN(json answer, Call("/v3/lease/keepalive", {{"ID", std::to_string(lease_id)}}));
-    const json result = answer.value("result", json::object());
+    const json result = Obj(answer, "result");
     const int64_t ttl = Int(result, "TTL");
     if (ttl <= 0) {
       return Status(ErrorCode::kNoSuchObject, fmt::format("etcd lease {:x} expired", lease_id));
@@ -251,19 +271,29 @@ class GatewayClient final : public EtcdClient {
  private:
   // POSTs `body` to the current member; on a connection that cannot be made, tries the next
   // members. A request that may have reached a member is not sent again (a transaction would
-  // then answer as if it had not applied): its failure is answered, outcome unknown.
-  Result<json> Call(std::string_view target, const json& body) EXCLUDES(mu_) {
+  // then answer as if it had not applied): its failure is answered, outcome unknown. A read
+  // (`idempotent`) that failed on a kept-alive connection (which the member may have closed
+  // while idle) is sent once more on a new one.
+  Result<json> Call(std::string_view target, const json& body, bool idempotent = false)
+      EXCLUDES(mu_) {
     MutexLock lock(&mu_);
     const std::string payload = body.dump();
     Status last;
-    for (size_t tried = 0; tried < options_.endpoints.size(); ++tried) {
+    bool fresh_retry = idempotent;
+    for (size_t tried = 0; tried < options_.endpoints.size();) {
       bool sent = false;
+      const bool reused = stream_ != nullptr;
       Result<std::string> answer = Exchange(target, payload, &sent);
       if (answer.ok()) return Parse(target, *answer);
       last = answer.status();
       Close();
+      if (sent && reused && fresh_retry) {
+        fresh_retry = false;
+        continue;
+      }
       if (sent) return last;
       current_ = (current_ + 1) % options_.endpoints.size();
+      ++tried;
     }
     return last;
   }
@@ -324,8 +354,8 @@ class GatewayClient final : public EtcdClient {
     std::string message = body;
     int code = 0;
     if (j.is_object()) {
-      message = j.value("message", j.value("error", body));
-      code = j.value("code", 0);
+      message = !Str(j, "message").empty() ? Str(j, "message") : Str(j, "error");
+      code = static_cast<int>(Int(j, "code"));
     }
     // gRPC codes: 3 INVALID_ARGUMENT, 9 FAILED_PRECONDITION, 11 OUT_OF_RANGE -> the request;
     // 4 DEADLINE_EXCEEDED, 14 UNAVAILABLE and the rest -> etcd cannot serve now.
