@@ -211,7 +211,17 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   for (char tag : {'P', 'C', 'I', 'M', 'F', 'K'}) {
     wb->DeleteRange(keys::TablePrefix(tag, t->id), keys::TablePrefix(tag, t->id + 1));
   }
-  DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "dropping table"));
+  if (Status st = store_->Write(*wb, CommitDurability(), "dropping table"); !st.ok()) {
+    // Not dropped: its sessions go back into service as they were (an Append meanwhile was
+    // told the session is gone; it is not).
+    for (auto& s : open) {
+      WriterLock session_lock(&s->mu);
+      s->gone = false;
+    }
+    MutexLock slock(&sessions_mu_);
+    for (auto& s : open) sessions_[s->opened.id()] = s;
+    return st;
+  }
   t->dropped = true;
   {
     MutexLock state_lock(&t->state_mu);  // no read pins the table from here on

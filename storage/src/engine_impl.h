@@ -102,6 +102,10 @@ class EngineImpl final : public Engine {
   explicit EngineImpl(EngineOptions options);
   ~EngineImpl() override;
 
+  // Opens the engine on `store` (the local store of options.data_dir when null): the cluster
+  // backend, and tests that wrap a store (faults of the store itself).
+  static Result<std::unique_ptr<Engine>> OpenOn(const EngineOptions& options,
+                                                std::unique_ptr<Store> store);
   Status OpenStore();
 
   Result<TableInfo> CreateTable(const TableDef& def) override;
@@ -201,6 +205,9 @@ class EngineImpl final : public Engine {
   int64_t LastModifiedLocked(const TableState& t) const REQUIRES(t.state_mu);
 
   // Recovery (engine_open.cc).
+  Result<std::unique_ptr<Store>> OpenLocalStore();
+  // Reads the store back: counters, catalog, sessions, reclaims, compactions; starts maintenance.
+  Status Recover();
   Status LoadCatalog() EXCLUDES(catalog_mu_);
   Status LoadCommitLog(TableState& t) REQUIRES(t.state_mu);
   Status LoadSessions() EXCLUDES(sessions_mu_);

@@ -22,7 +22,13 @@
 namespace deltatunnel::storage {
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
+  return EngineImpl::OpenOn(options, nullptr);
+}
+
+Result<std::unique_ptr<Engine>> EngineImpl::OpenOn(const EngineOptions& options,
+                                                   std::unique_ptr<Store> store) {
   auto engine = std::make_unique<EngineImpl>(options);
+  engine->store_ = std::move(store);
   DT_RETURN_IF_ERROR(engine->OpenStore());
   return std::unique_ptr<Engine>(std::move(engine));
 }
@@ -50,6 +56,13 @@ int64_t EngineImpl::Now() const {
 }
 
 Status EngineImpl::OpenStore() {
+  if (!store_) {
+    DT_ASSIGN_OR_RETURN(store_, OpenLocalStore());
+  }
+  return Recover();
+}
+
+Result<std::unique_ptr<Store>> EngineImpl::OpenLocalStore() {
   LocalStoreOptions local;
   local.dir = options_.data_dir;
   local.block_cache_bytes = options_.block_cache_bytes;
@@ -58,8 +71,11 @@ Status EngineImpl::OpenStore() {
   local.backup_dir = options_.backup_dir;
   local.backup_rate_bytes_per_sec = options_.backup_rate_bytes_per_sec;
   local.now_ms = [this] { return Now(); };
-  DT_ASSIGN_OR_RETURN(store_, LocalStore::Open(std::move(local)));
+  DT_ASSIGN_OR_RETURN(std::unique_ptr<LocalStore> store, LocalStore::Open(std::move(local)));
+  return std::unique_ptr<Store>(std::move(store));
+}
 
+Status EngineImpl::Recover() {
   DT_ASSIGN_OR_RETURN(std::optional<std::string> v, store_->Get(keys::kRunIdHigh));
   if (v && v->size() == 8) {
     MutexLock lock(&ids_mu_);
