@@ -249,9 +249,16 @@ class EngineImpl final : public Engine {
   Result<std::vector<CommitInfo>> TruncatePartitions(
       TableState& t, std::vector<std::string> canonicals, bool all, bool drop, bool if_exists,
       int64_t modified_before = std::numeric_limits<int64_t>::max()) EXCLUDES(t.commit_mu);
-  // Aborts the open sessions of those partitions.
-  void AbortPartitionSessions(TableState& t, const std::set<std::string>& canonicals)
+  // Puts the aborts of the open sessions of those partitions in `wb` (the drop's batch) and takes
+  // them out of service until it is written (an append meanwhile is told the session is gone);
+  // answers them for FinishPartitionAborts.
+  std::vector<std::shared_ptr<SessionState>> AbortPartitionSessions(
+      TableState& t, const std::set<std::string>& canonicals, StoreBatch* wb)
       REQUIRES(t.commit_mu) EXCLUDES(sessions_mu_);
+  // After the batch: the sessions aborted when it was `written`, else back in service as they
+  // were.
+  void FinishPartitionAborts(const std::vector<std::shared_ptr<SessionState>>& sessions,
+                             bool written) EXCLUDES(sessions_mu_);
 
   // Reads (engine_read.cc).
   Result<ReadView> OpenRead(const std::string& project, const std::string& table,

@@ -61,7 +61,8 @@ Result<std::vector<CommitInfo>> EngineImpl::DropPartitions(
   return TruncatePartitions(*t, canonicals, /*all=*/false, /*drop=*/true, if_exists);
 }
 
-void EngineImpl::AbortPartitionSessions(TableState& t, const std::set<std::string>& canonicals) {
+std::vector<std::shared_ptr<SessionState>> EngineImpl::AbortPartitionSessions(
+    TableState& t, const std::set<std::string>& canonicals, StoreBatch* wb) {
   std::vector<std::shared_ptr<SessionState>> open;
   {
     MutexLock lock(&sessions_mu_);
@@ -69,11 +70,36 @@ void EngineImpl::AbortPartitionSessions(TableState& t, const std::set<std::strin
       if (s->table.get() == &t && canonicals.count(s->opened.partition()) != 0) open.push_back(s);
     }
   }
+  std::vector<std::shared_ptr<SessionState>> aborting;
   for (auto& s : open) {
     WriterLock session_lock(&s->mu);
     if (s->gone || s->status != messages::SESSION_NORMAL) continue;
-    Status st = EndSession(*s, messages::SESSION_ABORTED);
-    (void)st;  // a session left open by a failed write still commits after the drop: no harm
+    messages::SessionRecord rec = s->opened;
+    rec.set_status(messages::SESSION_ABORTED);
+    {
+      MutexLock counts(&s->counts_mu);
+      s->counts.CopyTo(&rec);
+      DeleteRuns(rec.id(), s->counts.runs, wb);
+    }
+    wb->Put(keys::Session(rec.id()), rec.SerializeAsString());
+    s->gone = true;  // no append adds a run the batch does not delete
+    aborting.push_back(s);
+  }
+  return aborting;
+}
+
+void EngineImpl::FinishPartitionAborts(const std::vector<std::shared_ptr<SessionState>>& sessions,
+                                       bool written) {
+  for (const auto& s : sessions) {
+    WriterLock session_lock(&s->mu);
+    s->gone = false;
+    if (!written) continue;
+    s->status = messages::SESSION_ABORTED;
+    MutexLock counts(&s->counts_mu);
+    s->counts.runs.clear();
+  }
+  if (written) {
+    for (const auto& s : sessions) ForgetSession(s->opened.id());
   }
 }
 
@@ -175,12 +201,14 @@ Result<std::vector<CommitInfo>> EngineImpl::TruncatePartitions(TableState& t,
   }
   std::vector<CommitInfo> made;
   if (canonicals.empty()) return made;
-  // commit_mu held: no commit or compaction changes these partitions meanwhile.
-  if (drop) AbortPartitionSessions(t, {canonicals.begin(), canonicals.end()});
+  // commit_mu held: no commit or compaction changes these partitions meanwhile. A drop aborts
+  // the sessions open on them in its own batch: a drop that fails aborts none.
+  auto wb = store_->NewBatch();
+  std::vector<std::shared_ptr<SessionState>> aborting;
+  if (drop) aborting = AbortPartitionSessions(t, {canonicals.begin(), canonicals.end()}, wb.get());
 
   const auto kind = drop ? messages::COMMIT_DROP_PARTITION : messages::COMMIT_TRUNCATE;
   std::vector<std::shared_ptr<PartitionManifest>> next;
-  auto wb = store_->NewBatch();
   for (size_t i = 0; i < canonicals.size(); ++i) {
     ++version;
     next.push_back(Truncated(*current[i], version, drop));
@@ -196,8 +224,10 @@ Result<std::vector<CommitInfo>> EngineImpl::TruncatePartitions(TableState& t,
                     drop ? CommitOperation::kDropPartition : CommitOperation::kTruncate});
   }
   wb->Put(keys::TableVersion(t.id), keys::Fixed64(version));
-  DT_RETURN_IF_ERROR(
-      store_->Write(*wb, CommitDurability(), drop ? "dropping partitions" : "truncating"));
+  Status written =
+      store_->Write(*wb, CommitDurability(), drop ? "dropping partitions" : "truncating");
+  FinishPartitionAborts(aborting, written.ok());
+  DT_RETURN_IF_ERROR(written);
 
   {
     MutexLock state_lock(&t.state_mu);

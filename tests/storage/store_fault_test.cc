@@ -16,6 +16,7 @@ namespace {
 struct StoreFaults {
   std::atomic<bool> writes{false};    // every batch
   std::atomic<bool> installs{false};  // bulk writers' installs (a compaction's bases)
+  std::atomic<const char*> step{nullptr};  // the batches of this step alone ("dropping table")
 };
 
 // Forwards to a store, failing what `faults` says.
@@ -26,7 +27,8 @@ class FailingStore final : public Store {
 
   std::unique_ptr<StoreBatch> NewBatch() override { return inner_->NewBatch(); }
   Status Write(StoreBatch& batch, Durability durability, std::string_view what) override {
-    if (faults_->writes) return Unreachable(what);
+    const char* step = faults_->step;
+    if (faults_->writes || (step != nullptr && what == step)) return Unreachable(what);
     return inner_->Write(batch, durability, what);
   }
   Result<std::optional<std::string>> Get(std::string_view key) override {
@@ -179,4 +181,41 @@ TEST_CASE("store faults: a compaction that cannot write its intent or install it
   auto reopened = Must(Engine::Open(Options(dir.path, clock)));
   CHECK(ScanRows(*reopened, "t") == model);
   CHECK(Must(reopened->DescribeTable("p", "t")).commits_since_major == 0);
+}
+
+TEST_CASE("store faults: a partition drop that fails aborts none of the partition's sessions",
+          "[store][fault]") {
+  TempDir dir;
+  TestClock clock;
+  auto faults = std::make_shared<StoreFaults>();
+  auto e = OpenFailing(dir.path, clock, faults);
+  TableInfo t = Must(e->CreateTable(KvTable("t", /*partitioned=*/true)));
+  auto first = Must(e->OpenSession(SessionOn("t", "ds=a")));
+  Batcher b(t);
+  b.Upsert(1, "one");
+  MustOk(e->Append(first.id, b.batch()));
+  Must(e->Commit(first.id));
+  auto open = Must(e->OpenSession(SessionOn("t", "ds=a")));
+  Batcher more(t);
+  more.Upsert(2, "two");
+  MustOk(e->Append(open.id, more.batch()));
+
+  // The drop's own batch fails (the sessions' aborts alone would be written).
+  faults->step = "dropping partitions";
+  CheckUnavailable(e->DropPartitions("p", "t", {"ds=a"}, false).status());
+  faults->step = nullptr;
+  CHECK(Must(e->GetSession(open.id)).status == SessionStatus::kNormal);
+  CHECK(Must(e->ListPartitions("p", "t")).size() == 1);
+  Batcher after(t);
+  after.Upsert(3, "three");
+  MustOk(e->Append(open.id, after.batch()));
+  Must(e->Commit(open.id));
+  CHECK(ScanRows(*e, "t").size() == 3);
+
+  // A drop that is written aborts the sessions open on the partition, in its own batch.
+  auto doomed = Must(e->OpenSession(SessionOn("t", "ds=a")));
+  MustOk(e->Append(doomed.id, b.batch()));
+  Must(e->DropPartitions("p", "t", {"ds=a"}, false));
+  CHECK(Must(e->GetSession(doomed.id)).status == SessionStatus::kAborted);
+  CHECK(ScanRows(*e, "t").empty());
 }
