@@ -51,8 +51,8 @@
 #include "engine_impl.h"
 #include "key_filter.h"
 #include "keys.h"
-#include "records.h"
 #include "manifest_record.h"
+#include "records.h"
 #include "run_format.h"
 
 namespace deltatunnel::storage {
@@ -149,7 +149,7 @@ struct EngineImpl::CompactionJob {
   ReadPins::Pin pin;   // the runs the merge reads stay until it is done
   uint64_t vc = 0;
   uint32_t buckets = 0;
-  uint64_t first_id = 0;      // base run ids: first_id + bucket
+  uint64_t first_id = 0;             // base run ids: first_id + bucket
   std::unique_ptr<BulkWriter> bulk;  // the bases and their F records, until installed
   std::vector<RunRef> bases;         // by bucket
   bool published = false;
@@ -196,7 +196,8 @@ Result<bool> EngineImpl::PrepareCompaction(TableState& t, CompactionJob* job) {
   DT_RETURN_IF_ERROR(store_->Put(keys::CompactionIntent(t.id, job->canonical),
                                  intent.SerializeAsString(), CommitDurability(),
                                  "compaction: writing its intent"));
-  DT_ASSIGN_OR_RETURN(job->bulk, store_->NewBulkWriter(fmt::format("compaction-{}", job->first_id)));
+  DT_ASSIGN_OR_RETURN(job->bulk,
+                      store_->NewBulkWriter(fmt::format("compaction-{}", job->first_id)));
   return true;
 }
 
@@ -398,8 +399,7 @@ Status EngineImpl::RecoverCompactions() {
   }
   DT_RETURN_IF_ERROR(it->status());
   if (wb->Count() > 0) {
-    DT_RETURN_IF_ERROR(
-        store_->Write(*wb, Durability::kSynced, "dropping interrupted compactions"));
+    DT_RETURN_IF_ERROR(store_->Write(*wb, Durability::kSynced, "dropping interrupted compactions"));
     spdlog::info("dropped the output of {} interrupted compaction(s)", interrupted);
   }
   if (options_.compaction_threads == 0) return Status::Ok();

@@ -253,8 +253,8 @@ class EngineImpl final : public Engine {
   // them out of service until it is written (an append meanwhile is told the session is gone);
   // answers them for FinishPartitionAborts.
   std::vector<std::shared_ptr<SessionState>> AbortPartitionSessions(
-      TableState& t, const std::set<std::string>& canonicals, StoreBatch* wb)
-      REQUIRES(t.commit_mu) EXCLUDES(sessions_mu_);
+      TableState& t, const std::set<std::string>& canonicals, StoreBatch* wb) REQUIRES(t.commit_mu)
+      EXCLUDES(sessions_mu_);
   // After the batch: the sessions aborted when it was `written`, else back in service as they
   // were.
   void FinishPartitionAborts(const std::vector<std::shared_ptr<SessionState>>& sessions,
@@ -276,7 +276,8 @@ class EngineImpl final : public Engine {
   Result<bool> PrepareCompaction(TableState& t, CompactionJob* job) EXCLUDES(t.state_mu);
   // 2. Merges each bucket at Vc into its base run, through the job's bulk writer.
   Status MergeBases(const TableState& t, CompactionJob* job, CompactionCounts* counts);
-  // 3. Installs the bulk writer's output, then publishes the bases (M and P records, retention's drops, the
+  // 3. Installs the bulk writer's output, then publishes the bases (M and P records, retention's
+  // drops, the
   //    intent deleted) under t.commit_mu and swaps the manifest. Not published (job->published
   //    false) when the table was dropped meanwhile.
   Status InstallBases(TableState& t, CompactionJob* job) EXCLUDES(t.commit_mu);

@@ -169,8 +169,8 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
   }
   DT_RETURN_IF_ERROR(it->status());
   if (strip->Count() > 0) {
-    DT_RETURN_IF_ERROR(store_->Write(*strip, Durability::kBuffered,
-                                     "stripping dropped runs from commit records"));
+    DT_RETURN_IF_ERROR(
+        store_->Write(*strip, Durability::kBuffered, "stripping dropped runs from commit records"));
   }
 
   messages::PartitionRecord p;
@@ -222,8 +222,7 @@ void EngineImpl::MaintenanceLoop() {
   MutexLock lock(&maintenance_mu_);
   while (!stopping_) {
     const bool stopped = !store_->Writable().ok();
-    const auto wake =
-        stopped ? std::min(next_expiry, Clock::now() + resume_interval) : next_expiry;
+    const auto wake = stopped ? std::min(next_expiry, Clock::now() + resume_interval) : next_expiry;
     while (!stopping_ && !wal_sync_wanted_ && maintenance_cv_.WaitUntil(maintenance_mu_, wake)) {
     }
     if (stopping_) break;

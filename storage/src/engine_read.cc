@@ -230,8 +230,8 @@ Result<std::unique_ptr<ChangeIterator>> EngineImpl::Changes(const ChangesOptions
   }
   DT_RETURN_IF_ERROR(CheckRetention(*view.table, options.from_version, view.version));
   const uint64_t from = options.from_version;
-  return std::unique_ptr<ChangeIterator>(std::make_unique<ChangesIterator>(
-      ViewCursor(std::move(view), store_.get(), true, from)));
+  return std::unique_ptr<ChangeIterator>(
+      std::make_unique<ChangesIterator>(ViewCursor(std::move(view), store_.get(), true, from)));
 }
 
 Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {

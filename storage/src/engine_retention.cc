@@ -81,14 +81,16 @@ void EngineImpl::StripCommitRuns(TableState& t, const std::vector<RunRef>& dropp
   for (uint64_t v : versions) {
     auto value = store_->Get(keys::Commit(t.id, v));
     messages::CommitRecord c;
-    if (!value.ok() || !*value || !ParseRecord(**value, &c)) continue;  // the table is being dropped
+    if (!value.ok() || !*value || !ParseRecord(**value, &c))
+      continue;  // the table is being dropped
     c.clear_runs();
     wb->Put(keys::Commit(t.id, v), c.SerializeAsString());
   }
   if (wb->Count() == 0) return;
   MutexLock commit_lock(&t.commit_mu);
   if (t.dropped) return;
-  Status st = store_->Write(*wb, Durability::kBuffered, "stripping dropped runs from commit records");
+  Status st =
+      store_->Write(*wb, Durability::kBuffered, "stripping dropped runs from commit records");
   if (!st.ok()) spdlog::warn("{}", st.ToString());
 }
 

@@ -4,8 +4,8 @@
 // leases, and an etcd that is not there or goes away (ServiceUnavailable, quickly).
 #include <fmt/format.h>
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 
@@ -92,10 +92,12 @@ TEST_CASE("etcd client: a transaction applies whole when its compares hold, else
   EtcdProcess etcd;
   auto c = Connect({etcd.endpoint()});
   // Create only if missing: the first wins, the second takes the failure branch.
-  auto first = Must(c->Txn({Compare::Missing("V1")}, {Op::Put("V1", "1"), Op::Put("C1", "commit 1")},
-                           {Op::Put("lost", "1")}));
+  auto first =
+      Must(c->Txn({Compare::Missing("V1")}, {Op::Put("V1", "1"), Op::Put("C1", "commit 1")},
+                  {Op::Put("lost", "1")}));
   CHECK(first.succeeded);
-  auto second = Must(c->Txn({Compare::Missing("V1")}, {Op::Put("V1", "1")}, {Op::Put("lost", "2")}));
+  auto second =
+      Must(c->Txn({Compare::Missing("V1")}, {Op::Put("V1", "1")}, {Op::Put("lost", "2")}));
   CHECK_FALSE(second.succeeded);
   CHECK(Must(c->Get("lost"))->value == "2");
   CHECK(Must(c->Get("C1"))->value == "commit 1");

@@ -1,7 +1,8 @@
 // What is on disk is not what was written: a table file's block changed while the server was down.
-// The engine classifies RocksDB's checksum failure once (Corruption, storage/src/store/local/rocks_status.cc)
-// and the server answers it by its one table: 500 InternalServerError with the request id, never
-// a 200 with wrong rows, never an abort. The server stays up and answers what it still can.
+// The engine classifies RocksDB's checksum failure once (Corruption,
+// storage/src/store/local/rocks_status.cc) and the server answers it by its one table: 500
+// InternalServerError with the request id, never a 200 with wrong rows, never an abort. The server
+// stays up and answers what it still can.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>

@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "../../storage/src/engine_impl.h"
-#include "store/local/local_store.h"
 #include "deltatunnel/storage/fault_injection.h"
+#include "store/local/local_store.h"
 #include "test_util.h"
 
 using namespace dt_test;

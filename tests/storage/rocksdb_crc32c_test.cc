@@ -1,5 +1,6 @@
-// storage/src/store/local/rocksdb_crc32c.h: RocksDB's calls to crc32c::Extend reach ours, and ours computes
-// what librocksdb's own does, so the WAL and the files a build without it wrote read the same.
+// storage/src/store/local/rocksdb_crc32c.h: RocksDB's calls to crc32c::Extend reach ours, and ours
+// computes what librocksdb's own does, so the WAL and the files a build without it wrote read the
+// same.
 #include <dlfcn.h>
 
 #include <cstdint>

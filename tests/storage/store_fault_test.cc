@@ -14,8 +14,8 @@ using namespace dt_test;
 namespace {
 
 struct StoreFaults {
-  std::atomic<bool> writes{false};    // every batch
-  std::atomic<bool> installs{false};  // bulk writers' installs (a compaction's bases)
+  std::atomic<bool> writes{false};         // every batch
+  std::atomic<bool> installs{false};       // bulk writers' installs (a compaction's bases)
   std::atomic<const char*> step{nullptr};  // the batches of this step alone ("dropping table")
 };
 
@@ -31,9 +31,7 @@ class FailingStore final : public Store {
     if (faults_->writes || (step != nullptr && what == step)) return Unreachable(what);
     return inner_->Write(batch, durability, what);
   }
-  Result<std::optional<std::string>> Get(std::string_view key) override {
-    return inner_->Get(key);
-  }
+  Result<std::optional<std::string>> Get(std::string_view key) override { return inner_->Get(key); }
   std::unique_ptr<RecordIterator> Scan(std::string_view prefix) override {
     return inner_->Scan(prefix);
   }
@@ -142,9 +140,10 @@ TEST_CASE("store faults: writes answer the store's error and change nothing; the
   CHECK(Must(reopened->DescribeTable("p", "u")).version == 0);
 }
 
-TEST_CASE("store faults: a compaction that cannot write its intent or install its bases leaves "
-          "the partition as it was, and runs again once the store takes writes",
-          "[store][fault]") {
+TEST_CASE(
+    "store faults: a compaction that cannot write its intent or install its bases leaves "
+    "the partition as it was, and runs again once the store takes writes",
+    "[store][fault]") {
   TempDir dir;
   TestClock clock;
   auto faults = std::make_shared<StoreFaults>();

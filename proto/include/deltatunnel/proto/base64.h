@@ -1,5 +1,5 @@
-// Base64 (RFC 4648 section 4, the standard alphabet): BINARY values in JSON and CSV, and the keys and
-// values of etcd's JSON gateway.
+// Base64 (RFC 4648 section 4, the standard alphabet): BINARY values in JSON and CSV, and the keys
+// and values of etcd's JSON gateway.
 #pragma once
 
 #include <string>

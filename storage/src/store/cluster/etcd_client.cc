@@ -1,12 +1,12 @@
 #include "store/cluster/etcd_client.h"
 
+#include <fmt/format.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -35,7 +35,8 @@ Status Unavailable(std::string message) {
 }
 
 Status NotEtcd(std::string message) {
-  return Status(ErrorCode::kInternalServerError, "etcd answered unexpectedly: " + std::move(message));
+  return Status(ErrorCode::kInternalServerError,
+                "etcd answered unexpectedly: " + std::move(message));
 }
 
 // A field of an answer: etcd's JSON gateway writes 64-bit integers as strings and leaves out
@@ -117,7 +118,8 @@ const char* ResultName(Compare::Result r) {
 }
 
 json CompareJson(const Compare& c) {
-  json j = {{"key", B64(c.key)}, {"target", TargetName(c.target)}, {"result", ResultName(c.result)}};
+  json j = {
+      {"key", B64(c.key)}, {"target", TargetName(c.target)}, {"result", ResultName(c.result)}};
   switch (c.target) {
     case Compare::Target::kValue:
       j["value"] = B64(c.value);
@@ -209,7 +211,8 @@ class GatewayClient final : public EtcdClient {
     for (;;) {
       bool more = false;
       int64_t at = 0;
-      DT_ASSIGN_OR_RETURN(std::vector<KeyValue> kvs, RangeAt(from, end, page, revision, &more, &at));
+      DT_ASSIGN_OR_RETURN(std::vector<KeyValue> kvs,
+                          RangeAt(from, end, page, revision, &more, &at));
       if (revision == 0) revision = at;  // every page at the first page's revision
       for (KeyValue& kv : kvs) out.push_back(std::move(kv));
       if (!more || out.empty()) return out;
@@ -255,7 +258,8 @@ class GatewayClient final : public EtcdClient {
   }
 
   Result<Lease> KeepAlive(int64_t lease_id) override {
-    DT_ASSIGN_OR_RETURN(json answer, Call("/v3/lease/keepalive", {{"ID", std::to_string(lease_id)}}));
+    DT_ASSIGN_OR_RETURN(json answer,
+                        Call("/v3/lease/keepalive", {{"ID", std::to_string(lease_id)}}));
     const json result = Obj(answer, "result");
     const int64_t ttl = Int(result, "TTL");
     if (ttl <= 0) {
@@ -339,8 +343,8 @@ class GatewayClient final : public EtcdClient {
     http::async_read(*stream_, buffer_, res, [&](beast::error_code e, size_t) { ec = e; });
     Run();
     if (ec == beast::error::timeout) {
-      return Unavailable(fmt::format("{} did not answer within {} ms", endpoint,
-                                     options_.timeout.count()));
+      return Unavailable(
+          fmt::format("{} did not answer within {} ms", endpoint, options_.timeout.count()));
     }
     if (ec) return Unavailable(fmt::format("reading from {}: {}", endpoint, ec.message()));
     if (!res.keep_alive()) Close();

@@ -49,8 +49,8 @@ struct Compare {
   std::string key;
   Target target = Target::kModRevision;
   Result result = Result::kEqual;
-  std::string value;     // kValue
-  int64_t number = 0;    // the others (0 for a key that does not exist)
+  std::string value;   // kValue
+  int64_t number = 0;  // the others (0 for a key that does not exist)
 
   static Compare ModRevision(std::string key, int64_t revision) {
     return {std::move(key), Target::kModRevision, Result::kEqual, {}, revision};

@@ -25,7 +25,7 @@
 namespace deltatunnel::storage {
 
 struct LocalStoreOptions {
-  std::string dir;                         // the database's directory, made if missing
+  std::string dir;  // the database's directory, made if missing
   uint64_t block_cache_bytes = 256ull << 20;
   uint64_t file_delete_bytes_per_sec = 0;  // 0: obsolete files are unlinked at once
   std::shared_ptr<FaultInjector> faults;   // tests: faults of the directory's files
