@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 
+#include "model_backend.h"
 #include "test_util.h"
 
 using namespace dt_test;
@@ -35,7 +36,7 @@ struct ModelSession {
 class ModelRun {
  public:
   explicit ModelRun(uint64_t seed) : rng_(seed) {
-    engine_ = Must(Engine::Open(Options(dir_.path, clock_)));
+    engine_ = Must(OpenModelEngine(Options(dir_.path, clock_)));
     info_ = Must(engine_->CreateTable(KvTable("t", true,
                                               {{"write.bucket.num", "4"},
                                                {"acid.partial.fields.update.enable", "true"},
@@ -219,7 +220,7 @@ class ModelRun {
 
   void Reopen() {
     engine_.reset();
-    engine_ = Must(Engine::Open(Options(dir_.path, clock_)));
+    engine_ = Must(OpenModelEngine(Options(dir_.path, clock_)));
     for (const auto& s : sessions_) {
       REQUIRE(Must(engine_->GetSession(s.id)).status == SessionStatus::kNormal);
     }

@@ -44,10 +44,27 @@ std::string EtcdProcess::Log() const {
 void EtcdProcess::Start() {
   const std::string client = fmt::format("http://127.0.0.1:{}", client_port_);
   const std::string peer = fmt::format("http://127.0.0.1:{}", peer_port_);
-  pid_ = Spawn({"etcd", "--name", "m", "--data-dir", dir_ + "/data", "--listen-client-urls", client,
-                "--advertise-client-urls", client, "--listen-peer-urls", peer,
-                "--initial-advertise-peer-urls", peer, "--initial-cluster", "m=" + peer,
-                "--log-outputs", "stderr"},
+  pid_ = Spawn({"etcd",
+                "--name",
+                "m",
+                "--data-dir",
+                dir_ + "/data",
+                "--listen-client-urls",
+                client,
+                "--advertise-client-urls",
+                client,
+                "--listen-peer-urls",
+                peer,
+                "--initial-advertise-peer-urls",
+                peer,
+                "--initial-cluster",
+                "m=" + peer,
+                "--log-outputs",
+                "stderr",
+                "--max-txn-ops",
+                std::to_string(kMaxTxnOps),
+                "--max-request-bytes",
+                std::to_string(kMaxRequestBytes)},
                dir_ + "/etcd.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (true) {

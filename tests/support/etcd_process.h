@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -13,6 +14,10 @@ namespace deltatunnel::testing {
 
 class EtcdProcess {
  public:
+  // The limits of one transaction it is started with (the cluster's deployment docs ask as much).
+  static constexpr size_t kMaxTxnOps = 10000;
+  static constexpr size_t kMaxRequestBytes = 10 << 20;
+
   // Starts the member; throws std::runtime_error (with the log's tail) when it does not answer
   // in time, or when no `etcd` is installed (scripts/install-deps.sh installs it).
   EtcdProcess();

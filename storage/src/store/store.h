@@ -11,9 +11,10 @@
 // Write: after a crash the store holds each batch entirely or not at all.
 //
 // Backends: the local one (local_store.h: one RocksDB database, records and chunks in two column
-// families, a batch one WriteBatch). A cluster backend keeps records in etcd and chunks in object
-// storage: it puts a batch's chunks first, then applies its records in one transaction, so no
-// record names a run before the run is there.
+// families, a batch one WriteBatch); the cluster one (cluster/cluster_store.h: records in etcd,
+// each run one object in object storage). It puts a batch's runs first, then applies its records
+// in one transaction, so no record names a run before the run is there. A run is written by one
+// batch or one bulk writer.
 #pragma once
 
 #include <cstddef>
@@ -63,9 +64,10 @@ class RecordIterator {
   virtual Status status() const = 0;
 };
 
-// The chunks of runs. A cursor reads the chunks written before it was made. A run's chunks never
-// change once written, and the engine reads a run only while no drop of it can be applied
-// (read_pins.h), so a cursor needs no snapshot of its own.
+// The chunks of runs. A cursor reads the chunks written before it was made (and, on some
+// backends, those written after: the engine reads only runs a record it read names). A run's
+// chunks never change once written, and the engine reads a run only while no drop of it can be
+// applied (read_pins.h), so a cursor needs no snapshot of its own.
 class ChunkCursor {
  public:
   virtual ~ChunkCursor() = default;
@@ -80,8 +82,9 @@ class ChunkCursor {
 
 // Runs and records written in bulk outside any batch (a compaction's base runs and their key
 // filters): chunks in ascending (run id, last key) order, records in ascending key order. Install
-// makes all of it present at once, or none of it; until a batch names them nothing reads them.
-// A writer destroyed before Install leaves nothing behind.
+// makes the records present at once, or none of them, and the runs present by then (some
+// backends show a run once it is written: until a batch names them nothing reads them). A writer
+// destroyed before Install leaves nothing behind.
 class BulkWriter {
  public:
   virtual ~BulkWriter() = default;
