@@ -1,27 +1,19 @@
 #include "store/cluster/etcd_client.h"
 
 #include <fmt/format.h>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
 #include <charconv>
 
 #include "deltatunnel/proto/base64.h"
 #include "mutex.h"
+#include "store/cluster/http_channel.h"
 #include "thread_annotations.h"
 
 namespace deltatunnel::storage::cluster {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
+namespace http = boost::beast::http;
 using json = nlohmann::json;
 
 std::string B64(std::string_view bytes) {
@@ -286,7 +278,7 @@ class GatewayClient final : public EtcdClient {
     bool fresh_retry = idempotent;
     for (size_t tried = 0; tried < options_.endpoints.size();) {
       bool sent = false;
-      const bool reused = stream_ != nullptr;
+      const bool reused = channel_ != nullptr && channel_->connected();
       Result<std::string> answer = Exchange(target, payload, &sent);
       if (answer.ok()) return Parse(target, *answer);
       last = answer.status();
@@ -314,40 +306,12 @@ class GatewayClient final : public EtcdClient {
   Result<std::string> Exchange(std::string_view target, const std::string& payload, bool* sent)
       REQUIRES(mu_) {
     const std::string& endpoint = options_.endpoints[current_];
-    const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-    beast::error_code ec;
-    if (!stream_) {
-      const size_t colon = endpoint.rfind(':');
-      tcp::resolver resolver(ioc_);
-      auto addresses = resolver.resolve(endpoint.substr(0, colon), endpoint.substr(colon + 1), ec);
-      if (ec) return Unavailable(fmt::format("resolving {}: {}", endpoint, ec.message()));
-      stream_ = std::make_unique<beast::tcp_stream>(ioc_);
-      stream_->expires_at(deadline);
-      stream_->async_connect(addresses, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-      Run();
-      if (ec) return Unavailable(fmt::format("connecting to {}: {}", endpoint, ec.message()));
-    }
-    http::request<http::string_body> req{http::verb::post, std::string(target), 11};
+    if (!channel_) channel_ = std::make_unique<HttpChannel>(endpoint, "etcd");
+    HttpRequest req{http::verb::post, std::string(target), 11};
     req.set(http::field::host, endpoint);
     req.set(http::field::content_type, "application/json");
-    req.keep_alive(true);
     req.body() = payload;
-    req.prepare_payload();
-    *sent = true;
-    stream_->expires_at(deadline);
-    http::async_write(*stream_, req, [&](beast::error_code e, size_t) { ec = e; });
-    Run();
-    if (ec) return Unavailable(fmt::format("writing to {}: {}", endpoint, ec.message()));
-    http::response<http::string_body> res;
-    buffer_.clear();
-    http::async_read(*stream_, buffer_, res, [&](beast::error_code e, size_t) { ec = e; });
-    Run();
-    if (ec == beast::error::timeout) {
-      return Unavailable(
-          fmt::format("{} did not answer within {} ms", endpoint, options_.timeout.count()));
-    }
-    if (ec) return Unavailable(fmt::format("reading from {}: {}", endpoint, ec.message()));
-    if (!res.keep_alive()) Close();
+    DT_ASSIGN_OR_RETURN(HttpResponse res, channel_->Exchange(req, options_.timeout, sent));
     if (res.result() != http::status::ok) return Refused(res.result_int(), res.body());
     return std::move(res.body());
   }
@@ -369,23 +333,11 @@ class GatewayClient final : public EtcdClient {
     return Unavailable(fmt::format("HTTP {}: {}", status, message));
   }
 
-  void Run() REQUIRES(mu_) {
-    ioc_.restart();
-    ioc_.run();
-  }
-
-  void Close() REQUIRES(mu_) {
-    if (!stream_) return;
-    beast::error_code ignored;
-    stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.reset();
-  }
+  void Close() REQUIRES(mu_) { channel_.reset(); }
 
   EtcdOptions options_;
   Mutex mu_;
-  asio::io_context ioc_ GUARDED_BY(mu_);
-  std::unique_ptr<beast::tcp_stream> stream_ GUARDED_BY(mu_);
-  beast::flat_buffer buffer_ GUARDED_BY(mu_);
+  std::unique_ptr<HttpChannel> channel_ GUARDED_BY(mu_);  // to endpoints[current_]
   size_t current_ GUARDED_BY(mu_) = 0;
 };
 

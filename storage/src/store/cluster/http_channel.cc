@@ -1,0 +1,83 @@
+#include "store/cluster/http_channel.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+namespace deltatunnel::storage::cluster {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+HttpChannel::HttpChannel(std::string endpoint, std::string who)
+    : endpoint_(std::move(endpoint)), who_(std::move(who)) {}
+
+HttpChannel::~HttpChannel() { Close(); }
+
+Status HttpChannel::Unreachable(std::string what) const {
+  return Status(ErrorCode::kServiceUnavailable, fmt::format("{}: {}", who_, what));
+}
+
+Result<HttpResponse> HttpChannel::Exchange(HttpRequest& request, std::chrono::milliseconds timeout,
+                                           bool* sent) {
+  *sent = false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  beast::error_code ec;
+  if (!stream_) {
+    const size_t colon = endpoint_.rfind(':');
+    tcp::resolver resolver(ioc_);
+    auto addresses = resolver.resolve(endpoint_.substr(0, colon), endpoint_.substr(colon + 1), ec);
+    if (ec) return Unreachable(fmt::format("resolving {}: {}", endpoint_, ec.message()));
+    stream_ = std::make_unique<beast::tcp_stream>(ioc_);
+    stream_->expires_at(deadline);
+    stream_->async_connect(addresses, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    Run();
+    if (ec) {
+      Close();
+      return Unreachable(fmt::format("connecting to {}: {}", endpoint_, ec.message()));
+    }
+  }
+  request.keep_alive(true);
+  request.prepare_payload();
+  *sent = true;
+  stream_->expires_at(deadline);
+  http::async_write(*stream_, request, [&](beast::error_code e, size_t) { ec = e; });
+  Run();
+  if (ec) {
+    Close();
+    return Unreachable(fmt::format("writing to {}: {}", endpoint_, ec.message()));
+  }
+  // Object reads can be large: no limit on the body beyond what was asked for.
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(boost::none);
+  buffer_.clear();
+  http::async_read(*stream_, buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
+  Run();
+  if (ec) {
+    Close();
+    if (ec == beast::error::timeout) {
+      return Unreachable(fmt::format("{} did not answer within {} ms", endpoint_, timeout.count()));
+    }
+    return Unreachable(fmt::format("reading from {}: {}", endpoint_, ec.message()));
+  }
+  HttpResponse response = parser.release();
+  if (!response.keep_alive()) Close();
+  return response;
+}
+
+void HttpChannel::Run() {
+  ioc_.restart();
+  ioc_.run();
+}
+
+void HttpChannel::Close() {
+  if (!stream_) return;
+  beast::error_code ignored;
+  stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.reset();
+}
+
+}  // namespace deltatunnel::storage::cluster
