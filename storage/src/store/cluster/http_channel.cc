@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -50,9 +52,11 @@ Result<HttpResponse> HttpChannel::Exchange(HttpRequest& request, std::chrono::mi
     Close();
     return Unreachable(fmt::format("writing to {}: {}", endpoint_, ec.message()));
   }
-  // Object reads can be large: no limit on the body beyond what was asked for.
+  // Object reads can be large: no limit on the body beyond what was asked for. (Not
+  // body_limit(boost::none): Boost 1.74 compares a Content-Length with the empty optional as
+  // greater and fails every answer that has a body.)
   http::response_parser<http::string_body> parser;
-  parser.body_limit(boost::none);
+  parser.body_limit(std::numeric_limits<uint64_t>::max());
   buffer_.clear();
   http::async_read(*stream_, buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
   Run();
