@@ -5,33 +5,21 @@
 // before the records that name it, a batch that cannot be applied leaves no run behind, and a
 // batch larger than one etcd transaction is refused before anything is written.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
 
 #include "etcd_process.h"
 #include "store/cluster/cluster_store.h"
 #include "store/cluster/directory_objects.h"
 #include "store/cluster/run_object.h"
 #include "store_contract.h"
+#include "test_util.h"
 
 using namespace dt_test;
 using namespace deltatunnel::storage::cluster;
 using deltatunnel::testing::EtcdProcess;
 
 namespace {
-
-struct TempDirectory {
-  TempDirectory() {
-    path = std::filesystem::temp_directory_path() /
-           ("dt-objects-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path);
-  }
-  ~TempDirectory() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-  static inline int counter = 0;
-};
 
 // An etcd member, a directory of objects and a cluster store on both.
 class ClusterBackend {
@@ -42,7 +30,7 @@ class ClusterBackend {
     auto client = EtcdClient::Connect(eo);
     REQUIRE(client.ok());
     etcd_client_ = std::move(client).value();
-    objects_ = std::make_shared<DirectoryObjects>(dir_.path.string());
+    objects_ = std::make_shared<DirectoryObjects>(dir_.path);
     Reopen(max_txn_ops);
   }
   void Reopen(size_t max_txn_ops = EtcdProcess::kMaxTxnOps) {
@@ -67,7 +55,7 @@ class ClusterBackend {
 
  private:
   EtcdProcess etcd_;
-  TempDirectory dir_;
+  dt_test::TempDir dir_;
   std::shared_ptr<EtcdClient> etcd_client_;
   std::shared_ptr<DirectoryObjects> objects_;
   std::unique_ptr<ClusterStore> store_;
