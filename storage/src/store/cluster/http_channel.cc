@@ -41,6 +41,9 @@ Result<HttpResponse> HttpChannel::Exchange(HttpRequest& request, std::chrono::mi
       Close();
       return Unreachable(fmt::format("connecting to {}: {}", endpoint_, ec.message()));
     }
+    // Small requests and answers back to back: without this, Nagle's algorithm and the peer's
+    // delayed ACK hold a request's last segment for up to 40 ms.
+    stream_->socket().set_option(tcp::no_delay(true), ec);
   }
   request.keep_alive(true);
   request.prepare_payload();
