@@ -165,7 +165,7 @@ class ClusterBulkWriter final : public BulkWriter {
       keep_ = true;
       return Status::Ok();
     }
-    Status st = store_->Commit(records_, fmt::format("installing {}", name_));
+    Status st = store_->ApplyRecords(records_, fmt::format("installing {}", name_));
     // Whether a transaction whose answer was lost applied is unknown: its runs stay then.
     keep_ = st.ok() || st.code() == ErrorCode::kServiceUnavailable;
     return st;
@@ -230,7 +230,7 @@ Status ClusterStore::Write(StoreBatch& store_batch, Durability /*durability: alw
     }
   }
   if (!batch.records.empty()) {
-    Status st = Commit(batch.records, what);
+    Status st = ApplyRecords(batch.records, what);
     if (!st.ok()) {
       // Refused: nothing names the runs. Unknown (no answer): they may be named now.
       if (st.code() != ErrorCode::kServiceUnavailable) (void)DeleteRuns(written);
@@ -244,7 +244,7 @@ Status ClusterStore::Write(StoreBatch& store_batch, Durability /*durability: alw
   return Status::Ok();
 }
 
-Status ClusterStore::Commit(const RecordChanges& records, std::string_view what) {
+Status ClusterStore::ApplyRecords(const RecordChanges& records, std::string_view what) {
   const std::vector<RecordChanges::Change> changes = records.Fold();
   std::vector<Op> ops;
   ops.reserve(changes.size());
@@ -302,27 +302,30 @@ Result<std::optional<std::string>> ClusterStore::Get(std::string_view key) {
 std::unique_ptr<RecordIterator> ClusterStore::Scan(std::string_view prefix) {
   auto kvs = options_.etcd->RangePrefix(RecordKey(prefix));
   if (!kvs.ok()) return std::make_unique<VectorIterator>(kvs.status());
-  const size_t strip = RecordKey("").size();
-  std::vector<std::pair<std::string, std::string>> records;
-  records.reserve(kvs->size());
-  for (KeyValue& kv : *kvs) records.emplace_back(kv.key.substr(strip), std::move(kv.value));
-  return std::make_unique<VectorIterator>(std::move(records));
+  return Records(std::move(kvs).value(), RecordKey(prefix), /*backward=*/false);
 }
 
 std::unique_ptr<RecordIterator> ClusterStore::ScanBackward(std::string_view prefix,
                                                            std::string_view from) {
   const std::string begin = RecordKey(prefix);
   const std::string end = RecordKey(from) + '\0';  // `from` itself included
-  if (end <= begin)
-    return std::make_unique<VectorIterator>(std::vector<std::pair<std::string, std::string>>());
+  if (end <= begin) return Records({}, begin, /*backward=*/true);
   auto kvs = options_.etcd->Range(begin, end);
   if (!kvs.ok()) return std::make_unique<VectorIterator>(kvs.status());
+  return Records(std::move(kvs).value(), begin, /*backward=*/true);
+}
+
+std::unique_ptr<RecordIterator> ClusterStore::Records(std::vector<KeyValue> kvs,
+                                                      std::string_view etcd_prefix,
+                                                      bool backward) const {
+  if (backward) std::reverse(kvs.begin(), kvs.end());
   const size_t strip = RecordKey("").size();
   std::vector<std::pair<std::string, std::string>> records;
-  records.reserve(kvs->size());
-  for (auto kv = kvs->rbegin(); kv != kvs->rend(); ++kv) {
-    if (!kv->key.starts_with(begin)) continue;
-    records.emplace_back(kv->key.substr(strip), std::move(kv->value));
+  records.reserve(kvs.size());
+  for (KeyValue& kv : kvs) {
+    // A backward range runs from the prefix to `from`, past keys outside the prefix.
+    if (!kv.key.starts_with(etcd_prefix)) continue;
+    records.emplace_back(kv.key.substr(strip), std::move(kv.value));
   }
   return std::make_unique<VectorIterator>(std::move(records));
 }

@@ -81,12 +81,15 @@ class ClusterStore final : public Store {
   Status PutRun(uint64_t run_id, std::string_view object, std::string_view what);
   // Deletes runs' objects; the first error, after trying each.
   Status DeleteRuns(const RunRanges& runs);
-  // Applies record changes in one transaction.
-  Status Commit(const RecordChanges& changes, std::string_view what);
+  // Applies record changes in one etcd transaction.
+  Status ApplyRecords(const RecordChanges& changes, std::string_view what);
 
  private:
   explicit ClusterStore(ClusterStoreOptions options) : options_(std::move(options)) {}
   void Forget(uint64_t run_id);
+  // The records of `kvs` whose etcd keys start with `etcd_prefix`, keys as the engine's.
+  std::unique_ptr<RecordIterator> Records(std::vector<KeyValue> kvs, std::string_view etcd_prefix,
+                                          bool backward) const;
 
   const ClusterStoreOptions options_;
   std::atomic<bool> stopping_{false};

@@ -33,11 +33,12 @@ std::vector<RecordChanges::Change> RecordChanges::Fold() const {
 
   std::vector<Change> out;
   auto point = points_.begin();
+  auto emit_point = [&] {
+    out.push_back(point->second ? Change{Change::Kind::kPut, point->first, *point->second, {}}
+                                : Change{Change::Kind::kDelete, point->first, {}, {}});
+  };
   for (const auto& [begin, end] : merged) {
-    for (; point != points_.end() && point->first < begin; ++point) {
-      out.push_back(point->second ? Change{Change::Kind::kPut, point->first, *point->second, {}}
-                                  : Change{Change::Kind::kDelete, point->first, {}, {}});
-    }
+    for (; point != points_.end() && point->first < begin; ++point) emit_point();
     // Inside the range: a delete is the range's own; a put (made after the range delete) cuts
     // the range around its key.
     std::string from = begin;
@@ -49,10 +50,7 @@ std::vector<RecordChanges::Change> RecordChanges::Fold() const {
     }
     if (from < end) out.push_back({Change::Kind::kDeleteRange, from, {}, end});
   }
-  for (; point != points_.end(); ++point) {
-    out.push_back(point->second ? Change{Change::Kind::kPut, point->first, *point->second, {}}
-                                : Change{Change::Kind::kDelete, point->first, {}, {}});
-  }
+  for (; point != points_.end(); ++point) emit_point();
   return out;
 }
 
