@@ -1,5 +1,6 @@
 #include "api_module.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -14,6 +15,7 @@
 #include "api_util.h"
 #include "auth.h"
 #include "deltatunnel/storage/fault_injection.h"
+#include "engine_options.h"
 #include "native_backups.h"
 #include "native_compaction.h"
 #include "native_load.h"
@@ -125,18 +127,7 @@ class ApiModule final : public ServerModule {
   }
 
   Status Open(const ServerConfig& config, Metrics& metrics) override {
-    storage::EngineOptions options;
-    options.data_dir = config.data_dir;
-    options.sync_commits = config.storage.sync_commits;
-    options.default_commit_threshold = config.storage.default_commit_threshold;
-    options.block_cache_bytes = config.storage.block_cache_mb << 20;
-    options.file_delete_bytes_per_sec = config.storage.file_delete_rate_mb << 20;
-    options.idempotency_ttl_hours = config.storage.idempotency_ttl_hours;
-    options.compaction_threads = config.compaction.threads;
-    options.compaction_nice = config.compaction.nice;
-    options.max_pending_deltas = config.compaction.max_pending_deltas;
-    options.backup_dir = config.backup.dir;
-    options.backup_rate_bytes_per_sec = uint64_t{config.backup.rate_mb} << 20;
+    DT_ASSIGN_OR_RETURN(storage::EngineOptions options, EngineOptionsOf(config));
     if (config.test_hooks) {
       options.compaction_pause = [this] {
         std::this_thread::sleep_for(std::chrono::milliseconds(compaction_hold_ms_.load()));
@@ -153,7 +144,10 @@ class ApiModule final : public ServerModule {
     auth_ = std::make_unique<Authenticator>(config.auth);
     metrics_ = std::make_unique<ApiMetrics>(metrics);
 
-    disk_guard_ = std::make_unique<DiskGuard>(config.data_dir, config.storage.min_free_bytes);
+    // The cluster backend keeps nothing in data_dir: no disk to guard.
+    const bool local = !options.cluster.has_value();
+    disk_guard_ =
+        std::make_unique<DiskGuard>(config.data_dir, local ? config.storage.min_free_bytes : 0);
     ctx_.disk_guard = disk_guard_.get();
     ctx_.auth = auth_.get();
     downloads_ = std::make_unique<DownloadSessions>(kMaxDownloadSessions, kDownloadLifetimeMs);
@@ -170,7 +164,13 @@ class ApiModule final : public ServerModule {
     instances_ = std::make_unique<odps::InstanceStore>();
     ctx_.instances = instances_.get();
     refresher_ = std::thread([this] { RefreshGauges(); });
-    spdlog::info("storage engine open in {}", config.data_dir);
+    if (local) {
+      spdlog::info("storage engine open in {}", config.data_dir);
+    } else {
+      spdlog::info("storage engine open on etcd {} and bucket {} at {} (prefix {})",
+                   fmt::join(config.cluster.etcd_endpoints, ","), config.cluster.s3_bucket,
+                   config.cluster.s3_endpoint, config.cluster.prefix);
+    }
     return Status::Ok();
   }
 

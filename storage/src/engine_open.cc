@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "manifest_record.h"
 #include "records.h"
+#include "store/cluster/open_cluster_store.h"
 #include "store/local/local_store.h"
 
 namespace deltatunnel::storage {
@@ -56,7 +57,9 @@ int64_t EngineImpl::Now() const {
 }
 
 Status EngineImpl::OpenStore() {
-  if (!store_) {
+  if (!store_ && options_.cluster) {
+    DT_ASSIGN_OR_RETURN(store_, cluster::OpenClusterStore(*options_.cluster));
+  } else if (!store_) {
     DT_ASSIGN_OR_RETURN(store_, OpenLocalStore());
   }
   return Recover();

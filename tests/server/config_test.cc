@@ -75,6 +75,18 @@ TEST_CASE("conf/deltatunnel.toml states exactly the built-in defaults", "[config
   CHECK(f.storage.file_delete_rate_mb == d.storage.file_delete_rate_mb);
   CHECK(f.storage.idempotency_ttl_hours == d.storage.idempotency_ttl_hours);
   CHECK(f.storage.min_free_bytes == d.storage.min_free_bytes);
+  CHECK(f.storage.backend == d.storage.backend);
+  CHECK(f.cluster.etcd_endpoints.empty());
+  CHECK(f.cluster.prefix == d.cluster.prefix);
+  CHECK(f.cluster.etcd_max_txn_ops == d.cluster.etcd_max_txn_ops);
+  CHECK(f.cluster.etcd_max_request_bytes == d.cluster.etcd_max_request_bytes);
+  CHECK(f.cluster.lease_ttl_s == d.cluster.lease_ttl_s);
+  CHECK(f.cluster.s3_endpoint == d.cluster.s3_endpoint);
+  CHECK(f.cluster.s3_bucket == d.cluster.s3_bucket);
+  CHECK(f.cluster.s3_region == d.cluster.s3_region);
+  CHECK(f.cluster.s3_path_style == d.cluster.s3_path_style);
+  CHECK(f.cluster.s3_access_key_id == d.cluster.s3_access_key_id);
+  CHECK(f.cluster.s3_secret_access_key == d.cluster.s3_secret_access_key);
   CHECK(f.auth.enabled == d.auth.enabled);
   CHECK(f.auth.access_keys.empty());
   CHECK(f.auth.bearer_tokens.empty());
@@ -112,6 +124,19 @@ block_cache_mb = 64
 file_delete_rate_mb = 32
 idempotency_ttl_hours = 200
 min_free_bytes = 2147483648
+backend = "cluster"
+[cluster]
+etcd_endpoints = ["http://e1:2379", "e2:2379"]
+prefix = "team-a/"
+etcd_max_txn_ops = 500
+etcd_max_request_bytes = 2097152
+lease_ttl_s = 15
+s3_endpoint = "http://rgw:7480"
+s3_bucket = "tables"
+s3_region = "cn-hangzhou"
+s3_path_style = false
+s3_access_key_id = "AK"
+s3_secret_access_key = "${DT_TEST_SECRET}"
 [auth]
 enabled = true
 max_clock_skew_s = 60
@@ -151,6 +176,18 @@ memory_budget_bytes = 1073741824
   CHECK(c->storage.file_delete_rate_mb == 32);
   CHECK(c->storage.idempotency_ttl_hours == 200);
   CHECK(c->storage.min_free_bytes == 2147483648);
+  CHECK(c->storage.backend == "cluster");
+  CHECK(c->cluster.etcd_endpoints == std::vector<std::string>{"http://e1:2379", "e2:2379"});
+  CHECK(c->cluster.prefix == "team-a/");
+  CHECK(c->cluster.etcd_max_txn_ops == 500);
+  CHECK(c->cluster.etcd_max_request_bytes == 2097152);
+  CHECK(c->cluster.lease_ttl_s == 15);
+  CHECK(c->cluster.s3_endpoint == "http://rgw:7480");
+  CHECK(c->cluster.s3_bucket == "tables");
+  CHECK(c->cluster.s3_region == "cn-hangzhou");
+  CHECK_FALSE(c->cluster.s3_path_style);
+  CHECK(c->cluster.s3_access_key_id == "AK");
+  CHECK(c->cluster.s3_secret_access_key == "s3cret");
   CHECK(c->auth.enabled);
   REQUIRE(c->auth.access_keys.size() == 1);
   CHECK(c->auth.access_keys[0].id == "ak");
@@ -214,6 +251,38 @@ TEST_CASE("bad values are refused with the key and the reason", "[config]") {
           Catch::Contains("(200) must be below compaction.max_pending_deltas (200)"));
   CHECK(ParseConfig("[storage]\ndefault_commit_threshold = 300\n[compaction]\nthreads = 0", "t")
             .ok());
+}
+
+TEST_CASE("the cluster backend's keys are checked when it is chosen", "[config]") {
+  const std::string ok = R"(
+[storage]
+backend = "cluster"
+[cluster]
+etcd_endpoints = ["http://127.0.0.1:2379"]
+s3_endpoint = "http://127.0.0.1:7480"
+s3_bucket = "b"
+)";
+  CHECK(ParseConfig(ok).ok());
+  CHECK_THAT(Refusal("[storage]\nbackend = \"rocks\""),
+             Catch::Contains("'storage.backend'") && Catch::Contains("\"local\" or \"cluster\""));
+  auto without = [&](const std::string& line) {
+    std::string t = ok;
+    t.erase(t.find(line), line.size());
+    return Refusal(t);
+  };
+  CHECK_THAT(without("etcd_endpoints = [\"http://127.0.0.1:2379\"]"),
+             Catch::Contains("'cluster.etcd_endpoints'") && Catch::Contains("must be set"));
+  CHECK_THAT(without("s3_endpoint = \"http://127.0.0.1:7480\""),
+             Catch::Contains("'cluster.s3_endpoint'"));
+  CHECK_THAT(without("s3_bucket = \"b\""), Catch::Contains("'cluster.s3_bucket'"));
+  CHECK_THAT(Refusal(ok + "lease_ttl_s = 1"), Catch::Contains("'cluster.lease_ttl_s'"));
+  std::string https = ok;
+  https.replace(https.find("http://127.0.0.1:7480"), 4, "https");
+  CHECK_THAT(Refusal(https), Catch::Contains("https is not supported yet"));
+  CHECK_THAT(Refusal("[backup]\ndir = \"/b\"\n" + ok), Catch::Contains("'backup.dir'"));
+  // The [cluster] keys are not checked on the local backend.
+  CHECK(ParseConfig("[cluster]\nlease_ttl_s = 1").ok());
+  CHECK(ParseConfig("[cluster]\ns3_endpoint = \"https://x:1\"").ok());
 }
 
 TEST_CASE("environment references", "[config]") {

@@ -156,12 +156,27 @@ class TableReader {
 };
 
 Status ReadStorage(TableReader& r, StorageConfig& c) {
+  DT_RETURN_IF_ERROR(r.String("backend", c.backend));
   DT_RETURN_IF_ERROR(r.Bool("sync_commits", c.sync_commits));
   DT_RETURN_IF_ERROR(r.Uint("default_commit_threshold", c.default_commit_threshold));
   DT_RETURN_IF_ERROR(r.Uint("block_cache_mb", c.block_cache_mb));
   DT_RETURN_IF_ERROR(r.Uint("file_delete_rate_mb", c.file_delete_rate_mb));
   DT_RETURN_IF_ERROR(r.Uint("idempotency_ttl_hours", c.idempotency_ttl_hours));
   return r.Uint("min_free_bytes", c.min_free_bytes);
+}
+
+Status ReadCluster(TableReader& r, ClusterConfig& c) {
+  DT_RETURN_IF_ERROR(r.StringList("etcd_endpoints", c.etcd_endpoints));
+  DT_RETURN_IF_ERROR(r.String("prefix", c.prefix));
+  DT_RETURN_IF_ERROR(r.Uint("etcd_max_txn_ops", c.etcd_max_txn_ops));
+  DT_RETURN_IF_ERROR(r.Uint("etcd_max_request_bytes", c.etcd_max_request_bytes));
+  DT_RETURN_IF_ERROR(r.Uint("lease_ttl_s", c.lease_ttl_s));
+  DT_RETURN_IF_ERROR(r.String("s3_endpoint", c.s3_endpoint));
+  DT_RETURN_IF_ERROR(r.String("s3_bucket", c.s3_bucket));
+  DT_RETURN_IF_ERROR(r.String("s3_region", c.s3_region));
+  DT_RETURN_IF_ERROR(r.Bool("s3_path_style", c.s3_path_style));
+  DT_RETURN_IF_ERROR(r.String("s3_access_key_id", c.s3_access_key_id));
+  return r.String("s3_secret_access_key", c.s3_secret_access_key);
 }
 
 Status ReadAccessKey(TableReader& k, AuthConfig& c) {
@@ -237,6 +252,8 @@ Status ReadTop(TableReader& r, ServerConfig& c) {
   DT_RETURN_IF_ERROR(r.String("timezone", c.timezone));
   DT_RETURN_IF_ERROR(
       r.Section("storage", [&](TableReader& s) { return ReadStorage(s, c.storage); }));
+  DT_RETURN_IF_ERROR(
+      r.Section("cluster", [&](TableReader& s) { return ReadCluster(s, c.cluster); }));
   DT_RETURN_IF_ERROR(r.Section("auth", [&](TableReader& s) { return ReadAuth(s, c.auth); }));
   DT_RETURN_IF_ERROR(r.Section("quota", [&](TableReader& s) { return ReadQuota(s, c.quota); }));
   DT_RETURN_IF_ERROR(
@@ -249,6 +266,36 @@ Status ReadTop(TableReader& r, ServerConfig& c) {
 Status InRange(std::string_view key, uint64_t v, uint64_t min, uint64_t max) {
   if (v >= min && v <= max) return Status::Ok();
   return Bad(key, fmt::format("{} is not in [{}, {}]", v, min, max));
+}
+
+Status ValidateCluster(const ServerConfig& c) {
+  if (c.storage.backend == "local") return Status::Ok();
+  if (c.storage.backend != "cluster") {
+    return Bad("storage.backend",
+               fmt::format("'{}' is not \"local\" or \"cluster\"", c.storage.backend));
+  }
+  const ClusterConfig& k = c.cluster;
+  const std::string_view why = "must be set when storage.backend is \"cluster\"";
+  if (k.etcd_endpoints.empty()) return Bad("cluster.etcd_endpoints", why);
+  if (k.s3_endpoint.empty()) return Bad("cluster.s3_endpoint", why);
+  if (k.s3_endpoint.starts_with("https://")) {
+    return Bad("cluster.s3_endpoint",
+               "https is not supported yet: reach the store over http "
+               "(on a private network, or through a local TLS proxy)");
+  }
+  if (k.s3_bucket.empty()) return Bad("cluster.s3_bucket", why);
+  if (k.s3_region.empty()) return Bad("cluster.s3_region", "must not be empty");
+  DT_RETURN_IF_ERROR(InRange("cluster.lease_ttl_s", k.lease_ttl_s, 2, 300));
+  DT_RETURN_IF_ERROR(InRange("cluster.etcd_max_txn_ops", k.etcd_max_txn_ops, 16, 1 << 20));
+  DT_RETURN_IF_ERROR(
+      InRange("cluster.etcd_max_request_bytes", k.etcd_max_request_bytes, 64 << 10, 1ull << 31));
+  if (!c.backup.dir.empty()) {
+    return Bad("backup.dir",
+               "backups copy the local backend's files; with storage.backend = "
+               "\"cluster\" the data is in etcd and object storage, which keep "
+               "their own copies");
+  }
+  return Status::Ok();
 }
 
 bool ValidTimezone(std::string_view tz) {
@@ -329,6 +376,7 @@ Status ValidateConfig(const ServerConfig& c) {
       InRange("storage.file_delete_rate_mb", c.storage.file_delete_rate_mb, 0, 1 << 20));
   DT_RETURN_IF_ERROR(
       InRange("storage.idempotency_ttl_hours", c.storage.idempotency_ttl_hours, 1, 24 * 3650));
+  DT_RETURN_IF_ERROR(ValidateCluster(c));
   for (size_t i = 0; i < c.auth.access_keys.size(); ++i) {
     const AccessKey& k = c.auth.access_keys[i];
     std::string key = fmt::format("auth.access_keys[{}]", i);

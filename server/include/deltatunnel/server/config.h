@@ -13,6 +13,9 @@
 namespace deltatunnel::server {
 
 struct StorageConfig {
+  // Where tables live: "local" (RocksDB in data_dir, the embedded default) or "cluster" (etcd
+  // and S3-compatible object storage, as [cluster] says).
+  std::string backend = "local";
   // fsync the write-ahead log before a commit is answered (architecture.md promise 1).
   bool sync_commits = true;
   // Commits of a partition after which a major compaction starts, for tables without
@@ -29,6 +32,27 @@ struct StorageConfig {
   // 503 ServiceUnavailable with Retry-After while reads go on; 0 turns the guard off. (A disk that
   // does fill up stops RocksDB: write_guard.h.)
   uint64_t min_free_bytes = 1ull << 30;
+};
+
+// The cluster backend (storage.backend = "cluster"; storage/cluster_options.h).
+struct ClusterConfig {
+  // etcd members' client URLs ("http://host:port").
+  std::vector<std::string> etcd_endpoints;
+  // Of every etcd key and object name, so deployments can share an etcd and a bucket.
+  std::string prefix = "deltatunnel/";
+  // The limits of one etcd transaction the members were started with (--max-txn-ops,
+  // --max-request-bytes).
+  uint64_t etcd_max_txn_ops = 10000;
+  uint64_t etcd_max_request_bytes = 10 << 20;
+  // The node's hold on the prefix outlives the node by this many seconds.
+  uint32_t lease_ttl_s = 10;
+  std::string s3_endpoint;
+  std::string s3_bucket;
+  std::string s3_region = "us-east-1";
+  bool s3_path_style = true;
+  // Empty: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment.
+  std::string s3_access_key_id;
+  std::string s3_secret_access_key;
 };
 
 // An ODPS access key (wire-format.md section 7). `projects` lists the projects it may use; "*" is
@@ -130,6 +154,7 @@ struct ServerConfig {
   std::string timezone = "UTC";
 
   StorageConfig storage;
+  ClusterConfig cluster;
   AuthConfig auth;
   QuotaConfig quota;
   CompactionConfig compaction;

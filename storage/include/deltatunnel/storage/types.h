@@ -15,6 +15,7 @@
 #include "deltatunnel/proto/schema.h"
 #include "deltatunnel/proto/status.h"
 #include "deltatunnel/proto/value.h"
+#include "deltatunnel/storage/cluster_options.h"
 
 namespace deltatunnel::storage {
 
@@ -61,6 +62,9 @@ struct EngineOptions {
   std::string backup_dir;
   // The most a backup copies a second, bytes (0: no limit).
   uint64_t backup_rate_bytes_per_sec = 0;
+  // Set: the engine keeps its tables in etcd and object storage (cluster_options.h), not in
+  // RocksDB under data_dir, and the RocksDB settings above do not apply.
+  std::optional<ClusterOptions> cluster;
 };
 
 // What a caller gives to create a table. Property values are strings as in the API; absent ones

@@ -272,8 +272,14 @@ Status ClusterStore::ApplyRecords(const RecordChanges& records, std::string_view
         "changes, {} bytes: etcd's --max-txn-ops and --max-request-bytes)",
         what, ops.size(), bytes, options_.max_txn_ops, options_.max_txn_bytes));
   }
-  auto result = options_.etcd->Txn({}, ops);
+  std::vector<Compare> compares;
+  if (options_.lease) {
+    DT_RETURN_IF_ERROR(In(what, options_.lease->Check()));
+    compares.push_back(options_.lease->Held());
+  }
+  auto result = options_.etcd->Txn(compares, ops);
   if (!result.ok()) return In(what, result.status());
+  if (!result->succeeded) return In(what, options_.lease->Lost(what));
   return Status::Ok();
 }
 
@@ -344,6 +350,7 @@ Status ClusterStore::Install(BulkWriter& writer) {
 
 Status ClusterStore::FreeRuns(const RunRanges& runs) {
   if (stopping_) return Status(ErrorCode::kBusy, "the store is closing");
+  if (options_.lease) DT_RETURN_IF_ERROR(options_.lease->Check());
   return DeleteRuns(runs);
 }
 

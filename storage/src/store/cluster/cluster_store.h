@@ -25,6 +25,7 @@
 
 #include "mutex.h"
 #include "store/cluster/etcd_client.h"
+#include "store/cluster/node_lease.h"
 #include "store/cluster/object_store.h"
 #include "store/cluster/record_changes.h"
 #include "store/cluster/run_object.h"
@@ -36,6 +37,9 @@ namespace deltatunnel::storage::cluster {
 struct ClusterStoreOptions {
   std::shared_ptr<EtcdClient> etcd;
   std::shared_ptr<ObjectStore> objects;
+  // This node's hold on the prefix: every transaction compares it, and nothing is written once
+  // it is lost. Null: no fencing (tests of the store alone).
+  std::shared_ptr<NodeLease> lease;
   // Of every record key in etcd and every object name: several deployments can share one etcd
   // and one bucket.
   std::string prefix = "deltatunnel/";
@@ -63,8 +67,8 @@ class ClusterStore final : public Store {
   Result<std::unique_ptr<BulkWriter>> NewBulkWriter(std::string_view name) override;
   Status Install(BulkWriter& writer) override;
   Status FreeRuns(const RunRanges& runs) override;
-  Status Writable() override { return Status::Ok(); }
-  bool Resume() override { return true; }
+  Status Writable() override { return options_.lease ? options_.lease->Check() : Status::Ok(); }
+  bool Resume() override { return Writable().ok(); }
   bool SyncBuffered() override { return true; }
   void StopBackgroundWork() override { stopping_ = true; }
   StoreStats Stats() override;

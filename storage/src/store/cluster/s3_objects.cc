@@ -238,6 +238,13 @@ Result<std::vector<std::string>> S3Objects::List(std::string_view prefix) {
   return names;
 }
 
+Status S3Objects::CheckBucket() {
+  const Call call{http::verb::get, "", {{"list-type", "2"}, {"max-keys", "1"}}, {}, {}};
+  DT_ASSIGN_OR_RETURN(HttpResponse r, Send(call));
+  if (r.result_int() == 200) return Status::Ok();
+  return ErrorOf(call, r);
+}
+
 Status S3Objects::CreateBucket() {
   const Call call{http::verb::put, "", {}, {}, {}};
   DT_ASSIGN_OR_RETURN(HttpResponse r, Send(call));

@@ -41,8 +41,10 @@ struct S3Options {
 
 class S3Objects final : public ObjectStore {
  public:
-  // Checks the options and that the bucket answers (a LIST of nothing).
+  // Checks the options (nothing is sent: CheckBucket() asks the store).
   static Result<std::unique_ptr<S3Objects>> Open(S3Options options);
+  // That the bucket exists and takes the credentials (a LIST of at most one key).
+  Status CheckBucket();
 
   Status Put(std::string_view name, std::string_view data) override;
   Result<std::string> Read(std::string_view name, uint64_t offset, uint64_t length) override;
