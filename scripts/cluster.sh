@@ -6,7 +6,8 @@
 #   scripts/cluster.sh stop DIR           # stops them all and removes DIR
 #
 # `start` installs what it needs (scripts/install-deps.sh; Ceph through scripts/ceph-rgw.sh),
-# builds the server (Release, as scripts/run-server.sh does), then brings up, everything under DIR
+# builds the server (Release, as scripts/run-server.sh does; DT_SERVER_BINARY=PATH runs that
+# binary instead, built by the caller), then brings up, everything under DIR
 # (which must not exist or be empty): etcd members e1..e3 on free ports, started with the
 # transaction limits the server's config names (--max-txn-ops 10000, --max-request-bytes 10 MiB);
 # a one-OSD Ceph cluster and radosgw (scripts/ceph-rgw.sh start DIR/ceph); the bucket
@@ -81,10 +82,14 @@ start)
   : >"$dir/pids"
   trap 'log "start failed; scripts/cluster.sh stop $dir cleans up"' ERR
 
-  scripts/install-deps.sh >&2
-  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DDT_BUILD_TESTS=OFF \
-    -DDT_BUILD_BENCH=OFF >/dev/null
-  cmake --build build-release --target deltatunnel-server -j "$(nproc)" >&2
+  server=${DT_SERVER_BINARY:-}
+  if [[ -z $server ]]; then
+    scripts/install-deps.sh >&2
+    cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DDT_BUILD_TESTS=OFF \
+      -DDT_BUILD_BENCH=OFF >/dev/null
+    cmake --build build-release --target deltatunnel-server -j "$(nproc)" >&2
+    server=$repo/build-release/server/deltatunnel-server
+  fi
 
   members=(e1 e2 e3)
   declare -A client peer
@@ -136,7 +141,7 @@ s3_bucket = "deltatunnel"
 s3_access_key_id = "$access_key"
 s3_secret_access_key = "$secret_key"
 TOML
-  setsid nohup "$repo/build-release/server/deltatunnel-server" --config "$dir/node.toml" \
+  setsid nohup "$server" --config "$dir/node.toml" \
     </dev/null >"$dir/node.log" 2>&1 &
   echo "node $!" >>"$dir/pids"
   wait_for "http://127.0.0.1:$port/readyz"

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace deltatunnel::storage::cluster {
 namespace {
@@ -42,7 +43,7 @@ class ClusterBatch final : public StoreBatch {
   size_t ByteSize() const override { return bytes_; }
 
   RecordChanges records;
-  std::map<uint64_t, std::vector<std::pair<std::string, std::string>>> runs;
+  ClusterStore::RunChunks runs;
   RunRanges drops;
 
  private:
@@ -217,17 +218,10 @@ Status ClusterStore::Write(StoreBatch& store_batch, Durability /*durability: alw
                            std::string_view what) {
   auto& batch = static_cast<ClusterBatch&>(store_batch);
   RunRanges written;
-  for (auto& [run_id, chunks] : batch.runs) {
-    std::stable_sort(chunks.begin(), chunks.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    RunObjectBuilder builder;
-    for (const auto& [last_key, chunk] : chunks) builder.Add(last_key, chunk);
-    written.emplace_back(run_id, run_id + 1);
-    Status st = PutRun(run_id, builder.Finish(), what);
-    if (!st.ok()) {
-      (void)DeleteRuns(written);
-      return st;
-    }
+  for (const auto& run : batch.runs) written.emplace_back(run.first, run.first + 1);
+  if (Status st = PutRuns(batch.runs, what); !st.ok()) {
+    (void)DeleteRuns(written);
+    return st;
   }
   if (!batch.records.empty()) {
     Status st = ApplyRecords(batch.records, what);
@@ -280,6 +274,35 @@ Status ClusterStore::ApplyRecords(const RecordChanges& records, std::string_view
   auto result = options_.etcd->Txn(compares, ops);
   if (!result.ok()) return In(what, result.status());
   if (!result->succeeded) return In(what, options_.lease->Lost(what));
+  return Status::Ok();
+}
+
+Status ClusterStore::PutRuns(RunChunks& runs, std::string_view what) {
+  std::vector<std::pair<uint64_t, std::vector<std::pair<std::string, std::string>>*>> items;
+  items.reserve(runs.size());
+  for (auto& [run_id, chunks] : runs) items.emplace_back(run_id, &chunks);
+  std::vector<Status> results(items.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < items.size(); i = next++) {
+      auto& chunks = *items[i].second;
+      std::stable_sort(chunks.begin(), chunks.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      RunObjectBuilder builder;
+      for (const auto& [last_key, chunk] : chunks) builder.Add(last_key, chunk);
+      results[i] = PutRun(items[i].first, builder.Finish(), what);
+    }
+  };
+  // A batch of an append holds a run per bucket it touched: their objects go side by side, so
+  // the append waits for about one PUT, not one per bucket.
+  std::vector<std::thread> helpers;
+  const size_t threads = std::min(items.size(), std::max<size_t>(1, options_.parallel_puts));
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& h : helpers) h.join();
+  for (const Status& st : results) {
+    if (!st.ok()) return st;
+  }
   return Status::Ok();
 }
 

@@ -48,6 +48,8 @@ struct ClusterStoreOptions {
   size_t max_txn_ops = 128;
   size_t max_txn_bytes = 1536 << 10;
   size_t cached_run_indexes = 4096;
+  // Run objects one batch PUTs at once (an append holds one run per bucket it touched).
+  size_t parallel_puts = 8;
   // Bytes a cursor reading one run through fetches a request.
   size_t read_ahead_bytes = 4 << 20;
 };
@@ -81,6 +83,10 @@ class ClusterStore final : public Store {
   const ClusterStoreOptions& options() const { return options_; }
   // The index of run `run_id`; null when there is no such run.
   Result<std::shared_ptr<const RunIndex>> IndexOf(uint64_t run_id);
+  // A batch's runs: each run's chunks as (last key, chunk), in any order.
+  using RunChunks = std::map<uint64_t, std::vector<std::pair<std::string, std::string>>>;
+  // Puts the objects of `runs`, several at once; the first error after all were tried.
+  Status PutRuns(RunChunks& runs, std::string_view what);
   // Puts one run's object (`object` from RunObjectBuilder::Finish).
   Status PutRun(uint64_t run_id, std::string_view object, std::string_view what);
   // Deletes runs' objects; the first error, after trying each.
