@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "../common/bench_parallel.h"
 #include "../common/bench_rows.h"
 #include "../common/bench_timing.h"
 #include "deltatunnel/proto/bucket_hash.h"
@@ -37,6 +38,8 @@ using dt::bench::Clock;
 using dt::bench::Percentile;
 using dt::bench::Seconds;
 
+using deltatunnel::bench::Parallel;
+
 namespace {
 
 constexpr int kBuckets = 16;
@@ -45,18 +48,6 @@ constexpr size_t kPutBytes = 1 << 20;
 [[noreturn]] void Die(const std::string& what) {
   fmt::print(stderr, "{}\n", what);
   std::exit(1);
-}
-
-template <typename Fn>
-void Parallel(int threads, size_t items, Fn&& fn) {
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (size_t i = next++; i < items; i = next++) fn(t, i);
-    });
-  }
-  for (auto& th : pool) th.join();
 }
 
 dt::testing::HttpClient NodeClient(const std::string& node) {

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "../common/bench_parallel.h"
 #include "../common/bench_rows.h"
 #include "deltatunnel/proto/record_stream.h"
 #include "deltatunnel/storage/engine.h"
@@ -29,6 +30,8 @@
 
 namespace dt = deltatunnel;
 using Clock = std::chrono::steady_clock;
+
+using deltatunnel::bench::Parallel;
 
 namespace {
 
@@ -61,18 +64,6 @@ std::vector<std::pair<size_t, size_t>> Chunks(size_t n, size_t rows_per_chunk) {
   for (size_t i = 0; i < n; i += rows_per_chunk)
     out.emplace_back(i, std::min(n, i + rows_per_chunk));
   return out;
-}
-
-template <typename Fn>
-void Parallel(int threads, size_t items, Fn&& fn) {
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (size_t i = next++; i < items; i = next++) fn(t, i);
-    });
-  }
-  for (auto& th : pool) th.join();
 }
 
 void Check(const dt::Status& s, const char* what) {
