@@ -90,6 +90,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   c.set_partition(canonical);
   c.set_session_id(session_id);
   auto wb = store_->NewBatch();
+  std::vector<std::string> run_records;
   {
     MutexLock counts(&s->counts_mu);
     s->counts.CopyTo(&rec);
@@ -102,9 +103,10 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
           MakeRunRef(r.run_id(), version, r.rows(), r.bytes(), r.key_filter()));
       next->rows += r.rows();
       next->bytes += r.bytes();
-      wb->Delete(keys::SessionRun(session_id, r.run_id()));
+      run_records.push_back(keys::SessionRun(session_id, r.run_id()));
     }
   }
+  wb->DeleteAll(keys::SessionRunPrefix(session_id), run_records);
   next->version = version;
   next->commits_since_major += 1;
   next->dropped = false;  // a commit to a dropped partition brings it back

@@ -282,10 +282,12 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
 
 void EngineImpl::DeleteRuns(const std::string& session_id,
                             const std::vector<messages::RunRecord>& runs, StoreBatch* wb) {
+  std::vector<std::string> run_records;
   for (const auto& r : runs) {
     wb->DropRuns(r.run_id(), r.run_id() + 1);
-    wb->Delete(keys::SessionRun(session_id, r.run_id()));
+    run_records.push_back(keys::SessionRun(session_id, r.run_id()));
   }
+  wb->DeleteAll(keys::SessionRunPrefix(session_id), run_records);
 }
 
 bool EngineImpl::ExpiredNormal(const SessionState& s) const {

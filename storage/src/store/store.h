@@ -44,6 +44,13 @@ class StoreBatch {
   virtual void Delete(std::string_view key) = 0;
   // The records in [begin, end).
   virtual void DeleteRange(std::string_view begin, std::string_view end) = 0;
+  // Deletes `keys`, which the caller knows to be every record starting with `prefix`: a backend
+  // may delete the prefix's range instead (the cluster's one etcd operation instead of one a key;
+  // the local one keeps point deletes, cheaper to read past than range tombstones).
+  virtual void DeleteAll(std::string_view prefix, const std::vector<std::string>& keys) {
+    (void)prefix;
+    for (const std::string& key : keys) Delete(key);
+  }
   // One chunk of run `run_id`: the run's entries up to and including `last_key`.
   virtual void PutChunk(uint64_t run_id, std::string_view last_key, std::string_view chunk) = 0;
   // Every chunk of the runs in [first_run_id, end_run_id).

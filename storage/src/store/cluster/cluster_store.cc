@@ -31,6 +31,9 @@ class ClusterBatch final : public StoreBatch {
     records.DeleteRange(begin, end);
     Count(begin.size() + end.size());
   }
+  void DeleteAll(std::string_view prefix, const std::vector<std::string>& /*keys*/) override {
+    DeleteRange(prefix, PrefixEnd(prefix));
+  }
   void PutChunk(uint64_t run_id, std::string_view last_key, std::string_view chunk) override {
     runs[run_id].emplace_back(last_key, chunk);
     Count(8 + last_key.size() + chunk.size());
