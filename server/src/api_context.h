@@ -9,7 +9,7 @@
 #include "auth.h"
 #include "deltatunnel/server/memory_budget.h"
 #include "deltatunnel/storage/engine.h"
-#include "slot_pool.h"
+#include "tunnel/slot_pool.h"
 #include "write_guard.h"
 
 namespace deltatunnel::server {

@@ -10,7 +10,7 @@
 #include "deltatunnel/server/http_types.h"
 #include "deltatunnel/server/metrics.h"
 #include "deltatunnel/storage/engine.h"
-#include "slot_pool.h"
+#include "tunnel/slot_pool.h"
 
 namespace deltatunnel::server {
 

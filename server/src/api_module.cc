@@ -16,16 +16,16 @@
 #include "auth.h"
 #include "deltatunnel/storage/fault_injection.h"
 #include "engine_options.h"
-#include "native_backups.h"
-#include "native_compaction.h"
-#include "native_load.h"
-#include "native_read.h"
-#include "native_tables.h"
+#include "native/backups.h"
+#include "native/compaction.h"
+#include "native/load.h"
+#include "native/read.h"
+#include "native/tables.h"
 #include "odps/instance_store.h"
 #include "odps/routes.h"
 #include "tunnel/download_sessions.h"
 #include "tunnel/table_downloads.h"
-#include "tunnel_surface.h"
+#include "tunnel/tunnel_surface.h"
 
 namespace deltatunnel::server {
 namespace {

@@ -73,7 +73,7 @@ TEST_CASE(
   REQUIRE(fs::file_size(sst) > 16 * 1024);  // several data blocks (compressed)
   // The first data block: the scan fails before its first chunk is out, so the status line can
   // still say so (an error later in a long answer ends the stream early instead, as a truncated
-  // chunked body: native_read.cc).
+  // chunked body: server/src/native/read.cc).
   FlipBytes(sst, 64, 64);
   server.Start();
   c = server.Client();

@@ -17,7 +17,7 @@
 
 namespace deltatunnel::server {
 
-struct ZoneRules;  // format_tzif.h
+struct ZoneRules;  // src/format/tzif.h
 
 class TimeZone {
  public:

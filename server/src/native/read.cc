@@ -1,4 +1,4 @@
-#include "native_read.h"
+#include "native/read.h"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include "api_util.h"
 #include "deltatunnel/proto/partition_spec.h"
 #include "deltatunnel/server/format_row_writer.h"
-#include "format_scalar.h"
+#include "deltatunnel/server/format_scalar.h"
 #include "request_rows.h"
 
 namespace deltatunnel::server {

@@ -1,4 +1,4 @@
-#include "native_backups.h"
+#include "native/backups.h"
 
 #include <charconv>
 

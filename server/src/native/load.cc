@@ -1,4 +1,4 @@
-#include "native_load.h"
+#include "native/load.h"
 
 #include <fmt/format.h>
 

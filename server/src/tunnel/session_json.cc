@@ -1,4 +1,4 @@
-#include "session_json.h"
+#include "tunnel/session_json.h"
 
 #include <algorithm>
 

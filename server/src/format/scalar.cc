@@ -1,5 +1,5 @@
-// ParseScalarText (format_scalar.h).
-#include "format_scalar.h"
+// ParseScalarText (deltatunnel/server/format_scalar.h).
+#include "deltatunnel/server/format_scalar.h"
 
 #include <cerrno>
 #include <charconv>

@@ -1,4 +1,4 @@
-// PosixTzRule (format_tzif.h): the grammar of POSIX.1-2017 section 8.3 as RFC 8536 section 3.3
+// PosixTzRule (format/tzif.h): the grammar of POSIX.1-2017 section 8.3 as RFC 8536 section 3.3
 // extends it:
 //   rule   := std offset [dst [offset] [',' date ['/' time] ',' date ['/' time]]]
 //   std    := alpha{3,} | '<' [A-Za-z0-9+-]{3,} '>'
@@ -10,7 +10,7 @@
 #include <cctype>
 
 #include "deltatunnel/proto/civil_date.h"
-#include "format_tzif.h"
+#include "format/tzif.h"
 
 namespace deltatunnel::server {
 namespace {

@@ -1,4 +1,4 @@
-// Date and time text (format_time_text.h). Formatting writes into a stack buffer and appends once.
+// Date and time text (format/time_text.h). Formatting writes into a stack buffer and appends once.
 #include "deltatunnel/server/format_time_text.h"
 
 #include "deltatunnel/proto/civil_date.h"

@@ -1,10 +1,10 @@
-// ReadJsonArray (format_load.h): one JSON array of row objects; an element's index (1-based) is its
+// ReadJsonArray (format/load.h): one JSON array of row objects; an element's index (1-based) is its
 // "line". A value that does not fit its column rejects that element only; malformed JSON refuses
 // the body, since nothing after it can be read. An empty body is an empty array.
 #include "deltatunnel/server/format_load.h"
-#include "format_json_row.h"
-#include "format_json_value.h"
-#include "format_row_assembler.h"
+#include "format/json_row.h"
+#include "format/json_value.h"
+#include "format/row_assembler.h"
 
 namespace deltatunnel::server {
 

@@ -1,4 +1,4 @@
-#include "slot_pool.h"
+#include "tunnel/slot_pool.h"
 
 #include <fmt/format.h>
 

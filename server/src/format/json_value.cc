@@ -1,11 +1,11 @@
-// ReadJsonValue (format_json_value.h). On Demand reads each value once, front to back: every branch
+// ReadJsonValue (format/json_value.h). On Demand reads each value once, front to back: every branch
 // below consumes the value it is given, which is what lets the caller go on to the next key.
-#include "format_json_value.h"
+#include "format/json_value.h"
 
 #include <string>
 
 #include "deltatunnel/proto/schema.h"
-#include "format_scalar.h"
+#include "deltatunnel/server/format_scalar.h"
 
 namespace deltatunnel::server {
 namespace {

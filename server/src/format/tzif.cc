@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "format_tzif.h"
+#include "format/tzif.h"
 
 namespace deltatunnel::server {
 namespace {

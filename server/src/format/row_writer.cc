@@ -1,4 +1,4 @@
-// RowWriter (format_row_writer.h).
+// RowWriter (format/row_writer.h).
 #include "deltatunnel/server/format_row_writer.h"
 
 #include <charconv>

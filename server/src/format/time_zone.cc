@@ -1,4 +1,4 @@
-// TimeZone (format_time_zone.h). Zone files are read once and cached for the life of the process:
+// TimeZone (format/time_zone.h). Zone files are read once and cached for the life of the process:
 // a request names its zone on every call and the files do not change under a running server.
 #include "deltatunnel/server/format_time_zone.h"
 
@@ -9,7 +9,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "format_tzif.h"
+#include "format/tzif.h"
 
 namespace deltatunnel::server {
 namespace {

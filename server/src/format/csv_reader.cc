@@ -1,4 +1,4 @@
-// ReadCsv (format_load.h): a header line naming columns (any case, any order, optionally __op),
+// ReadCsv (format/load.h): a header line naming columns (any case, any order, optionally __op),
 // then one record a row. An unquoted empty field is null; a quoted empty field ("") is the empty
 // string, so both survive a round trip through the CSV writer. Lines holding nothing are skipped.
 // ARRAY, MAP and STRUCT columns cannot be loaded from CSV (api.md section 3): naming one in the
@@ -8,9 +8,9 @@
 #include <algorithm>
 
 #include "deltatunnel/server/format_load.h"
-#include "format_csv_scanner.h"
-#include "format_row_assembler.h"
-#include "format_scalar.h"
+#include "deltatunnel/server/format_scalar.h"
+#include "format/csv_scanner.h"
+#include "format/row_assembler.h"
 
 namespace deltatunnel::server {
 namespace {

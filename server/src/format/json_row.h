@@ -3,7 +3,7 @@
 
 #include <simdjson.h>
 
-#include "format_row_assembler.h"
+#include "format/row_assembler.h"
 
 namespace deltatunnel::server {
 

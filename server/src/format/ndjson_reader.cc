@@ -1,4 +1,4 @@
-// ReadNdjson (format_load.h): one JSON object a line; blank lines are skipped, a line may end in
+// ReadNdjson (format/load.h): one JSON object a line; blank lines are skipped, a line may end in
 // CRLF. Each line is its own simdjson document, so a malformed line costs that row and nothing
 // else. Each line is copied into one reusable buffer with simdjson's padding after it and parsed
 // there: the body is not copied whole (a load of body_limit_bytes would hold it twice).
@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "deltatunnel/server/format_load.h"
-#include "format_json_row.h"
-#include "format_json_value.h"
-#include "format_row_assembler.h"
+#include "format/json_row.h"
+#include "format/json_value.h"
+#include "format/row_assembler.h"
 
 namespace deltatunnel::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "tunnel_surface.h"
+#include "tunnel/tunnel_surface.h"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "deltatunnel/proto/partition_spec.h"
 #include "deltatunnel/proto/record_stream.h"
 #include "request_rows.h"
-#include "session_json.h"
+#include "tunnel/session_json.h"
 
 namespace deltatunnel::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "native_compaction.h"
+#include "native/compaction.h"
 
 #include <map>
 

@@ -1,5 +1,5 @@
-// RowAssembler (format_row_assembler.h).
-#include "format_row_assembler.h"
+// RowAssembler (format/row_assembler.h).
+#include "format/row_assembler.h"
 
 #include <simdjson.h>
 

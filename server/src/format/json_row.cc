@@ -1,7 +1,7 @@
-// ReadJsonRow (format_json_row.h).
-#include "format_json_row.h"
+// ReadJsonRow (format/json_row.h).
+#include "format/json_row.h"
 
-#include "format_json_value.h"
+#include "format/json_value.h"
 
 namespace deltatunnel::server {
 

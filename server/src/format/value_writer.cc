@@ -1,4 +1,4 @@
-// Value text for answers (format_value_writer.h). Every function appends to the caller's buffer;
+// Value text for answers (format/value_writer.h). Every function appends to the caller's buffer;
 // numbers and dates are formatted on the stack, so a value costs no allocation of its own.
 #include "deltatunnel/server/format_value_writer.h"
 

@@ -1,4 +1,4 @@
-#include "native_tables.h"
+#include "native/tables.h"
 
 #include "api_util.h"
 #include "table_json.h"

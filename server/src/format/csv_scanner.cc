@@ -1,5 +1,5 @@
-// CsvScanner (format_csv_scanner.h).
-#include "format_csv_scanner.h"
+// CsvScanner (format/csv_scanner.h).
+#include "format/csv_scanner.h"
 
 #include <algorithm>
 #include <cstring>
