@@ -5,25 +5,6 @@
 
 namespace deltatunnel::storage {
 
-thread_local bool WalSyncGate::in_sync_ = false;
-
-void WalSyncGate::Failed() {
-  if (in_sync_) {  // this thread is the background sync, inside the gate
-    mu_.AssertHeld();
-    failed_ = true;
-  } else {
-    MutexLock lock(&mu_);
-    failed_ = true;
-  }
-  failed_flag_ = true;
-}
-
-void WalSyncGate::Reopen() {
-  MutexLock lock(&mu_);
-  failed_ = false;
-  failed_flag_ = false;
-}
-
 namespace {
 
 using rocksdb::IODebugContext;

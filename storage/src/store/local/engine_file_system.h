@@ -9,11 +9,13 @@
 //     the memtables flushed and synced) once the device takes writes again, retrying every second.
 //     No space (ENOSPC) goes the same way, as a space limit: RocksDB would count a full disk met
 //     while it switches WALs as fatal.
-//  2. A WAL whose write or sync failed is never synced again in the background. RocksDB's
+//  2. A WAL whose write or sync failed is never synced again in the background. RocksDB 7.8's
 //     SyncWAL() does not check the database's error first, and on a WAL writer that saw an error
 //     it aborts the process (WritableFileWriter's assertion `sync_without_flush_called_`; Debian's
-//     librocksdb keeps assertions). WalSyncGate closes that window: a failure is recorded, under
-//     the gate, before RocksDB sees it, and the engine syncs the WAL only through the gate.
+//     librocksdb keeps assertions); a failed SyncWAL() racing other writers also left the writer
+//     with an error no Resume cleared. So the engine never calls SyncWAL(): its background sync is
+//     a synced write (LocalStore::SyncBuffered), which RocksDB refuses while writes are stopped,
+//     and it is skipped while WalSyncGate says a WAL write or sync failed.
 //  3. Tests inject faults (EngineOptions::faults, fault_injection.h) at every write point.
 #pragma once
 
@@ -23,35 +25,20 @@
 #include <memory>
 
 #include "deltatunnel/storage/fault_injection.h"
-#include "mutex.h"
 
 namespace deltatunnel::storage {
 
 // See (2) above.
 class WalSyncGate {
  public:
-  // Runs `sync` (a SyncWAL) unless a WAL write or sync failed since the last Reopen(); false when
-  // it did not run. Serialised with Failed().
-  template <typename Fn>
-  bool SyncIfSound(Fn&& sync) EXCLUDES(mu_) {
-    MutexLock lock(&mu_);
-    if (failed_) return false;
-    in_sync_ = true;
-    sync();
-    in_sync_ = false;
-    return true;
-  }
   // A WAL write or sync failed: called before the failure is returned to RocksDB.
-  void Failed();
+  void Failed() { failed_ = true; }
   // RocksDB recovered (its failed WAL files are closed and obsolete): background syncs resume.
-  void Reopen() EXCLUDES(mu_);
-  bool failed() const { return failed_flag_.load(); }
+  void Reopen() { failed_ = false; }
+  bool failed() const { return failed_.load(); }
 
  private:
-  Mutex mu_;
-  bool failed_ GUARDED_BY(mu_) = false;
-  std::atomic<bool> failed_flag_{false};
-  static thread_local bool in_sync_;
+  std::atomic<bool> failed_{false};
 };
 
 // The engine's FileSystem over `base`. `faults` may be null.

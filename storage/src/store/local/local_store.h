@@ -59,8 +59,8 @@ class LocalStore final : public Store {
   Status Writable() override;
   // DB::Resume().
   bool Resume() override;
-  // SyncWAL(), never on a WAL whose write or sync failed (engine_file_system.h): RocksDB 7.8
-  // would abort the process.
+  // A synced write of a marker record (never DB::SyncWAL(): engine_file_system.h, reason 2),
+  // skipped while a WAL write or sync failed.
   bool SyncBuffered() override;
   void StopBackgroundWork() override;
   StoreStats Stats() override;
