@@ -2,7 +2,8 @@
 # The PyODPS compatibility check (tests/compat/README.md): starts deltatunnel-server with
 # authentication on (an ODPS access key for the SDK, a bearer token for the native API), runs
 # tests/compat/pyodps_upsert.py and tests/compat/pyodps_flows.py against it, then runs
-# pyodps_flows.py again against a server with authentication off, and stops the servers. Fetches
+# pyodps_flows.py again and docs/clients.md's PyODPS example (pyodps_docs_example.py) against a
+# server with authentication off, and stops the servers. Fetches
 # nothing from the network but Debian packages (python3, python3-requests).
 #
 #   PYODPS_PATH=/path/to/aliyun-odps-python-sdk scripts/compat-pyodps.sh
@@ -118,5 +119,6 @@ run_script auth tests/compat/pyodps_flows.py
 stop_server
 start_server noauth false
 DT_BEARER_TOKEN="" run_script noauth tests/compat/pyodps_flows.py
+DT_BEARER_TOKEN="" run_script noauth tests/compat/pyodps_docs_example.py
 stop_server
 exit $status
