@@ -6,7 +6,9 @@
 //   2. ingest through the node: the same rows as ~1 MiB Tunnel record streams, each of one bucket
 //      as the SDKs send them, from C connections into one session, then its commit; its rate
 //      against (1);
-//   3. commits: sessions of 100 rows (create, PUT, commit), the commit's latency p50/p99, beside
+//   3. key lookups through the node, each key the first time (its chunk from the object store)
+//      and again (from the node's chunk cache), beside one ~64 KiB range GET of the store alone;
+//   4. commits: sessions of 100 rows (create, PUT, commit), the commit's latency p50/p99, beside
 //      etcd's own for one small transaction (the etcd client alone); commit answered -> visible on
 //      the node (a read right after the answer).
 //
@@ -14,6 +16,7 @@
 // scripts/cluster.sh and passes their addresses):
 //   deltatunnel-bench-cluster --node HOST:PORT --etcd URL --s3 URL --access-key K --secret-key S
 //                             [--bucket deltatunnel] [--rows N] [--connections C] [--commits N]
+//                             [--lookups N]
 #include <fmt/format.h>
 
 #include <atomic>
@@ -62,7 +65,8 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> flags = {{"--bucket", "deltatunnel"},
                                               {"--rows", "500000"},
                                               {"--connections", "4"},
-                                              {"--commits", "200"}};
+                                              {"--commits", "200"},
+                                              {"--lookups", "200"}};
   for (int i = 1; i + 1 < argc; i += 2) flags[argv[i]] = argv[i + 1];
   for (const char* required : {"--node", "--etcd", "--s3", "--access-key", "--secret-key"}) {
     if (flags[required].empty())
@@ -71,6 +75,7 @@ int main(int argc, char** argv) {
   const size_t n = std::stoull(flags["--rows"]);
   const int connections = std::stoi(flags["--connections"]);
   const int commits = std::stoi(flags["--commits"]);
+  const int lookups = std::stoi(flags["--lookups"]);
 
   const auto rows = dt::bench::BenchRows(n);
   const auto schema = dt::bench::BenchSchema();
@@ -144,7 +149,41 @@ int main(int argc, char** argv) {
              "ingest through the node (PUT + commit)", bytes / node_seconds / 1e6, n / node_seconds,
              node_seconds, s3_seconds / node_seconds);
 
-  // 3. Commits of small sessions, beside one etcd transaction alone.
+  // 3. Key lookups through the node, before the small commits below start compactions: each key
+  // the first time (its chunk read from the object store) and again (from the node's chunk
+  // cache), beside a ~64 KiB range GET alone.
+  const std::string probe = "bench-baseline/range";
+  if (dt::Status st = (*s3)->Put(probe, streams[0]); !st.ok()) Die(st.ToString());
+  const uint64_t range = std::min<uint64_t>(64 << 10, streams[0].size());
+  std::vector<double> range_ms;
+  for (int i = 0; i < lookups; ++i) {
+    const uint64_t offset = (static_cast<uint64_t>(i) * 7919) % (streams[0].size() - range + 1);
+    const auto t0 = Clock::now();
+    auto got = (*s3)->Read(probe, offset, range);
+    if (!got.ok()) Die(got.status().ToString());
+    range_ms.push_back(Seconds(t0, Clock::now()) * 1e3);
+  }
+  (void)(*s3)->Delete(probe);
+  const std::string lookup_path = "/api/v1/projects/bench/tables/" + table + "/lookup";
+  auto lookup = [&](size_t i) {
+    const auto t0 = Clock::now();
+    auto r = admin.Send("POST", lookup_path,
+                        fmt::format(R"({{"keys": [{{"k": {}}}]}})", rows[i][0].as_int()));
+    if (r.status != 200) Die("lookup: " + r.body);
+    return Seconds(t0, Clock::now()) * 1e3;
+  };
+  std::vector<double> first_ms, again_ms;
+  const size_t step = std::max<size_t>(1, n / static_cast<size_t>(lookups));
+  for (int i = 0; i < lookups; ++i) first_ms.push_back(lookup(i * step % n));
+  for (int i = 0; i < lookups; ++i) again_ms.push_back(lookup(i * step % n));
+  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", "object store alone: 64 KiB range GET",
+             Percentile(range_ms, 0.5), Percentile(range_ms, 0.99));
+  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", "lookup of a key, first time",
+             Percentile(first_ms, 0.5), Percentile(first_ms, 0.99));
+  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", "the same key again (chunk cache)",
+             Percentile(again_ms, 0.5), Percentile(again_ms, 0.99));
+
+  // 4. Commits of small sessions, beside one etcd transaction alone.
   cl::EtcdOptions eo;
   eo.endpoints = {flags["--etcd"]};
   auto etcd = cl::EtcdClient::Connect(eo);
@@ -190,5 +229,6 @@ int main(int argc, char** argv) {
              Percentile(session_ms, 0.5), Percentile(session_ms, 0.99));
   fmt::print("commit answered -> visible on the node: {} of {} at the first read\n", visible,
              commits);
+
   return 0;
 }

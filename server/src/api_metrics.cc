@@ -70,6 +70,18 @@ void ApiMetrics::Refresh(storage::Engine& engine, SlotPool& slots) {
       .Gauge("deltatunnel_storage_recoveries_total",
              "Times writes resumed by themselves after a filesystem fault.")
       .Set(static_cast<double>(stats.storage_recoveries));
+  metrics_
+      .Gauge("deltatunnel_chunk_cache_hits_total",
+             "Chunk lookups the node's cache answered (cluster backend; 0 on the local one).")
+      .Set(static_cast<double>(stats.chunk_cache_hits));
+  metrics_
+      .Gauge("deltatunnel_chunk_cache_misses_total",
+             "Chunk lookups read from object storage (cluster backend; 0 on the local one).")
+      .Set(static_cast<double>(stats.chunk_cache_misses));
+  metrics_
+      .Gauge("deltatunnel_chunk_cache_bytes",
+             "Bytes of chunks the node's cache holds (cluster.chunk_cache_bytes at most).")
+      .Set(static_cast<double>(stats.chunk_cache_bytes));
   RefreshCompaction(stats);
   slots.ForEach(
       [&](const std::string& project, const std::string& group, uint32_t in_use, uint32_t limit) {

@@ -35,6 +35,7 @@ Result<storage::ClusterOptions> ClusterOptionsOf(const ServerConfig& config) {
   o.etcd_max_txn_ops = c.etcd_max_txn_ops;
   o.etcd_max_request_bytes = c.etcd_max_request_bytes;
   o.lease_ttl_s = c.lease_ttl_s;
+  o.chunk_cache_bytes = c.chunk_cache_mb << 20;
   o.node_description = NodeDescription(config);
   o.s3_endpoint = c.s3_endpoint;
   o.s3_bucket = c.s3_bucket;

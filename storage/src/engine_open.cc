@@ -274,6 +274,9 @@ EngineStats EngineImpl::Stats() {
   const StoreStats store = store_->Stats();
   st.storage_stops = store.stops;
   st.storage_recoveries = store.recoveries;
+  st.chunk_cache_hits = store.chunk_cache_hits;
+  st.chunk_cache_misses = store.chunk_cache_misses;
+  st.chunk_cache_bytes = store.chunk_cache_bytes;
   st.storage_bytes = store.bytes;
   {
     ReaderLock lock(&catalog_mu_);

@@ -81,6 +81,7 @@ TEST_CASE("conf/deltatunnel.toml states exactly the built-in defaults", "[config
   CHECK(f.cluster.etcd_max_txn_ops == d.cluster.etcd_max_txn_ops);
   CHECK(f.cluster.etcd_max_request_bytes == d.cluster.etcd_max_request_bytes);
   CHECK(f.cluster.lease_ttl_s == d.cluster.lease_ttl_s);
+  CHECK(f.cluster.chunk_cache_mb == d.cluster.chunk_cache_mb);
   CHECK(f.cluster.s3_endpoint == d.cluster.s3_endpoint);
   CHECK(f.cluster.s3_bucket == d.cluster.s3_bucket);
   CHECK(f.cluster.s3_region == d.cluster.s3_region);
@@ -131,6 +132,7 @@ prefix = "team-a/"
 etcd_max_txn_ops = 500
 etcd_max_request_bytes = 2097152
 lease_ttl_s = 15
+chunk_cache_mb = 64
 s3_endpoint = "http://rgw:7480"
 s3_bucket = "tables"
 s3_region = "cn-hangzhou"
@@ -182,6 +184,7 @@ memory_budget_bytes = 1073741824
   CHECK(c->cluster.etcd_max_txn_ops == 500);
   CHECK(c->cluster.etcd_max_request_bytes == 2097152);
   CHECK(c->cluster.lease_ttl_s == 15);
+  CHECK(c->cluster.chunk_cache_mb == 64);
   CHECK(c->cluster.s3_endpoint == "http://rgw:7480");
   CHECK(c->cluster.s3_bucket == "tables");
   CHECK(c->cluster.s3_region == "cn-hangzhou");
@@ -276,6 +279,7 @@ s3_bucket = "b"
              Catch::Contains("'cluster.s3_endpoint'"));
   CHECK_THAT(without("s3_bucket = \"b\""), Catch::Contains("'cluster.s3_bucket'"));
   CHECK_THAT(Refusal(ok + "lease_ttl_s = 1"), Catch::Contains("'cluster.lease_ttl_s'"));
+  CHECK_THAT(Refusal(ok + "chunk_cache_mb = 2000000"), Catch::Contains("'cluster.chunk_cache_mb'"));
   std::string https = ok;
   https.replace(https.find("http://127.0.0.1:7480"), 4, "https");
   CHECK_THAT(Refusal(https), Catch::Contains("https is not supported yet"));

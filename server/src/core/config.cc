@@ -171,6 +171,7 @@ Status ReadCluster(TableReader& r, ClusterConfig& c) {
   DT_RETURN_IF_ERROR(r.Uint("etcd_max_txn_ops", c.etcd_max_txn_ops));
   DT_RETURN_IF_ERROR(r.Uint("etcd_max_request_bytes", c.etcd_max_request_bytes));
   DT_RETURN_IF_ERROR(r.Uint("lease_ttl_s", c.lease_ttl_s));
+  DT_RETURN_IF_ERROR(r.Uint("chunk_cache_mb", c.chunk_cache_mb));
   DT_RETURN_IF_ERROR(r.String("s3_endpoint", c.s3_endpoint));
   DT_RETURN_IF_ERROR(r.String("s3_bucket", c.s3_bucket));
   DT_RETURN_IF_ERROR(r.String("s3_region", c.s3_region));
@@ -286,6 +287,7 @@ Status ValidateCluster(const ServerConfig& c) {
   if (k.s3_bucket.empty()) return Bad("cluster.s3_bucket", why);
   if (k.s3_region.empty()) return Bad("cluster.s3_region", "must not be empty");
   DT_RETURN_IF_ERROR(InRange("cluster.lease_ttl_s", k.lease_ttl_s, 2, 300));
+  DT_RETURN_IF_ERROR(InRange("cluster.chunk_cache_mb", k.chunk_cache_mb, 0, 1 << 20));
   DT_RETURN_IF_ERROR(InRange("cluster.etcd_max_txn_ops", k.etcd_max_txn_ops, 16, 1 << 20));
   DT_RETURN_IF_ERROR(
       InRange("cluster.etcd_max_request_bytes", k.etcd_max_request_bytes, 64 << 10, 1ull << 31));

@@ -117,6 +117,11 @@ struct StoreStats {
   uint64_t bytes = 0;       // of run chunks, on disk and in memory
   uint64_t stops = 0;       // times a fault stopped writes
   uint64_t recoveries = 0;  // and they resumed
+  // A node's cache of chunks read from elsewhere (the cluster backend): lookups it answered, those
+  // it did not, the bytes it holds.
+  uint64_t chunk_cache_hits = 0;
+  uint64_t chunk_cache_misses = 0;
+  uint64_t chunk_cache_bytes = 0;
 };
 
 class Store {

@@ -46,6 +46,8 @@ struct ClusterConfig {
   uint64_t etcd_max_request_bytes = 10 << 20;
   // The node's hold on the prefix outlives the node by this many seconds.
   uint32_t lease_ttl_s = 10;
+  // The node's cache of the chunks lookups read from object storage, MiB (0: none).
+  uint64_t chunk_cache_mb = 256;
   std::string s3_endpoint;
   std::string s3_bucket;
   std::string s3_region = "us-east-1";

@@ -22,6 +22,8 @@ struct ClusterOptions {
   uint32_t lease_ttl_s = 10;
   // Who this node is (its address), shown to a second node refused the prefix.
   std::string node_description;
+  // The node's cache of chunks lookups read from object storage, bytes (0: none).
+  uint64_t chunk_cache_bytes = 256 << 20;
 
   // The S3 API's endpoint, "http://host:port"; the bucket (it must exist), its region, and
   // path-style (http://host/bucket/name) or virtual-hosted (http://bucket.host/name) requests.

@@ -274,6 +274,11 @@ struct EngineStats {
   uint64_t storage_bytes = 0;       // live data on disk, estimate
   uint64_t storage_stops = 0;       // times a filesystem fault stopped writes
   uint64_t storage_recoveries = 0;  // times writes resumed after one
+  // The cluster backend's cache of chunks (0 on the local backend): lookups it answered, those it
+  // did not, bytes held.
+  uint64_t chunk_cache_hits = 0;
+  uint64_t chunk_cache_misses = 0;
+  uint64_t chunk_cache_bytes = 0;
   CompactionStats compaction;
   // The partitions with the most commits waiting for compaction (at most kMaxBacklog, most first).
   static constexpr size_t kMaxBacklog = 100;

@@ -104,16 +104,14 @@ class ClusterChunkCursor final : public ChunkCursor {
     valid_ = false;
     if (pos_ >= index_->chunks.size()) return Status::Ok();
     const RunIndex::Chunk& c = index_->chunks[pos_];
+    if (!one_run_) return LoadCached(c);
     if (c.offset < buffer_offset_ || c.offset + c.size > buffer_offset_ + buffer_.size()) {
       // A run read through (one run's cursor) reads ahead whole chunks; a lookup, one chunk.
       uint64_t length = c.size;
-      if (one_run_) {
-        for (size_t i = pos_ + 1;
-             i < index_->chunks.size() &&
-             length + index_->chunks[i].size <= store_->options().read_ahead_bytes;
-             ++i) {
-          length += index_->chunks[i].size;
-        }
+      for (size_t i = pos_ + 1; i < index_->chunks.size() && length + index_->chunks[i].size <=
+                                                                 store_->options().read_ahead_bytes;
+           ++i) {
+        length += index_->chunks[i].size;
       }
       DT_ASSIGN_OR_RETURN(buffer_,
                           store_->objects().Read(store_->RunName(run_id_), c.offset, length));
@@ -128,12 +126,31 @@ class ClusterChunkCursor final : public ChunkCursor {
     return Status::Ok();
   }
 
+  // A lookup's chunk: from the node's cache, else read alone and kept there.
+  Status LoadCached(const RunIndex::Chunk& c) {
+    ChunkCache& cache = store_->chunk_cache();
+    held_ = cache.Get(run_id_, c.offset);
+    if (!held_) {
+      DT_ASSIGN_OR_RETURN(std::string bytes,
+                          store_->objects().Read(store_->RunName(run_id_), c.offset, c.size));
+      if (bytes.size() != c.size) {
+        return Corruption(fmt::format("run {} is shorter than its index says", run_id_));
+      }
+      held_ = std::make_shared<const std::string>(std::move(bytes));
+      cache.Put(run_id_, c.offset, held_);
+    }
+    chunk_ = *held_;
+    valid_ = true;
+    return Status::Ok();
+  }
+
   ClusterStore* store_;
   std::optional<uint64_t> one_run_;
   std::shared_ptr<const RunIndex> index_;
   uint64_t run_id_ = 0;
   size_t pos_ = 0;
-  std::string buffer_;  // bytes of run_id_'s object from buffer_offset_
+  std::string buffer_;  // bytes of run_id_'s object from buffer_offset_ (one run read through)
+  std::shared_ptr<const std::string> held_;  // a lookup's chunk, shared with the cache
   uint64_t buffer_offset_ = 0;
   std::string_view chunk_;
   bool valid_ = false;
@@ -382,7 +399,12 @@ Status ClusterStore::FreeRuns(const RunRanges& runs) {
 
 StoreStats ClusterStore::Stats() {
   // The bytes of runs would take a listing of the bucket; object storage reports them itself.
-  return StoreStats{};
+  StoreStats st;
+  const ChunkCacheStats cache = chunk_cache_.Stats();
+  st.chunk_cache_hits = cache.hits;
+  st.chunk_cache_misses = cache.misses;
+  st.chunk_cache_bytes = cache.bytes;
+  return st;
 }
 
 Result<std::shared_ptr<const RunIndex>> ClusterStore::IndexOf(uint64_t run_id) {
@@ -427,6 +449,7 @@ Result<std::shared_ptr<const RunIndex>> ClusterStore::IndexOf(uint64_t run_id) {
 }
 
 void ClusterStore::Forget(uint64_t run_id) {
+  chunk_cache_.ForgetRuns(run_id, run_id + 1);
   MutexLock lock(&index_mu_);
   indexes_.erase(run_id);  // its place in index_order_ goes when it comes to the front
 }

@@ -7,7 +7,8 @@
 // - Runs: each run is one object, <prefix>runs/<run id in hex> (run_object.h), written whole
 //   before the transaction that names it; a run is written by one batch or one bulk writer. A
 //   chunk cursor reads a run's index once (cached for the run's life: runs never change) and its
-//   chunks by byte range, several chunks a request when it reads one run through.
+//   chunks by byte range, several chunks a request when it reads one run through; chunks that
+//   lookups read stay in a bounded cache of the node's (chunk_cache.h).
 // - A batch's DropRuns, and FreeRuns, delete objects once the records no longer name them. An
 //   object whose delete failed, or whose batch failed after it was written, is left behind:
 //   nothing reads it, it only costs space (a sweep of such objects is to come).
@@ -24,6 +25,7 @@
 #include <string>
 
 #include "mutex.h"
+#include "store/cluster/chunk_cache.h"
 #include "store/cluster/etcd_client.h"
 #include "store/cluster/node_lease.h"
 #include "store/cluster/object_store.h"
@@ -52,6 +54,8 @@ struct ClusterStoreOptions {
   size_t parallel_puts = 8;
   // Bytes a cursor reading one run through fetches a request.
   size_t read_ahead_bytes = 4 << 20;
+  // The node's cache of chunks lookups read (chunk_cache.h); 0: none.
+  uint64_t chunk_cache_bytes = 256 << 20;
 };
 
 class ClusterStore final : public Store {
@@ -80,6 +84,7 @@ class ClusterStore final : public Store {
   std::string RecordKey(std::string_view key) const;
   std::string RunName(uint64_t run_id) const;
   ObjectStore& objects() { return *options_.objects; }
+  ChunkCache& chunk_cache() { return chunk_cache_; }
   const ClusterStoreOptions& options() const { return options_; }
   // The index of run `run_id`; null when there is no such run.
   Result<std::shared_ptr<const RunIndex>> IndexOf(uint64_t run_id);
@@ -102,6 +107,7 @@ class ClusterStore final : public Store {
                                           bool backward) const;
 
   const ClusterStoreOptions options_;
+  ChunkCache chunk_cache_{options_.chunk_cache_bytes};
   std::atomic<bool> stopping_{false};
   Mutex index_mu_;
   std::map<uint64_t, std::shared_ptr<const RunIndex>> indexes_ GUARDED_BY(index_mu_);

@@ -63,6 +63,7 @@ Result<std::unique_ptr<Store>> OpenClusterStore(const ClusterOptions& options) {
   co.prefix = options.prefix;
   co.max_txn_ops = options.etcd_max_txn_ops;
   co.max_txn_bytes = options.etcd_max_request_bytes;
+  co.chunk_cache_bytes = options.chunk_cache_bytes;
   DT_ASSIGN_OR_RETURN(std::unique_ptr<ClusterStore> store, ClusterStore::Open(std::move(co)));
   return std::unique_ptr<Store>(std::move(store));
 }
