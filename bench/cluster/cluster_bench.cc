@@ -53,6 +53,12 @@ constexpr size_t kPutBytes = 1 << 20;
   std::exit(1);
 }
 
+// One line of p50 / p99 milliseconds.
+void PrintLatency(const char* what, const std::vector<double>& ms) {
+  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", what, Percentile(ms, 0.5),
+             Percentile(ms, 0.99));
+}
+
 dt::testing::HttpClient NodeClient(const std::string& node) {
   const size_t colon = node.rfind(':');
   return dt::testing::HttpClient(node.substr(0, colon),
@@ -176,12 +182,9 @@ int main(int argc, char** argv) {
   const size_t step = std::max<size_t>(1, n / static_cast<size_t>(lookups));
   for (int i = 0; i < lookups; ++i) first_ms.push_back(lookup(i * step % n));
   for (int i = 0; i < lookups; ++i) again_ms.push_back(lookup(i * step % n));
-  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", "object store alone: 64 KiB range GET",
-             Percentile(range_ms, 0.5), Percentile(range_ms, 0.99));
-  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", "lookup of a key, first time",
-             Percentile(first_ms, 0.5), Percentile(first_ms, 0.99));
-  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", "the same key again (chunk cache)",
-             Percentile(again_ms, 0.5), Percentile(again_ms, 0.99));
+  PrintLatency("object store alone: 64 KiB range GET", range_ms);
+  PrintLatency("lookup of a key, first time", first_ms);
+  PrintLatency("the same key again (chunk cache)", again_ms);
 
   // 4. Commits of small sessions, beside one etcd transaction alone.
   cl::EtcdOptions eo;
@@ -221,12 +224,9 @@ int main(int argc, char** argv) {
     visible += read.Header("x-deltatunnel-version") ==
                std::to_string(done.Json()["commit_version"].get<uint64_t>());
   }
-  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", "one etcd transaction alone",
-             Percentile(etcd_ms, 0.5), Percentile(etcd_ms, 0.99));
-  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", "commit of a 100-row session",
-             Percentile(commit_ms, 0.5), Percentile(commit_ms, 0.99));
-  fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", "session: create + PUT + commit",
-             Percentile(session_ms, 0.5), Percentile(session_ms, 0.99));
+  PrintLatency("one etcd transaction alone", etcd_ms);
+  PrintLatency("commit of a 100-row session", commit_ms);
+  PrintLatency("session: create + PUT + commit", session_ms);
   fmt::print("commit answered -> visible on the node: {} of {} at the first read\n", visible,
              commits);
 
