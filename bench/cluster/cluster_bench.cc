@@ -7,7 +7,8 @@
 //      as the SDKs send them, from C connections into one session, then its commit; its rate
 //      against (1);
 //   3. key lookups through the node, each key the first time (its chunk from the object store)
-//      and again (from the node's chunk cache), beside one ~64 KiB range GET of the store alone;
+//      and again (from the node's chunk cache), beside a range GET of the store alone
+//      (--range bytes, 65536; a chunk is about 64 KiB);
 //   4. commits: sessions of 100 rows (create, PUT, commit), the commit's latency p50/p99, beside
 //      etcd's own for one small transaction (the etcd client alone); commit answered -> visible on
 //      the node (a read right after the answer).
@@ -16,7 +17,7 @@
 // scripts/cluster.sh and passes their addresses):
 //   deltatunnel-bench-cluster --node HOST:PORT --etcd URL --s3 URL --access-key K --secret-key S
 //                             [--bucket deltatunnel] [--rows N] [--connections C] [--commits N]
-//                             [--lookups N]
+//                             [--lookups N] [--range BYTES]
 #include <fmt/format.h>
 
 #include <atomic>
@@ -54,7 +55,7 @@ constexpr size_t kPutBytes = 1 << 20;
 }
 
 // One line of p50 / p99 milliseconds.
-void PrintLatency(const char* what, const std::vector<double>& ms) {
+void PrintLatency(const std::string& what, const std::vector<double>& ms) {
   fmt::print("{:<40} p50 {:6.1f} ms  p99 {:6.1f} ms\n", what, Percentile(ms, 0.5),
              Percentile(ms, 0.99));
 }
@@ -68,11 +69,9 @@ dt::testing::HttpClient NodeClient(const std::string& node) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::map<std::string, std::string> flags = {{"--bucket", "deltatunnel"},
-                                              {"--rows", "500000"},
-                                              {"--connections", "4"},
-                                              {"--commits", "200"},
-                                              {"--lookups", "200"}};
+  std::map<std::string, std::string> flags = {{"--bucket", "deltatunnel"}, {"--rows", "500000"},
+                                              {"--connections", "4"},      {"--commits", "200"},
+                                              {"--lookups", "200"},        {"--range", "65536"}};
   for (int i = 1; i + 1 < argc; i += 2) flags[argv[i]] = argv[i + 1];
   for (const char* required : {"--node", "--etcd", "--s3", "--access-key", "--secret-key"}) {
     if (flags[required].empty())
@@ -157,10 +156,10 @@ int main(int argc, char** argv) {
 
   // 3. Key lookups through the node, before the small commits below start compactions: each key
   // the first time (its chunk read from the object store) and again (from the node's chunk
-  // cache), beside a ~64 KiB range GET alone.
+  // cache), beside a range GET alone.
   const std::string probe = "bench-baseline/range";
   if (dt::Status st = (*s3)->Put(probe, streams[0]); !st.ok()) Die(st.ToString());
-  const uint64_t range = std::min<uint64_t>(64 << 10, streams[0].size());
+  const uint64_t range = std::min<uint64_t>(std::stoull(flags["--range"]), streams[0].size());
   std::vector<double> range_ms;
   for (int i = 0; i < lookups; ++i) {
     const uint64_t offset = (static_cast<uint64_t>(i) * 7919) % (streams[0].size() - range + 1);
@@ -182,7 +181,7 @@ int main(int argc, char** argv) {
   const size_t step = std::max<size_t>(1, n / static_cast<size_t>(lookups));
   for (int i = 0; i < lookups; ++i) first_ms.push_back(lookup(i * step % n));
   for (int i = 0; i < lookups; ++i) again_ms.push_back(lookup(i * step % n));
-  PrintLatency("object store alone: 64 KiB range GET", range_ms);
+  PrintLatency(fmt::format("object store alone: {} B range GET", range), range_ms);
   PrintLatency("lookup of a key, first time", first_ms);
   PrintLatency("the same key again (chunk cache)", again_ms);
 

@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <limits>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detail/socket_option.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 namespace deltatunnel::storage::cluster {
@@ -13,6 +17,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+// Linux's TCP_QUICKACK, as Asio takes a socket option.
+using QuickAck = asio::detail::socket_option::boolean<IPPROTO_TCP, TCP_QUICKACK>;
 
 HttpChannel::HttpChannel(std::string endpoint, std::string who)
     : endpoint_(std::move(endpoint)), who_(std::move(who)) {}
@@ -61,6 +67,12 @@ Result<HttpResponse> HttpChannel::Exchange(HttpRequest& request, std::chrono::mi
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::numeric_limits<uint64_t>::max());
   buffer_.clear();
+  // ACK the answer's segments at once. Else an answer whose last segment is short (a range of
+  // any size but a multiple of the segment size) waited for the peer's Nagle, which waited for
+  // our delayed ACK: 44 ms a chunk read from the RADOS Gateway instead of 1.3 (the cluster
+  // benchmark's range GET of 60000 vs 65536 bytes). Linux clears the flag by itself, so it is set
+  // before each answer.
+  stream_->socket().set_option(QuickAck(true), ec);
   http::async_read(*stream_, buffer_, parser, [&](beast::error_code e, size_t) { ec = e; });
   Run();
   if (ec) {
