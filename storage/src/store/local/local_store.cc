@@ -285,7 +285,6 @@ void LocalStore::StopBackgroundWork() {
 Status LocalStore::Writable() { return health_->Writable(); }
 
 bool LocalStore::Resume() {
-  // Not while the device still fails (device_probe.h): a Resume then can break the WAL for good.
   rocksdb::Status s = db_->Resume();
   if (s.ok()) {
     health_->Recovered();
