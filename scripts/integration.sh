@@ -56,7 +56,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-secret() { head -c 18 /dev/urandom | base64 | tr '+/' '-_'; }
+# Hex: a secret starting with '-' would read as a flag ("Expected argument following --access-key").
+secret() { head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 access_id=$(secret)
 access_id="it-${access_id:0:8}"
 access_key=$(secret)
