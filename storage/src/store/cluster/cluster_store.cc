@@ -113,17 +113,23 @@ class ClusterChunkCursor final : public ChunkCursor {
            ++i) {
         length += index_->chunks[i].size;
       }
-      DT_ASSIGN_OR_RETURN(buffer_,
-                          store_->objects().Read(store_->RunName(run_id_), c.offset, length));
+      buffer_.clear();
+      DT_ASSIGN_OR_RETURN(buffer_, ReadRun(c.offset, length));
       buffer_offset_ = c.offset;
-      if (buffer_.size() != length) {
-        buffer_.clear();
-        return Corruption(fmt::format("run {} is shorter than its index says", run_id_));
-      }
     }
     chunk_ = std::string_view(buffer_).substr(c.offset - buffer_offset_, c.size);
     valid_ = true;
     return Status::Ok();
+  }
+
+  // `length` bytes of run_id_'s object from `offset`, all of them or Corruption.
+  Result<std::string> ReadRun(uint64_t offset, uint64_t length) {
+    DT_ASSIGN_OR_RETURN(std::string bytes,
+                        store_->objects().Read(store_->RunName(run_id_), offset, length));
+    if (bytes.size() != length) {
+      return Corruption(fmt::format("run {} is shorter than its index says", run_id_));
+    }
+    return bytes;
   }
 
   // A lookup's chunk: from the node's cache, else read alone and kept there.
@@ -131,11 +137,7 @@ class ClusterChunkCursor final : public ChunkCursor {
     ChunkCache& cache = store_->chunk_cache();
     held_ = cache.Get(run_id_, c.offset);
     if (!held_) {
-      DT_ASSIGN_OR_RETURN(std::string bytes,
-                          store_->objects().Read(store_->RunName(run_id_), c.offset, c.size));
-      if (bytes.size() != c.size) {
-        return Corruption(fmt::format("run {} is shorter than its index says", run_id_));
-      }
+      DT_ASSIGN_OR_RETURN(std::string bytes, ReadRun(c.offset, c.size));
       held_ = std::make_shared<const std::string>(std::move(bytes));
       cache.Put(run_id_, c.offset, held_);
     }
