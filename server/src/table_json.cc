@@ -4,6 +4,8 @@
 
 #include "api_util.h"
 #include "deltatunnel/proto/schema_limits.h"
+#include "deltatunnel/server/format_scalar.h"
+#include "deltatunnel/server/format_value_writer.h"
 
 namespace deltatunnel::server {
 namespace {
@@ -138,13 +140,105 @@ Result<std::map<std::string, std::string>> ParseProperties(const json& props) {
   return out;
 }
 
+namespace {
+
+// A default as a JSON value of its column's type (as rows are written out).
+json DefaultJson(const proto::Column& c) {
+  std::string text;
+  AppendJsonValue(c.type, c.default_value, TimeZone(), &text);
+  return json::parse(text);
+}
+
+// The value a JSON body gives for a column of `type`: a string's content or a number's text.
+Result<proto::Value> ParseDefault(const proto::Type& type, const json& v, const std::string& name) {
+  proto::Value out;
+  if (!type.IsScalar()) {
+    return InvalidArgument(
+        fmt::format("column '{}': only a scalar column may have a default", name));
+  }
+  Status st;
+  if (v.is_string()) {
+    st = ParseScalarText(type, v.get_ref<const std::string&>(), TextSource::kJsonString, TimeZone(),
+                         &out);
+  } else if (v.is_number() || v.is_boolean()) {
+    st = ParseScalarText(type, v.dump(), TextSource::kJsonNumber, TimeZone(), &out);
+  } else {
+    return InvalidArgument(
+        fmt::format("column '{}': 'default' must be a string, a number or a boolean", name));
+  }
+  if (!st.ok()) return InvalidArgument(fmt::format("column '{}': default: {}", name, st.message()));
+  return out;
+}
+
+}  // namespace
+
+Result<storage::SchemaChange> ParseSchemaChange(const json& body) {
+  storage::SchemaChange change;
+  auto array = [&](const char* key) -> Result<const json*> {
+    auto it = body.find(key);
+    if (it == body.end()) return nullptr;
+    if (!it->is_array()) return InvalidArgument(fmt::format("'{}' must be an array", key));
+    return &*it;
+  };
+  DT_ASSIGN_OR_RETURN(const json* add, array("add_columns"));
+  DT_ASSIGN_OR_RETURN(const json* rename, array("rename_columns"));
+  DT_ASSIGN_OR_RETURN(const json* widen, array("change_column_types"));
+  for (size_t i = 0; add && i < add->size(); ++i) {
+    const json& c = (*add)[i];
+    json plain = c;
+    if (plain.is_object()) plain.erase("default");
+    DT_ASSIGN_OR_RETURN(proto::Column col, ParseColumn(plain, fmt::format("add_columns[{}]", i)));
+    col.nullable = true;
+    if (auto it = c.find("nullable"); it != c.end() && *it != json(true)) {
+      return InvalidArgument(fmt::format(
+          "column '{}': an added column is nullable: rows written before it have no value for it",
+          col.name));
+    }
+    if (auto it = c.find("default"); it != c.end() && !it->is_null()) {
+      DT_ASSIGN_OR_RETURN(col.default_value, ParseDefault(col.type, *it, col.name));
+    }
+    change.add_columns.push_back(std::move(col));
+  }
+  for (size_t i = 0; rename && i < rename->size(); ++i) {
+    const std::string where = fmt::format("rename_columns[{}]", i);
+    const json& r = (*rename)[i];
+    if (!r.is_object() || r.size() != 2) {
+      return InvalidArgument(where + " must be {\"from\": \"old\", \"to\": \"new\"}");
+    }
+    storage::SchemaChange::Rename one;
+    DT_ASSIGN_OR_RETURN(one.from, StringField(r, "from", where));
+    DT_ASSIGN_OR_RETURN(one.to, StringField(r, "to", where));
+    change.renames.push_back(std::move(one));
+  }
+  for (size_t i = 0; widen && i < widen->size(); ++i) {
+    const std::string where = fmt::format("change_column_types[{}]", i);
+    const json& w = (*widen)[i];
+    if (!w.is_object() || w.size() != 2) {
+      return InvalidArgument(where + " must be {\"name\": \"column\", \"type\": \"BIGINT\"}");
+    }
+    storage::SchemaChange::Widen one;
+    DT_ASSIGN_OR_RETURN(one.column, StringField(w, "name", where));
+    DT_ASSIGN_OR_RETURN(std::string type_text, StringField(w, "type", where));
+    auto type = proto::Type::Parse(type_text);
+    if (!type.ok()) {
+      return InvalidArgument(
+          fmt::format("{} '{}': {}", where, one.column, type.status().message()));
+    }
+    one.type = std::move(type).value();
+    change.widenings.push_back(std::move(one));
+  }
+  return change;
+}
+
 json TableInfoJson(const storage::TableInfo& info) {
   json columns = json::array();
   for (const auto& c : info.schema.columns) {
-    columns.push_back({{"name", c.name},
-                       {"type", c.type.ToString()},
-                       {"nullable", c.nullable},
-                       {"comment", c.comment}});
+    json col = {{"name", c.name},
+                {"type", c.type.ToString()},
+                {"nullable", c.nullable},
+                {"comment", c.comment}};
+    if (!c.default_value.is_null()) col["default"] = DefaultJson(c);
+    columns.push_back(std::move(col));
   }
   json pk = json::array();
   for (int k : info.schema.primary_key) pk.push_back(info.schema.columns[k].name);
@@ -159,6 +253,7 @@ json TableInfoJson(const storage::TableInfo& info) {
           {"partition_columns", std::move(partition_columns)},
           {"properties", info.properties},
           {"version", info.version},
+          {"schema_version", info.schema_id},
           {"created_at", FormatRfc3339Millis(info.created_at_ms)},
           {"partitions", info.partitions},
           {"rows", info.rows},

@@ -17,6 +17,11 @@ Result<storage::TableDef> ParseTableDef(const std::string& project, const nlohma
 // A "properties" object: string values (integers and booleans taken as their text).
 Result<std::map<std::string, std::string>> ParseProperties(const nlohmann::json& props);
 
+// A PATCH body's schema change: {"add_columns": [{"name","type","comment","default"}],
+// "rename_columns": [{"from","to"}], "change_column_types": [{"name","type"}]}, any of them. A
+// default is a JSON value of the column's type (as in rows).
+Result<storage::SchemaChange> ParseSchemaChange(const nlohmann::json& body);
+
 nlohmann::json TableInfoJson(const storage::TableInfo& info);
 nlohmann::json PartitionInfoJson(const storage::PartitionInfo& info);
 nlohmann::json CommitInfoJson(const storage::CommitInfo& info);

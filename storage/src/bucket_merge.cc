@@ -37,12 +37,17 @@ Status RunCursor::Next() {
     valid_ = false;
     return Corruption("corrupt chunk in run " + std::to_string(run_id_));
   }
+  if (upgrade_ && entry_.op == proto::RowOp::kUpsert) {
+    DT_RETURN_IF_ERROR(upgrade_->Apply(entry_.row, &upgraded_));
+    entry_.row = upgraded_;
+  }
   valid_ = true;
   return Status::Ok();
 }
 
-BucketMerge::BucketMerge(const proto::TableSchema& schema, Store* store, std::vector<RunRef> runs)
-    : runs_(std::move(runs)), fold_(schema) {
+BucketMerge::BucketMerge(const SchemaHistory& history, const SchemaVersion& target, Store* store,
+                         std::vector<RunRef> runs)
+    : history_(&history), target_(&target), runs_(std::move(runs)), fold_(*target.schema) {
   cursors_.reserve(runs_.size());
   for (const RunRef& r : runs_) {
     cursors_.push_back(std::make_unique<RunCursor>(store, r.run_id));
@@ -51,6 +56,9 @@ BucketMerge::BucketMerge(const proto::TableSchema& schema, Store* store, std::ve
 
 Status BucketMerge::Init() {
   for (size_t i = 0; i < cursors_.size(); ++i) {
+    DT_ASSIGN_OR_RETURN(std::unique_ptr<RowUpgrade> upgrade,
+                        history_->Upgrade(runs_[i].schema_id, *target_));
+    if (upgrade) cursors_[i]->SetUpgrade(std::move(upgrade));
     DT_RETURN_IF_ERROR(cursors_[i]->SeekToFirst());
     if (cursors_[i]->Valid()) Push(i);
   }

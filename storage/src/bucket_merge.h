@@ -13,6 +13,8 @@
 #include "deltatunnel/proto/status.h"
 #include "key_fold.h"
 #include "manifest.h"
+#include "row_upgrade.h"
+#include "schema_history.h"
 #include "store/store.h"
 
 namespace deltatunnel::storage {
@@ -27,6 +29,9 @@ class RunCursor {
   RunCursor(const RunCursor&) = delete;
   RunCursor& operator=(const RunCursor&) = delete;
 
+  // Rows of upserts come out through `upgrade` (a run of an older schema than the read's).
+  void SetUpgrade(std::unique_ptr<RowUpgrade> upgrade) { upgrade_ = std::move(upgrade); }
+
   Status SeekToFirst();
   bool Valid() const { return valid_; }
   const KeyWrite& entry() const { return entry_; }
@@ -39,6 +44,8 @@ class RunCursor {
   std::string_view rest_;  // the unread part of the current chunk (owned by chunks_)
   KeyWrite entry_;
   bool valid_ = false;
+  std::unique_ptr<RowUpgrade> upgrade_;
+  std::string upgraded_;  // entry_.row when upgraded
 };
 
 struct MergedKey {
@@ -51,8 +58,9 @@ struct MergedKey {
 
 class BucketMerge {
  public:
-  // `runs` newest first (VisibleRuns).
-  BucketMerge(const proto::TableSchema& schema, Store* store, std::vector<RunRef> runs);
+  // `runs` newest first (VisibleRuns), read in schema `target` of `history` (both outlive it).
+  BucketMerge(const SchemaHistory& history, const SchemaVersion& target, Store* store,
+              std::vector<RunRef> runs);
   Status Init();
   // Changes over a range in which the partition was truncated at `versions` (ascending): a key
   // that existed when one of them came, and was not written after it, comes out deleted at it.
@@ -66,6 +74,8 @@ class BucketMerge {
   bool Less(size_t a, size_t b) const;  // heap order: a comes out after b
   void Push(size_t i);
   size_t Pop();
+  const SchemaHistory* history_;
+  const SchemaVersion* target_;
   std::vector<RunRef> runs_;
   std::vector<std::unique_ptr<RunCursor>> cursors_;
   std::vector<size_t> heap_;

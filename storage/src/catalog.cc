@@ -5,6 +5,8 @@
 // matched as given (they are lower-case in the API); unknown keys are kept.
 #include "catalog.h"
 
+#include "schema_history.h"
+
 #include <fmt/format.h>
 #include <charconv>
 
@@ -44,23 +46,6 @@ Result<bool> ParseBool(const std::map<std::string, std::string>& props, const ch
   return InvalidArgument(fmt::format("property '{}': '{}' is not true or false", name, it->second));
 }
 
-void ToRecord(const proto::Column& c, messages::ColumnRecord* out) {
-  out->set_name(c.name);
-  out->set_type(c.type.ToString());
-  out->set_nullable(c.nullable);
-  out->set_comment(c.comment);
-}
-
-Result<proto::Column> FromRecord(const messages::ColumnRecord& r) {
-  DT_ASSIGN_OR_RETURN(proto::Type type, proto::Type::Parse(r.type()));
-  proto::Column c;
-  c.name = r.name();
-  c.type = std::move(type);
-  c.nullable = r.nullable();
-  c.comment = r.comment();
-  return c;
-}
-
 }  // namespace
 
 Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t default_threshold) {
@@ -85,9 +70,9 @@ Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t def
   messages::TableRecord rec;
   rec.set_project(def.project);
   rec.set_name(def.name);
-  for (const auto& c : def.schema.columns) ToRecord(c, rec.add_columns());
+  for (const auto& c : def.schema.columns) ColumnToRecord(c, rec.add_columns());
   for (int k : def.schema.primary_key) rec.add_primary_key(k);
-  for (const auto& c : def.schema.partition_columns) ToRecord(c, rec.add_partition_columns());
+  for (const auto& c : def.schema.partition_columns) ColumnToRecord(c, rec.add_partition_columns());
   auto& props = *rec.mutable_properties();
   for (const auto& [k, v] : def.properties) props[k] = v;
   props[kBucketNum] = std::to_string(buckets);
@@ -133,17 +118,8 @@ uint32_t LifecycleDays(const messages::TableRecord& rec) {
 }
 
 Result<proto::TableSchema> SchemaFromRecord(const messages::TableRecord& rec) {
-  proto::TableSchema schema;
-  for (const auto& c : rec.columns()) {
-    DT_ASSIGN_OR_RETURN(proto::Column col, FromRecord(c));
-    schema.columns.push_back(std::move(col));
-  }
-  for (const auto& c : rec.partition_columns()) {
-    DT_ASSIGN_OR_RETURN(proto::Column col, FromRecord(c));
-    schema.partition_columns.push_back(std::move(col));
-  }
-  schema.primary_key.assign(rec.primary_key().begin(), rec.primary_key().end());
-  return schema;
+  DT_ASSIGN_OR_RETURN(SchemaHistoryPtr history, SchemaHistoryFromRecord(rec));
+  return *history->Current().schema;
 }
 
 TableInfo TableInfoFromRecord(const messages::TableRecord& rec, const proto::TableSchema& schema) {
@@ -151,6 +127,7 @@ TableInfo TableInfoFromRecord(const messages::TableRecord& rec, const proto::Tab
   info.project = rec.project();
   info.name = rec.name();
   info.schema = schema;
+  info.schema_id = rec.schema_id();
   info.properties.insert(rec.properties().begin(), rec.properties().end());
   info.bucket_num = rec.bucket_num();
   info.retain_hours = rec.retain_hours();

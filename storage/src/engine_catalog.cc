@@ -49,7 +49,7 @@ messages::TableRecord TableState::Settings() const {
 }
 
 TableInfo EngineImpl::DescribeLocked(const TableState& t) {
-  TableInfo info = TableInfoFromRecord(t.Settings(), *t.schema);
+  TableInfo info = TableInfoFromRecord(t.Settings(), *t.Schemas()->Current().schema);
   MutexLock lock(&t.state_mu);
   info.version = t.version;
   for (const auto& [name, m] : t.partitions) {
@@ -81,6 +81,11 @@ Result<TableInfo> EngineImpl::CreateTable(const TableDef& def) {
   rec.set_created_at_ms(Now());
   t->record = std::move(rec);
   t->schema = std::make_shared<const proto::TableSchema>(std::move(schema));
+  {
+    MutexLock state_lock(&t->state_mu);
+    t->schemas =
+        std::make_shared<const SchemaHistory>(std::vector<SchemaVersion>{{0, 0, t->schema}});
+  }
   t->SetSettings(t->record);
 
   auto wb = store_->NewBatch();

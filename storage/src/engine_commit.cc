@@ -100,7 +100,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
     for (const auto& r : s->counts.runs) {
       *c.add_runs() = r;
       next->buckets[r.bucket()].push_back(
-          MakeRunRef(r.run_id(), version, r.rows(), r.bytes(), r.key_filter()));
+          MakeRunRef(r.run_id(), version, r.rows(), r.bytes(), r.key_filter(), r.schema_id()));
       next->rows += r.rows();
       next->bytes += r.bytes();
       run_records.push_back(keys::SessionRun(session_id, r.run_id()));

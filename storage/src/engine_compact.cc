@@ -148,6 +148,7 @@ struct EngineImpl::CompactionJob {
   ManifestPtr pinned;  // the partition at Vc
   ReadPins::Pin pin;   // the runs the merge reads stay until it is done
   uint64_t vc = 0;
+  SchemaHistoryPtr schemas;  // the bases are written in the schema at Vc
   uint32_t buckets = 0;
   uint64_t first_id = 0;             // base run ids: first_id + bucket
   std::unique_ptr<BulkWriter> bulk;  // the bases and their F records, until installed
@@ -179,6 +180,7 @@ Result<bool> EngineImpl::PrepareCompaction(TableState& t, CompactionJob* job) {
     auto it = t.partitions.find(job->canonical);
     if (it == t.partitions.end()) return false;  // never committed
     job->pinned = it->second;
+    job->schemas = t.schemas;
     job->pin = read_pins_.Take();
   }
   if (job->pinned->commits_since_major == 0) return false;  // nothing since the last one
@@ -216,6 +218,7 @@ Status EngineImpl::AbandonCompaction(const TableState& t, CompactionJob& job, St
 Status EngineImpl::MergeBases(const TableState& t, CompactionJob* job, CompactionCounts* counts) {
   BaseWriter writer(job->bulk.get());
   job->bases.resize(job->buckets);
+  const SchemaVersion& target = job->schemas->At(job->vc);
   MergedKey key;
   uint64_t keys_seen = 0;
   for (uint32_t b = 0; b < job->buckets; ++b) {
@@ -225,7 +228,7 @@ Status EngineImpl::MergeBases(const TableState& t, CompactionJob* job, Compactio
       counts->input_bytes += r.bytes;
     }
     writer.StartRun(job->first_id + b);
-    BucketMerge merge(*t.schema, store_.get(), std::move(runs));
+    BucketMerge merge(*job->schemas, target, store_.get(), std::move(runs));
     DT_RETURN_IF_ERROR(merge.Init());
     for (;;) {
       DT_ASSIGN_OR_RETURN(const bool has, merge.Next(&key, 0, /*encode=*/true));
@@ -242,6 +245,7 @@ Status EngineImpl::MergeBases(const TableState& t, CompactionJob* job, Compactio
     base.run_id = job->first_id + b;
     base.version = job->vc;
     base.base = true;
+    base.schema_id = target.id;
     if (!filter.empty()) base.key_filter = std::make_shared<const std::string>(std::move(filter));
     counts->output_rows += base.rows;
     counts->output_bytes += base.bytes;

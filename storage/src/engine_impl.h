@@ -36,6 +36,7 @@
 #include "read_pins.h"
 #include "run_format.h"
 #include "run_ranges.h"
+#include "schema_history.h"
 #include "session_counts.h"
 #include "store/store.h"
 #include "thread_annotations.h"
@@ -47,6 +48,8 @@ struct TableState {
   // commit threshold) are those at creation or load: AlterTable changes the ones below.
   uint64_t id = 0;
   messages::TableRecord record;
+  // The schema at creation: what keys, buckets and partitions are computed from, which no schema
+  // change alters. Rows are read and written in `schemas` below.
   std::shared_ptr<const proto::TableSchema> schema;
 
   // What ALTER changes, read without locks where one number is needed; written by AlterTable
@@ -71,6 +74,11 @@ struct TableState {
   uint64_t version GUARDED_BY(state_mu) = 0;
   std::map<std::string, ManifestPtr> partitions GUARDED_BY(state_mu);  // by canonical spec
   std::vector<int64_t> commit_times GUARDED_BY(state_mu);              // [v - 1]: time of commit v
+  SchemaHistoryPtr schemas GUARDED_BY(state_mu);  // replaced whole by AlterSchema
+  SchemaHistoryPtr Schemas() const EXCLUDES(state_mu) {
+    MutexLock lock(&state_mu);
+    return schemas;
+  }
 };
 
 // An open (normal) session. Finished sessions live only in CF meta (S records).
@@ -80,13 +88,16 @@ struct TableState {
 // status (commit, abort, expiry, drop) holds `mu` exclusively, so it sees each append whole or not
 // at all. `mu` is writer-first: appends that keep coming cannot starve a commit.
 struct SessionState {
-  SessionState(std::shared_ptr<TableState> t, messages::SessionRecord rec)
-      : table(std::move(t)), opened(std::move(rec)) {}
+  SessionState(std::shared_ptr<TableState> t, messages::SessionRecord rec,
+               std::shared_ptr<const proto::TableSchema> s)
+      : table(std::move(t)), opened(std::move(rec)), schema(std::move(s)) {}
 
   const std::shared_ptr<TableState> table;
   // The S record as written at open: id, table, partition, quota, slot, times. Never changes; its
   // status and counts are those of the open (the live ones are below).
   const messages::SessionRecord opened;
+  // The table's schema when it opened (opened.schema_id): its appends are encoded in it.
+  const std::shared_ptr<const proto::TableSchema> schema;
 
   WriterFirstSharedMutex mu ACQUIRED_AFTER(table->commit_mu) ACQUIRED_BEFORE(table->state_mu);
   messages::SessionStatusRecord status GUARDED_BY(mu) = messages::SESSION_NORMAL;
@@ -112,6 +123,8 @@ class EngineImpl final : public Engine {
   Status DropTable(const std::string& project, const std::string& table) override;
   Result<TableInfo> AlterTable(const std::string& project, const std::string& table,
                                const std::map<std::string, std::string>& properties) override;
+  Result<TableInfo> AlterSchema(const std::string& project, const std::string& table,
+                                const SchemaChange& change) override;
   Result<TableInfo> DescribeTable(const std::string& project, const std::string& table) override;
   Result<std::vector<TableInfo>> ListTables(const std::string& project) override;
   Result<std::vector<PartitionInfo>> ListPartitions(const std::string& project,
@@ -165,8 +178,10 @@ class EngineImpl final : public Engine {
   struct ReadView {
     std::shared_ptr<TableState> table;
     uint64_t version = 0;
-    std::vector<ManifestPtr> partitions;  // by canonical spec
-    ReadPins::Pin pin;                    // the runs of these manifests stay until it is released
+    SchemaHistoryPtr schemas;               // the table's, taken with the manifests
+    const SchemaVersion* schema = nullptr;  // in *schemas: the one at `version`
+    std::vector<ManifestPtr> partitions;    // by canonical spec
+    ReadPins::Pin pin;                      // the runs of these manifests stay until it is released
   };
 
   Store& TEST_store() { return *store_; }

@@ -106,10 +106,12 @@ Status EngineImpl::LoadCatalog() {
     if (!ParseRecord(it->value(), &t->record)) return Corruption("corrupt table record");
     t->id = t->record.id();
     t->SetSettings(t->record);
-    DT_ASSIGN_OR_RETURN(proto::TableSchema schema, SchemaFromRecord(t->record));
-    t->schema = std::make_shared<const proto::TableSchema>(std::move(schema));
+    DT_ASSIGN_OR_RETURN(SchemaHistoryPtr schemas, SchemaHistoryFromRecord(t->record));
+    // Keys and partitions: the creation schema's (no change alters them).
+    t->schema = schemas->Current().schema;
     DT_ASSIGN_OR_RETURN(std::optional<std::string> v, store_->Get(keys::TableVersion(t->id)));
     MutexLock state_lock(&t->state_mu);
+    t->schemas = std::move(schemas);
     if (v && v->size() == 8) t->version = GetBigEndian64(*v);
     DT_RETURN_IF_ERROR(LoadCommitLog(*t));
     tables_by_name_[keys::Name(t->record.project(), t->record.name())] = t;
@@ -163,6 +165,7 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
     if (!ParseRecord(it->value(), &c)) return Corruption("corrupt commit record");
     if (c.version() > t.version) break;  // cannot happen: written in one batch with V
     t.commit_times.push_back(c.committed_at_ms());
+    if (c.kind() == messages::COMMIT_ALTER_SCHEMA) continue;  // the T record holds the schemas
     DT_ASSIGN_OR_RETURN(Loading * l, loading(c.partition()));
     DT_RETURN_IF_ERROR(l->loader->AddCommit(c));
     if (!c.runs().empty() && c.version() <= l->m->deltas_dropped_through) {
@@ -201,7 +204,9 @@ Status EngineImpl::LoadSessions() {
     auto table = FindTableById(rec.table_id());
     if (!table) continue;  // its table was dropped; maintenance forgets the record
     const std::string prefix = keys::SessionRunPrefix(rec.id());
-    auto s = std::make_shared<SessionState>(std::move(table), std::move(rec));
+    auto schema = table->Schemas()->ById(rec.schema_id());
+    if (!schema) return Corruption("session record of an unknown schema: " + rec.id());
+    auto s = std::make_shared<SessionState>(std::move(table), std::move(rec), std::move(schema));
     {
       MutexLock counts(&s->counts_mu);
       auto runs = store_->Scan(prefix);

@@ -75,6 +75,8 @@ Result<EngineImpl::ReadView> EngineImpl::OpenRead(const std::string& project,
     } else {
       view.version = latest;
     }
+    view.schemas = t.schemas;
+    view.schema = &view.schemas->At(view.version);
     if (partition) {
       auto it = t.partitions.find(canonical);
       if (it != t.partitions.end()) view.partitions.push_back(it->second);
@@ -123,7 +125,8 @@ class ViewCursor {
         ++bucket_;
         continue;
       }
-      merge_ = std::make_unique<BucketMerge>(schema(), store_, std::move(runs));
+      merge_ =
+          std::make_unique<BucketMerge>(*view_.schemas, *view_.schema, store_, std::move(runs));
       merge_->Truncations(std::move(truncations));
       DT_RETURN_IF_ERROR(merge_->Init());
     }
@@ -133,7 +136,7 @@ class ViewCursor {
     static const proto::PartitionSpec kNone;
     return part_ < view_.partitions.size() ? view_.partitions[part_]->spec : kNone;
   }
-  const proto::TableSchema& schema() const { return *view_.table->schema; }
+  const proto::TableSchema& schema() const { return *view_.schema->schema; }
   uint64_t version() const { return view_.version; }
 
  private:
@@ -155,6 +158,7 @@ class ScanIterator final : public RowIterator {
   const proto::PartitionSpec& partition() const override { return cursor_.partition(); }
   Status status() const override { return status_; }
   uint64_t version() const override { return cursor_.version(); }
+  const proto::TableSchema& schema() const override { return cursor_.schema(); }
 
  private:
   void Advance() {
@@ -187,6 +191,7 @@ class ChangesIterator final : public ChangeIterator {
   const proto::PartitionSpec& partition() const override { return cursor_.partition(); }
   Status status() const override { return status_; }
   uint64_t version() const override { return cursor_.version(); }
+  const proto::TableSchema& schema() const override { return cursor_.schema(); }
 
  private:
   void Advance() {
@@ -238,16 +243,20 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
   DT_ASSIGN_OR_RETURN(ReadView view,
                       OpenRead(options.project, options.table,
                                std::optional<std::string>(options.partition), options.at));
-  const proto::TableSchema& schema = *view.table->schema;
+  const proto::TableSchema& schema = *view.schema->schema;
   const TableState& t = *view.table;
   LookupResult result;
   result.version = view.version;
+  result.schema = view.schema->schema;
   if (view.partitions.empty()) return result;
   const PartitionManifest& m = *view.partitions.front();
 
   auto chunks = store_->NewChunkCursor(std::nullopt);
   KeyFold fold(schema);
   std::string key;
+  // Runs of older schemas are read through an upgrade (schema_history.h), made once per schema.
+  std::map<uint32_t, std::unique_ptr<RowUpgrade>> upgrades;
+  std::string upgraded;
   for (const proto::Row& given : options.keys) {
     proto::Row row = given;
     row.resize(schema.columns.size());
@@ -274,6 +283,14 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
       while (!chunk.empty()) {
         if (!NextEntry(&chunk, &e)) return Corruption("corrupt chunk");
         if (e.key < key) continue;
+        if (e.key == key && run.schema_id != view.schema->id && e.op == proto::RowOp::kUpsert) {
+          auto [u, fresh] = upgrades.try_emplace(run.schema_id);
+          if (fresh) {
+            DT_ASSIGN_OR_RETURN(u->second, view.schemas->Upgrade(run.schema_id, *view.schema));
+          }
+          DT_RETURN_IF_ERROR(u->second->Apply(e.row, &upgraded));
+          e.row = upgraded;
+        }
         if (e.key == key) {
           if (!found) {
             DT_RETURN_IF_ERROR(fold.Start(e, /*decode=*/true));
@@ -314,6 +331,7 @@ Result<std::vector<CommitInfo>> EngineImpl::Versions(const std::string& project,
     CommitOperation op = CommitOperation::kCommit;
     if (c.kind() == messages::COMMIT_TRUNCATE) op = CommitOperation::kTruncate;
     if (c.kind() == messages::COMMIT_DROP_PARTITION) op = CommitOperation::kDropPartition;
+    if (c.kind() == messages::COMMIT_ALTER_SCHEMA) op = CommitOperation::kAlterSchema;
     out.push_back({c.version(), c.committed_at_ms(), c.partition(), c.session_id(), c.rows(),
                    c.upserts(), c.deletes(), op});
   }

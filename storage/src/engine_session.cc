@@ -101,6 +101,7 @@ SessionInfo EngineImpl::ToInfo(const TableState& t, const messages::SessionRecor
   info.deletes = rec.deletes();
   info.bytes = rec.bytes();
   info.buckets_written.assign(rec.buckets_written().begin(), rec.buckets_written().end());
+  info.schema = t.Schemas()->ById(rec.schema_id());
   return info;
 }
 
@@ -125,9 +126,11 @@ Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
   }
   DT_ASSIGN_OR_RETURN(proto::PartitionSpec spec,
                       proto::ParsePartitionSpec(*t->schema, options.partition));
+  const SchemaVersion current = t->Schemas()->Current();
   messages::SessionRecord rec;
   rec.set_id(NewSessionId());
   rec.set_table_id(t->id);
+  rec.set_schema_id(current.id);
   rec.set_partition(spec.canonical);
   rec.set_status(messages::SESSION_NORMAL);
   rec.set_quota_name(options.quota_name);
@@ -137,7 +140,7 @@ Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
   DT_RETURN_IF_ERROR(store_->Put(keys::Session(rec.id()), rec.SerializeAsString(),
                                  Durability::kBuffered, "opening session"));
   SessionInfo info = ToInfo(*t, rec);
-  auto s = std::make_shared<SessionState>(t, std::move(rec));
+  auto s = std::make_shared<SessionState>(t, std::move(rec), current.schema);
   MutexLock lock(&sessions_mu_);
   sessions_[s->opened.id()] = std::move(s);
   return info;
@@ -211,8 +214,9 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
     return InvalidArgument(fmt::format("the batch has {} buckets, the table {}",
                                        rows.bucket_count(), t.record.bucket_num()));
   }
-  if (!(rows.schema() == *t.schema)) {
-    return InvalidArgument("the batch was not built with the table's schema");
+  if (!(rows.schema() == *s->schema)) {
+    return InvalidArgument(
+        "the batch was not built with the session's schema (the table's when it was opened)");
   }
   if (!t.record.partial_update()) {
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -224,7 +228,7 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
     }
   }
   // Sort and fold before taking the session's lock.
-  DT_ASSIGN_OR_RETURN(std::vector<PendingRun> runs, BuildRuns(*t.schema, rows));
+  DT_ASSIGN_OR_RETURN(std::vector<PendingRun> runs, BuildRuns(*s->schema, rows));
 
   ReaderLock lock(&s->mu);
   if (s->gone) return NotFound(session_id);
@@ -258,6 +262,7 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
     r.set_bytes(run.bytes);
     r.set_chunks(static_cast<uint32_t>(run.chunks.size()));
     r.set_key_filter(run.key_filter);
+    r.set_schema_id(s->opened.schema_id());
     wb->Put(keys::SessionRun(session_id, run_id), r.SerializeAsString());
     records.push_back(std::move(r));
   }

@@ -34,6 +34,7 @@ struct RunRef {
   // Listed with its filter inline in the M record, as every run at or below a compaction was
   // before deltas stayed in their C records and bases' filters got F records (manifest_record.h).
   bool in_runs_record = false;
+  uint32_t schema_id = 0;  // the table schema its rows are encoded in (schema_history.h)
   bool VisibleAt(uint64_t v) const { return version <= v && v < hidden_from; }
 };
 
@@ -58,8 +59,9 @@ struct PartitionManifest {
 using ManifestPtr = std::shared_ptr<const PartitionManifest>;
 
 inline RunRef MakeRunRef(uint64_t run_id, uint64_t version, uint64_t rows, uint64_t bytes,
-                         const std::string& key_filter) {
+                         const std::string& key_filter, uint32_t schema_id) {
   RunRef r{run_id, version, rows, bytes, nullptr};
+  r.schema_id = schema_id;
   if (!key_filter.empty()) r.key_filter = std::make_shared<const std::string>(key_filter);
   return r;
 }

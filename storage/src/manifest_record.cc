@@ -27,6 +27,7 @@ messages::PartitionRunsRecord RunsRecordOf(const PartitionManifest& m) {
       out->set_hidden_from(r.hidden_from == kForever ? 0 : r.hidden_from);
       out->set_rows(r.rows);
       out->set_bytes(r.bytes);
+      out->set_schema_id(r.schema_id);
       if (!r.in_runs_record) {
         out->set_filter_in_record(true);
       } else if (r.key_filter) {
@@ -54,7 +55,7 @@ Status ManifestLoader::AddRunsRecord(const messages::PartitionRunsRecord& rec,
     if (r.filter_in_record()) {
       DT_ASSIGN_OR_RETURN(filter, filter_of(r.run_id()));
     }
-    RunRef ref = MakeRunRef(r.run_id(), r.version(), r.rows(), r.bytes(), filter);
+    RunRef ref = MakeRunRef(r.run_id(), r.version(), r.rows(), r.bytes(), filter, r.schema_id());
     ref.base = r.base();
     ref.hidden_from = r.hidden_from() == 0 ? kForever : r.hidden_from();
     ref.in_runs_record = !r.filter_in_record();
@@ -90,7 +91,8 @@ Status ManifestLoader::AddCommit(const messages::CommitRecord& c) {
     if (r.bucket() >= m_->buckets.size()) {
       return Corruption("corrupt commit record: run of an unknown bucket");
     }
-    RunRef ref = MakeRunRef(r.run_id(), c.version(), r.rows(), r.bytes(), r.key_filter());
+    RunRef ref =
+        MakeRunRef(r.run_id(), c.version(), r.rows(), r.bytes(), r.key_filter(), r.schema_id());
     ref.hidden_from = hidden_from;
     m_->buckets[r.bucket()].push_back(std::move(ref));
   }

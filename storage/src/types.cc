@@ -28,6 +28,8 @@ std::string_view CommitOperationName(CommitOperation op) {
       return "truncate";
     case CommitOperation::kDropPartition:
       return "drop_partition";
+    case CommitOperation::kAlterSchema:
+      return "alter_schema";
   }
   return "unknown";
 }

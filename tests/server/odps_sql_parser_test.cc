@@ -207,9 +207,13 @@ TEST_CASE("statements outside the grammar are refused whole", "[odps][sql]") {
       "CREATE TABLE t (k)",
       "CREATE TABLE (k BIGINT)",
       "CREATE TABLE t (k BIGINT) COMMENT 'a' COMMENT 'b'",
-      "ALTER TABLE t ADD COLUMNS (c STRING)",
+      "ALTER TABLE t ADD COLUMNS c STRING",
+      "ALTER TABLE t ADD COLUMNS (c STRING",
+      "ALTER TABLE t ADD COLUMNS (c STRING DEFAULT)",
       "ALTER TABLE t DROP COLUMNS c",
-      "ALTER TABLE t CHANGE COLUMN a b STRING",
+      "ALTER TABLE t CHANGE COLUMN a",
+      "ALTER TABLE t CHANGE COLUMN a RENAME b",
+      "ALTER TABLE t CHANGE COLUMN a COMMENT 'x'",
       "ALTER TABLE t RENAME TO u",
       "ALTER TABLE t COMPACT MINOR",
       "ALTER TABLE t COMPACT",
@@ -240,7 +244,43 @@ TEST_CASE("refusals say what was expected where", "[odps][sql]") {
   auto s = ParseStatement("SELECT * FROM t LIMIT 10");
   REQUIRE_FALSE(s.ok());
   CHECK(s.status().message() == "expected the end of the statement at offset 16, found 'LIMIT'");
-  auto c = ParseStatement("ALTER TABLE t ADD COLUMNS (c STRING)");
+  auto c = ParseStatement("ALTER TABLE t DROP COLUMNS (c)");
   REQUIRE_FALSE(c.ok());
-  CHECK(c.status().message().find("ADD COLUMNS is not supported") != std::string::npos);
+  CHECK(c.status().message().find("dropping columns is not supported") != std::string::npos);
+  auto d = ParseStatement("CREATE TABLE t (k BIGINT DEFAULT 1, PRIMARY KEY (k))");
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.status().message().find("only by ALTER TABLE ... ADD COLUMNS") != std::string::npos);
+}
+
+TEST_CASE("ALTER TABLE ADD COLUMNS, CHANGE COLUMN (schema evolution)", "[odps][sql]") {
+  auto a = Parse<ChangeSchema>(
+      "ALTER TABLE p.t ADD COLUMNS IF NOT EXISTS (note STRING COMMENT 'n', qty BIGINT DEFAULT -3, "
+      "tag VARCHAR(8) DEFAULT 'x', ok BOOLEAN DEFAULT true, d DECIMAL(10,2) DEFAULT 1.5);");
+  CHECK(a.table.project == "p");
+  CHECK(a.if_not_exists);
+  REQUIRE(a.add_columns.size() == 5);
+  CHECK(a.add_columns[0].name == "note");
+  CHECK(a.add_columns[0].comment == "n");
+  CHECK_FALSE(a.add_columns[0].default_value);
+  CHECK(a.add_columns[1].default_value == "-3");
+  CHECK(a.add_columns[2].type == "VARCHAR(8)");
+  CHECK(a.add_columns[2].default_value == "x");
+  CHECK(a.add_columns[3].default_value == "true");
+  CHECK(a.add_columns[4].default_value == "1.5");
+  CHECK(Parse<ChangeSchema>("alter table t add if not exists columns (c int)").if_not_exists);
+  CHECK_FALSE(Parse<ChangeSchema>("ALTER TABLE t ADD COLUMNS (c INT)").if_not_exists);
+
+  auto r = Parse<ChangeSchema>("ALTER TABLE t CHANGE COLUMN old RENAME TO `new`");
+  CHECK(r.column == "old");
+  CHECK(r.new_name == "new");
+  CHECK(r.new_type.empty());
+  auto w = Parse<ChangeSchema>("ALTER TABLE t CHANGE qty qty BIGINT COMMENT 'c'");
+  CHECK(w.column == "qty");
+  CHECK(w.new_name == "qty");
+  CHECK(w.new_type == "BIGINT");
+  CHECK(w.comment == "c");
+  auto both = Parse<ChangeSchema>("ALTER TABLE t CHANGE COLUMN s name VARCHAR(50)");
+  CHECK(both.new_name == "name");
+  CHECK(both.new_type == "VARCHAR(50)");
+  CHECK_FALSE(both.comment);
 }

@@ -35,7 +35,7 @@ struct History {
       r->set_rows(10 * v + b);
       r->set_bytes(100 * v + b);
       r->set_key_filter(Filter(id));
-      m.buckets[b].push_back(MakeRunRef(id, v, r->rows(), r->bytes(), r->key_filter()));
+      m.buckets[b].push_back(MakeRunRef(id, v, r->rows(), r->bytes(), r->key_filter(), 0));
     }
   }
 
@@ -45,7 +45,7 @@ struct History {
     for (uint32_t b = 0; b < 2; ++b) {
       for (RunRef& r : m.buckets[b]) r.hidden_from = std::min(r.hidden_from, vc);
       const uint64_t id = kBaseRunBit | next_run++;
-      RunRef base = MakeRunRef(id, vc, 7, 70, Filter(id));
+      RunRef base = MakeRunRef(id, vc, 7, 70, Filter(id), 0);
       base.base = true;
       filters[base.run_id] = *base.key_filter;
       m.buckets[b].push_back(std::move(base));

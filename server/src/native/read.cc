@@ -120,12 +120,13 @@ Result<Response> Data(ApiContext& ctx, Request& req) {
   DT_ASSIGN_OR_RETURN(state->zone, RequestTimeZone(ctx, req));
   DT_ASSIGN_OR_RETURN(state->limit, QueryUint(req, "limit", UINT64_MAX, 0, UINT64_MAX));
   const std::string columns = QueryString(req, "columns").value_or("");
+  DT_ASSIGN_OR_RETURN(state->it, ctx.engine->Scan(scan));
+  state->table.schema = state->it->schema();  // the schema of the version read
   DT_ASSIGN_OR_RETURN(
       RowWriter writer,
       RowWriter::Create(state->table.schema,
                         {.format = format, .time_zone = &state->zone, .columns = columns}));
   state->writer.emplace(std::move(writer));
-  DT_ASSIGN_OR_RETURN(state->it, ctx.engine->Scan(scan));
   const uint64_t version = state->it->version();
   return StreamRows(format, version, state, [](auto& s, std::string& o) {
     s.writer->Write(s.it->row(), s.it->partition().values, &o);
@@ -148,12 +149,13 @@ Result<Response> Changes(ApiContext& ctx, Request& req) {
   }
   DT_ASSIGN_OR_RETURN(BodyFormat format, ReadFormat(req));
   DT_ASSIGN_OR_RETURN(state->zone, RequestTimeZone(ctx, req));
+  DT_ASSIGN_OR_RETURN(state->it, ctx.engine->Changes(opts));
+  state->table.schema = state->it->schema();  // the schema at to_version
   DT_ASSIGN_OR_RETURN(
       RowWriter writer,
       RowWriter::Create(state->table.schema,
                         {.format = format, .time_zone = &state->zone, .changes = true}));
   state->writer.emplace(std::move(writer));
-  DT_ASSIGN_OR_RETURN(state->it, ctx.engine->Changes(opts));
   const uint64_t version = state->it->version();
   return StreamRows(format, version, state, [](auto& s, std::string& o) {
     s.writer->WriteChange(s.it->row(), s.it->partition().values, s.it->op(),
@@ -234,6 +236,7 @@ Result<Response> Lookup(ApiContext& ctx, Request& req) {
   DT_ASSIGN_OR_RETURN(storage::LookupResult found, ctx.engine->Lookup(opts));
   DT_ASSIGN_OR_RETURN(proto::PartitionSpec partition,
                       proto::ParsePartitionSpec(table.schema, opts.partition));
+  if (found.schema) table.schema = *found.schema;  // the schema of the version read
   DT_ASSIGN_OR_RETURN(
       RowWriter writer,
       RowWriter::Create(table.schema, {.format = BodyFormat::kJson, .time_zone = &zone}));

@@ -1,5 +1,7 @@
 #include "native/tables.h"
 
+#include <algorithm>
+
 #include "api_util.h"
 #include "table_json.h"
 
@@ -34,8 +36,22 @@ Response HandleListTables(ApiContext& ctx, Request& req) {
 Response HandleAlterTable(ApiContext& ctx, Request& req) {
   return Answer(req, [&]() -> Result<Response> {
     DT_ASSIGN_OR_RETURN(nlohmann::json body, ParseJsonBody(req));
+    const bool schema = body.is_object() && !body.empty() &&
+                        std::all_of(body.items().begin(), body.items().end(), [](const auto& kv) {
+                          return kv.key() == "add_columns" || kv.key() == "rename_columns" ||
+                                 kv.key() == "change_column_types";
+                        });
+    if (schema) {
+      DT_ASSIGN_OR_RETURN(storage::SchemaChange change, ParseSchemaChange(body));
+      DT_ASSIGN_OR_RETURN(storage::TableInfo info,
+                          ctx.engine->AlterSchema(Project(req), Table(req), change));
+      return JsonResponse(TableInfoJson(info));
+    }
     if (!body.is_object() || !body.contains("properties") || body.size() != 1) {
-      return InvalidArgument("the body must be {\"properties\": {\"key\": \"value\", ...}}");
+      return InvalidArgument(
+          "the body must be {\"properties\": {\"key\": \"value\", ...}}, or a schema change: "
+          "{\"add_columns\": [...], \"rename_columns\": [...], \"change_column_types\": [...]} "
+          "(one request each)");
     }
     DT_ASSIGN_OR_RETURN(auto properties, ParseProperties(body["properties"]));
     DT_ASSIGN_OR_RETURN(storage::TableInfo info,

@@ -8,6 +8,7 @@
 
 #include "deltatunnel/proto/partition_spec.h"
 #include "deltatunnel/proto/schema.h"
+#include "deltatunnel/server/format_scalar.h"
 
 namespace deltatunnel::server::odps {
 namespace {
@@ -200,6 +201,60 @@ TaskOutcome SetProperties(ApiContext& ctx, const std::string& project,
   return Success("OK");
 }
 
+// ALTER TABLE t ADD COLUMNS | CHANGE COLUMN: one schema change, which the engine checks whole.
+TaskOutcome ChangeColumns(ApiContext& ctx, const std::string& project, const sql::ChangeSchema& c) {
+  auto name = TableOf(project, c.table);
+  if (!name.ok()) return Refused(name.status().message());
+  auto info = ctx.engine->DescribeTable(project, *name);
+  if (!info.ok()) return Failed(info.status());
+  storage::SchemaChange change;
+  for (const sql::ColumnDef& col : c.add_columns) {
+    if (c.if_not_exists && info->schema.FindColumn(col.name) >= 0) continue;
+    auto type = proto::Type::Parse(col.type);
+    if (!type.ok()) {
+      return Refused(fmt::format("column '{}': {}", col.name, type.status().message()));
+    }
+    proto::Column added{col.name, std::move(type).value(), !col.not_null, col.comment};
+    if (col.default_value) {
+      if (!added.type.IsScalar()) {
+        return Refused(
+            fmt::format("column '{}': only a scalar column may have a default", col.name));
+      }
+      Status st = ParseScalarText(added.type, *col.default_value, TextSource::kCsvField, TimeZone(),
+                                  &added.default_value);
+      if (!st.ok()) return Refused(fmt::format("column '{}': DEFAULT: {}", col.name, st.message()));
+    }
+    change.add_columns.push_back(std::move(added));
+  }
+  if (!c.column.empty()) {
+    const int i = info->schema.FindColumn(c.column);
+    if (c.comment && i >= 0 && *c.comment != info->schema.columns[static_cast<size_t>(i)].comment) {
+      return Refused("changing a column's comment is not supported");
+    }
+    // CHANGE c c TYPE names the column twice: a rename only when the name differs.
+    if (i < 0 || c.new_name != info->schema.columns[static_cast<size_t>(i)].name) {
+      change.renames.push_back({c.column, c.new_name});
+    }
+    if (!c.new_type.empty()) {
+      auto type = proto::Type::Parse(c.new_type);
+      if (!type.ok()) {
+        return Refused(fmt::format("column '{}': {}", c.new_name, type.status().message()));
+      }
+      change.widenings.push_back({c.new_name, std::move(type).value()});
+    }
+  }
+  if (change.add_columns.empty() && change.renames.empty() && change.widenings.empty()) {
+    return Success("OK (the columns exist)");
+  }
+  if (Status s = CheckWritable(ctx); !s.ok()) return Failed(s);
+  auto altered = ctx.engine->AlterSchema(project, *name, change);
+  if (!altered.ok() && altered.status().code() == ErrorCode::kInvalidArgument) {
+    return Refused(altered.status().message());
+  }
+  if (!altered.ok()) return Failed(altered.status());
+  return Success(fmt::format("OK (schema {}, version {})", altered->schema_id, altered->version));
+}
+
 // TRUNCATE TABLE t [PARTITION (...)]: a version per partition truncated, in one atomic step.
 TaskOutcome Truncate(ApiContext& ctx, const std::string& project, const sql::TruncateTable& t) {
   auto name = TableOf(project, t.table);
@@ -289,6 +344,8 @@ TaskOutcome RunStatement(ApiContext& ctx, const std::string& project,
           return Compact(ctx, project, s);
         } else if constexpr (std::is_same_v<T, sql::SetProperties>) {
           return SetProperties(ctx, project, s);
+        } else if constexpr (std::is_same_v<T, sql::ChangeSchema>) {
+          return ChangeColumns(ctx, project, s);
         } else {
           return Select(ctx, project, s);
         }

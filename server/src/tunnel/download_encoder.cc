@@ -97,6 +97,8 @@ class SourceCursor {
   const proto::Row& row() const { return it_->row(); }
   const proto::PartitionSpec& partition() const { return it_->partition(); }
   Status status() const { return it_->status(); }
+  // The table's schema at the version read (rows have its columns).
+  const proto::TableSchema& schema() const { return it_->schema(); }
 
   // Moves past `n` rows; false when the rows ran out first.
   bool Skip(uint64_t n) {
@@ -296,6 +298,9 @@ Result<Response> DownloadResponse(storage::Engine& engine, const DownloadSource&
                                   const std::string& encoding) {
   auto state = std::make_shared<DownloadState>();
   DT_ASSIGN_OR_RETURN(state->table, engine.DescribeTable(source.project, source.table));
+  DT_ASSIGN_OR_RETURN(state->cursor, SourceCursor::Open(engine, source, state->table.schema));
+  // The download's columns are those of its version (the session's), whatever changed since.
+  state->table.schema = state->cursor->schema();
   const proto::TableSchema& schema = state->table.schema;
   state->stream_schema.columns = schema.columns;
   for (const proto::Column& c : schema.partition_columns) {
@@ -312,7 +317,6 @@ Result<Response> DownloadResponse(storage::Engine& engine, const DownloadSource&
   if (!encoding.empty()) {
     DT_ASSIGN_OR_RETURN(state->compressor, proto::StreamCompressor::Make(encoding));
   }
-  DT_ASSIGN_OR_RETURN(state->cursor, SourceCursor::Open(engine, source, schema));
   if (!state->cursor->Skip(range.start) || (range.count > 0 && !state->cursor->Valid())) {
     DT_RETURN_IF_ERROR(state->cursor->status());
     return InvalidArgument(fmt::format("rowrange ({},{}) is past the last row of the download",

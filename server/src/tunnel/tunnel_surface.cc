@@ -65,9 +65,17 @@ std::string WorkerAddr(const ApiContext& ctx, const Request& req) {
   return ctx.worker_addr;
 }
 
+// The table as the session sees it: with the schema it was opened in (its writes are in that
+// schema even after the table's changes; engine.h AlterSchema).
+Target AsOpened(const Target& t, const storage::SessionInfo& s) {
+  Target out = t;
+  if (s.schema) out.table.schema = *s.schema;
+  return out;
+}
+
 Response SessionResponse(ApiContext& ctx, const Target& t, const storage::SessionInfo& s,
                          const Request& req) {
-  return JsonResponse(SessionJson(t.table, s, WorkerAddr(ctx, req)));
+  return JsonResponse(SessionJson(AsOpened(t, s).table, s, WorkerAddr(ctx, req)));
 }
 
 Result<Response> Create(ApiContext& ctx, const Target& t, const Request& req) {
@@ -121,8 +129,9 @@ Result<proto::RowBatch> DecodeBucketWrite(ApiContext& ctx, const Target& t, cons
   return proto::DecodeRecordStream(t.table.schema, t.table.hasher, t.table.bucket_num, body, opts);
 }
 
-Result<Response> Write(ApiContext& ctx, const Target& t, const Request& req) {
-  DT_ASSIGN_OR_RETURN(storage::SessionInfo s, LoadSession(ctx, t, req));
+Result<Response> Write(ApiContext& ctx, const Target& target, const Request& req) {
+  DT_ASSIGN_OR_RETURN(storage::SessionInfo s, LoadSession(ctx, target, req));
+  const Target t = AsOpened(target, s);
   if (s.status != storage::SessionStatus::kNormal) {
     return Status(ErrorCode::kStatusConflict,
                   fmt::format("upsert session '{}' is {}: it takes no more writes", s.id,

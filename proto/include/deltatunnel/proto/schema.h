@@ -7,6 +7,7 @@
 
 #include "deltatunnel/proto/status.h"
 #include "deltatunnel/proto/type.h"
+#include "deltatunnel/proto/value.h"
 
 namespace deltatunnel::proto {
 
@@ -15,6 +16,9 @@ struct Column {
   Type type;
   bool nullable = true;
   std::string comment;
+  // What rows written before the column was added read (ALTER ... ADD COLUMNS ... DEFAULT); null
+  // when none was given. Only added columns have one.
+  Value default_value = {};
   friend bool operator==(const Column&, const Column&) = default;
 };
 

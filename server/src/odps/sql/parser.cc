@@ -142,7 +142,9 @@ class Parser {
     return text;
   }
 
-  Result<ColumnDef> Column() {
+  // `with_default`: a column of ADD COLUMNS, which may have a DEFAULT (rows written before it
+  // read it).
+  Result<ColumnDef> Column(bool with_default = false) {
     ColumnDef c;
     DT_ASSIGN_OR_RETURN(c.name, Ident());
     DT_ASSIGN_OR_RETURN(c.type, TypeText());
@@ -152,11 +154,20 @@ class Parser {
     } else {
       Accept("NULL");
     }
-    if (Peek("DEFAULT")) {
+    if (Peek("DEFAULT") && !with_default) {
       return InvalidArgument(fmt::format(
-          "column '{}': DEFAULT values are not supported (deltatunnel tables have no column "
-          "defaults)",
+          "column '{}': DEFAULT is taken only by ALTER TABLE ... ADD COLUMNS (the value rows "
+          "written before the column read)",
           c.name));
+    }
+    if (Accept("DEFAULT")) {
+      if (Accept("TRUE")) {
+        c.default_value = "true";
+      } else if (Accept("FALSE")) {
+        c.default_value = "false";
+      } else {
+        DT_ASSIGN_OR_RETURN(c.default_value, Value());
+      }
     }
     if (Accept("COMMENT")) {
       DT_ASSIGN_OR_RETURN(c.comment, String());
@@ -267,6 +278,7 @@ class Parser {
       }
       return sql::Statement(std::move(s));
     }
+    if (Accept("CHANGE")) return ChangeColumn(std::move(name));
     if (Accept("ADD")) {
       AddPartition a;
       a.table = std::move(name);
@@ -275,7 +287,8 @@ class Parser {
         DT_RETURN_IF_ERROR(Keyword("EXISTS"));
         a.if_not_exists = true;
       }
-      if (!Peek("PARTITION")) return Expected("PARTITION (ADD COLUMNS is not supported)");
+      if (Accept("COLUMNS")) return AddColumns(std::move(a.table), a.if_not_exists);
+      if (!Peek("PARTITION")) return Expected("PARTITION or COLUMNS after ADD");
       while (Peek("PARTITION")) {
         DT_ASSIGN_OR_RETURN(PartitionValues p, Partition());
         a.partitions.push_back(std::move(p));
@@ -289,7 +302,12 @@ class Parser {
         DT_RETURN_IF_ERROR(Keyword("EXISTS"));
         d.if_exists = true;
       }
-      if (!Peek("PARTITION")) return Expected("PARTITION (DROP COLUMNS is not supported)");
+      if (Peek("COLUMNS") || Peek("COLUMN")) {
+        return InvalidArgument(
+            "dropping columns is not supported: rows keep every column they were written with; "
+            "add a new column, or create a new table");
+      }
+      if (!Peek("PARTITION")) return Expected("PARTITION after DROP");
       do {
         DT_ASSIGN_OR_RETURN(PartitionValues p, Partition());
         d.partitions.push_back(std::move(p));
@@ -303,10 +321,49 @@ class Parser {
     }
     if (!Accept("COMPACT")) {
       return Expected(
-          "ADD PARTITION, DROP PARTITION, SET TBLPROPERTIES|LIFECYCLE|COMMENT or "
-          "COMPACT MAJOR");
+          "ADD PARTITION, ADD COLUMNS, CHANGE COLUMN, DROP PARTITION, "
+          "SET TBLPROPERTIES|LIFECYCLE|COMMENT or COMPACT MAJOR");
     }
     if (!Accept("MAJOR")) return Expected("MAJOR (only major compaction exists)");
+    return sql::Statement(std::move(c));
+  }
+
+  Result<sql::Statement> AddColumns(TableName name, bool if_not_exists) {
+    ChangeSchema c;
+    c.table = std::move(name);
+    c.if_not_exists = if_not_exists;
+    if (Accept("IF")) {
+      DT_RETURN_IF_ERROR(Keyword("NOT"));
+      DT_RETURN_IF_ERROR(Keyword("EXISTS"));
+      c.if_not_exists = true;
+    }
+    DT_RETURN_IF_ERROR(Symbol("("));
+    do {
+      DT_ASSIGN_OR_RETURN(ColumnDef col, Column(/*with_default=*/true));
+      c.add_columns.push_back(std::move(col));
+    } while (AcceptSymbol(","));
+    DT_RETURN_IF_ERROR(Symbol(")"));
+    return sql::Statement(std::move(c));
+  }
+
+  Result<sql::Statement> ChangeColumn(TableName name) {
+    ChangeSchema c;
+    c.table = std::move(name);
+    Accept("COLUMN");
+    DT_ASSIGN_OR_RETURN(c.column, Ident());
+    if (Accept("RENAME")) {
+      DT_RETURN_IF_ERROR(Keyword("TO"));
+      DT_ASSIGN_OR_RETURN(c.new_name, Ident());
+      return sql::Statement(std::move(c));
+    }
+    if (Peek("COMMENT")) {
+      return InvalidArgument("changing a column's comment alone is not supported");
+    }
+    DT_ASSIGN_OR_RETURN(c.new_name, Ident());
+    DT_ASSIGN_OR_RETURN(c.new_type, TypeText());
+    if (Accept("COMMENT")) {
+      DT_ASSIGN_OR_RETURN(c.comment, String());
+    }
     return sql::Statement(std::move(c));
   }
 

@@ -10,6 +10,10 @@
 //   element     := coldef | PRIMARY KEY '(' ident {',' ident} ')'
 //   coldef      := ident type [NOT NULL | NULL] [COMMENT str]
 //   alter       := ALTER TABLE name ( ADD [IF NOT EXISTS] partition {partition}
+//                                   | ADD [IF NOT EXISTS] COLUMNS [IF NOT EXISTS]
+//                                         '(' coldef [DEFAULT value] {',' ...} ')'
+//                                   | CHANGE [COLUMN] ident ( RENAME TO ident
+//                                                           | ident type [COMMENT str] )
 //                                   | DROP [IF EXISTS] partition {',' partition}
 //                                   | SET ( TBLPROPERTIES '(' str '=' str {',' str '=' str} ')'
 //                                         | LIFECYCLE number | COMMENT str )

@@ -32,6 +32,7 @@ struct ColumnDef {
   std::string type;  // the type as written, checked by proto::Type::Parse
   bool not_null = false;
   std::string comment;
+  std::optional<std::string> default_value;  // DEFAULT's literal (ADD COLUMNS only), as written
 };
 
 struct CreateTable {
@@ -80,6 +81,18 @@ struct SetProperties {
   std::map<std::string, std::string> properties;
 };
 
+// ALTER TABLE t ADD COLUMNS [IF NOT EXISTS] (coldef [DEFAULT v], ...) | CHANGE [COLUMN] c RENAME
+// TO n | CHANGE [COLUMN] c n type [COMMENT '...']: one schema change (Engine::AlterSchema).
+struct ChangeSchema {
+  TableName table;
+  bool if_not_exists = false;  // ADD COLUMNS: the columns that exist already are skipped
+  std::vector<ColumnDef> add_columns;
+  std::string column;    // CHANGE: the column
+  std::string new_name;  // CHANGE: its name after (the same when only the type changes)
+  std::string new_type;  // CHANGE c n type: the type as written; "" for RENAME TO
+  std::optional<std::string> comment;  // CHANGE c n type COMMENT '...'
+};
+
 // SELECT * FROM t [WHERE c = 'v' [AND ...]]: pyodps's read of a primary-key table.
 struct SelectAll {
   TableName table;
@@ -87,6 +100,6 @@ struct SelectAll {
 };
 
 using Statement = std::variant<CreateTable, AddPartition, DropPartition, DropTable, TruncateTable,
-                               CompactTable, SetProperties, SelectAll>;
+                               CompactTable, SetProperties, ChangeSchema, SelectAll>;
 
 }  // namespace deltatunnel::server::odps::sql

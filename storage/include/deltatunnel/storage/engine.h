@@ -60,6 +60,14 @@ class Engine {
   // creation (InvalidArgument). Answers the table as altered.
   virtual Result<TableInfo> AlterTable(const std::string& project, const std::string& table,
                                        const std::map<std::string, std::string>& properties) = 0;
+  // Changes the table's data columns (SchemaChange; the rules: storage/src/schema_change.h) as a
+  // version of its own, in one synced step, or not at all (InvalidArgument naming the column and
+  // why). Reads at earlier versions keep the schema they had; rows written before the change, and
+  // by sessions opened before it, read added columns as their defaults and widened ones as the
+  // wider type. Major compaction rewrites them in the schema of its version. Answers the table
+  // as altered (a change to what already is makes no version).
+  virtual Result<TableInfo> AlterSchema(const std::string& project, const std::string& table,
+                                        const SchemaChange& change) = 0;
   virtual Result<TableInfo> DescribeTable(const std::string& project, const std::string& table) = 0;
   // NoSuchProject when the project has no tables.
   virtual Result<std::vector<TableInfo>> ListTables(const std::string& project) = 0;

@@ -78,10 +78,27 @@ struct TableDef {
   std::map<std::string, std::string> properties;
 };
 
+// A change of a table's data columns (Engine::AlterSchema; the rules: storage/src/schema_change.h).
+// Applied in this order: adds, renames, widenings.
+struct SchemaChange {
+  std::vector<proto::Column> add_columns;  // appended; nullable, with an optional default_value
+  struct Rename {
+    std::string from;
+    std::string to;
+  };
+  std::vector<Rename> renames;
+  struct Widen {
+    std::string column;
+    proto::Type type;
+  };
+  std::vector<Widen> widenings;
+};
+
 struct TableInfo {
   std::string project;
   std::string name;
-  proto::TableSchema schema;
+  proto::TableSchema schema;                      // the current one
+  uint32_t schema_id = 0;                         // 0 at creation, one more for each schema change
   std::map<std::string, std::string> properties;  // every property, defaults filled in
   uint32_t bucket_num = 16;
   uint32_t retain_hours = 24;
@@ -133,6 +150,9 @@ struct SessionInfo {
   uint64_t deletes = 0;
   uint64_t bytes = 0;
   std::vector<uint32_t> buckets_written;
+  // The table's schema when the session was opened: its rows are written in it, even after the
+  // table's schema changes (reads then give them the new columns' defaults).
+  std::shared_ptr<const proto::TableSchema> schema;
 };
 
 // What a version did to its partition.
@@ -140,8 +160,9 @@ enum class CommitOperation {
   kCommit,         // a session's rows published
   kTruncate,       // every row of the partition deleted
   kDropPartition,  // truncated, and the partition no longer listed (until a commit writes it)
+  kAlterSchema,    // the table's data columns changed (no partition)
 };
-// "commit", "truncate", "drop_partition".
+// "commit", "truncate", "drop_partition", "alter_schema".
 std::string_view CommitOperationName(CommitOperation op);
 
 struct CommitInfo {
@@ -179,6 +200,8 @@ class RowIterator {
   virtual const proto::PartitionSpec& partition() const = 0;
   virtual Status status() const = 0;     // check once Valid() is false
   virtual uint64_t version() const = 0;  // the version read at
+  // The table's schema at that version: rows have its data columns.
+  virtual const proto::TableSchema& schema() const = 0;
 };
 
 struct LookupOptions {
@@ -192,6 +215,7 @@ struct LookupOptions {
 struct LookupResult {
   uint64_t version = 0;
   std::vector<proto::Row> rows;
+  std::shared_ptr<const proto::TableSchema> schema;  // the table's at `version`
 };
 
 struct ChangesOptions {
@@ -214,6 +238,8 @@ class ChangeIterator {
   virtual const proto::PartitionSpec& partition() const = 0;
   virtual Status status() const = 0;
   virtual uint64_t version() const = 0;  // `to`
+  // The table's schema at `to`: rows have its data columns.
+  virtual const proto::TableSchema& schema() const = 0;
 };
 
 // A one-shot load committed under an idempotency key.

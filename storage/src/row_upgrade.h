@@ -1,0 +1,31 @@
+// Reading a row stored in an older schema of its table as a row of a newer one (schema evolution,
+// schema_history.h): added columns take their defaults, FLOAT values widened to DOUBLE become
+// doubles; the other widenings and renames leave the encoding as it is. Only the rows of runs
+// written before a change pay for it, until major compaction rewrites them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "deltatunnel/proto/schema.h"
+#include "deltatunnel/proto/status.h"
+#include "deltatunnel/proto/value.h"
+
+namespace deltatunnel::storage {
+
+class RowUpgrade {
+ public:
+  // Both outlive it; `to` is `from` changed by ApplySchemaChange (any number of times).
+  RowUpgrade(const proto::TableSchema& from, const proto::TableSchema& to)
+      : from_(&from), to_(&to) {}
+
+  // `in` (a row encoded in `from`) encoded in `to`, into `out`.
+  Status Apply(std::string_view in, std::string* out);
+
+ private:
+  const proto::TableSchema* from_;
+  const proto::TableSchema* to_;
+  proto::Row row_;
+};
+
+}  // namespace deltatunnel::storage
