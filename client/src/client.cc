@@ -140,6 +140,11 @@ Result<nlohmann::json> Client::AlterTable(const std::string& project, const std:
                   nlohmann::json{{"properties", properties}}.dump());
 }
 
+Result<nlohmann::json> Client::ChangeSchema(const std::string& project, const std::string& table,
+                                            const nlohmann::json& change) {
+  return CallJson("PATCH", TablePath(project, table), {}, change.dump(), Retry::kNo);
+}
+
 Result<nlohmann::json> Client::ListPartitions(const std::string& project,
                                               const std::string& table) {
   return CallJson("GET", TablePath(project, table) + "/partitions");

@@ -1,6 +1,8 @@
-// deltatunnel table create|list|describe|alter|drop|truncate|drop-partition
+// deltatunnel table create|list|describe|alter|add-columns|rename-column|change-column-type|drop|
+// truncate|drop-partition
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "tool.h"
@@ -18,6 +20,8 @@ void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
     bool json = false;
     bool if_exists = false;
     std::vector<std::string> set;
+    std::vector<std::string> columns, defaults, comments;
+    std::string from, to, column, type;
   };
   auto args = std::make_shared<Args>();
 
@@ -109,6 +113,84 @@ void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
     auto r = c->DropPartition(args->project, args->table, args->partition, args->if_exists);
     if (!r.ok()) return void(*exit_code = Fail("table drop-partition", r.status()));
     std::cout << r->dump(2) << "\n";
+  });
+
+  // NAME=VALUE pairs of repeated options, by name.
+  auto pairs = [](const std::vector<std::string>& given, const char* option,
+                  std::map<std::string, std::string>* out) {
+    for (const std::string& kv : given) {
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "deltatunnel: " << option << " takes NAME=VALUE, not '" << kv << "'\n";
+        return false;
+      }
+      (*out)[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return true;
+  };
+  // Sends one schema change and prints the table as altered.
+  auto change_schema = [&flags, args, exit_code](const char* what, const nlohmann::json& change) {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->ChangeSchema(args->project, args->table, change);
+    if (!r.ok()) return void(*exit_code = Fail(what, r.status()));
+    std::cout << r->dump(2) << "\n";
+  };
+
+  auto* add_columns = table->add_subcommand(
+      "add-columns",
+      "Add nullable columns at the end (--column NAME=TYPE, repeated), as one new version; rows "
+      "written before read --default NAME=VALUE (or null)");
+  add_columns->add_option("--project", args->project, "Project")->required();
+  add_columns->add_option("--table", args->table, "Table")->required();
+  add_columns->add_option("--column", args->columns, "NAME=TYPE, e.g. qty=BIGINT")->required();
+  add_columns->add_option("--default", args->defaults, "NAME=VALUE: what older rows read");
+  add_columns->add_option("--comment", args->comments, "NAME=TEXT");
+  add_columns->callback([args, exit_code, pairs, change_schema] {
+    std::map<std::string, std::string> types, defaults, comments;
+    if (!pairs(args->columns, "--column", &types) ||
+        !pairs(args->defaults, "--default", &defaults) ||
+        !pairs(args->comments, "--comment", &comments)) {
+      return void(*exit_code = kExitUsage);
+    }
+    nlohmann::json add = nlohmann::json::array();
+    for (const std::string& kv : args->columns) {  // in the order given
+      const std::string name = kv.substr(0, kv.find('='));
+      nlohmann::json col = {{"name", name}, {"type", types.at(name)}};
+      if (defaults.count(name) != 0) col["default"] = defaults.at(name);
+      if (comments.count(name) != 0) col["comment"] = comments.at(name);
+      add.push_back(std::move(col));
+    }
+    for (const auto& [name, v] : defaults) {
+      if (types.count(name) == 0) {
+        std::cerr << "deltatunnel: --default names no --column '" << name << "'\n";
+        return void(*exit_code = kExitUsage);
+      }
+    }
+    change_schema("table add-columns", {{"add_columns", std::move(add)}});
+  });
+
+  auto* rename = table->add_subcommand("rename-column", "Rename a column, as one new version");
+  rename->add_option("--project", args->project, "Project")->required();
+  rename->add_option("--table", args->table, "Table")->required();
+  rename->add_option("--from", args->from, "The column")->required();
+  rename->add_option("--to", args->to, "Its new name")->required();
+  rename->callback([args, change_schema] {
+    change_schema("table rename-column",
+                  {{"rename_columns", {{{"from", args->from}, {"to", args->to}}}}});
+  });
+
+  auto* retype = table->add_subcommand(
+      "change-column-type",
+      "Widen a column's type (INT to BIGINT, FLOAT to DOUBLE, DECIMAL precision up, VARCHAR up), "
+      "as one new version");
+  retype->add_option("--project", args->project, "Project")->required();
+  retype->add_option("--table", args->table, "Table")->required();
+  retype->add_option("--column", args->column, "The column")->required();
+  retype->add_option("--type", args->type, "The wider type")->required();
+  retype->callback([args, change_schema] {
+    change_schema("table change-column-type",
+                  {{"change_column_types", {{{"name", args->column}, {"type", args->type}}}}});
   });
 
   auto* alter = table->add_subcommand(

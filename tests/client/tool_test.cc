@@ -163,6 +163,33 @@ TEST_CASE("tool: tables, loads and reads end to end", "[tool]") {
   CHECK_THAT(fixed.err, Catch::Contains("fixed when the table is created"));
   CHECK(Tool(ep + "table alter --project p --table t --set novalue").exit_code == 2);
 
+  // Schema evolution: rows written before read the default.
+  Run added = Tool(ep +
+                   "table add-columns --project p --table t --column qty=INT --column tag=STRING "
+                   "--default qty=5 --comment tag=label");
+  INFO(added.err);
+  REQUIRE(added.exit_code == 0);
+  auto added_json = nlohmann::json::parse(added.out);
+  CHECK(added_json["schema_version"] == 1);
+  CHECK(added_json["columns"][3]["name"] == "qty");
+  CHECK(added_json["columns"][3]["default"] == 5);
+  CHECK(added_json["columns"][4]["comment"] == "label");
+  Run with_default = Tool(ep + "get --project p --table t --partition ds=1");
+  CHECK_THAT(with_default.out, Catch::Contains("\"qty\":5"));
+  REQUIRE(Tool(ep + "table change-column-type --project p --table t --column qty --type BIGINT")
+              .exit_code == 0);
+  Run renamed = Tool(ep + "table rename-column --project p --table t --from tag --to label");
+  REQUIRE(renamed.exit_code == 0);
+  CHECK(nlohmann::json::parse(renamed.out)["columns"][4]["name"] == "label");
+  Run narrowed =
+      Tool(ep + "table change-column-type --project p --table t --column qty --type INT");
+  CHECK(narrowed.exit_code == 1);
+  CHECK_THAT(narrowed.err, Catch::Contains("only widenings"));
+  CHECK(
+      Tool(ep + "table add-columns --project p --table t --column x=INT --default y=1").exit_code ==
+      2);
+  CHECK(Tool(ep + "table add-columns --project p --table t --column x").exit_code == 2);
+
   REQUIRE(Tool(ep + "table drop --project p --table t").exit_code == 0);
   Run gone = Tool(ep + "table describe --project p --table t");
   CHECK(gone.exit_code == 1);

@@ -63,6 +63,11 @@ class Client {
   // PATCH the table's properties ({"key": "value", ...}); answers the table as altered.
   Result<nlohmann::json> AlterTable(const std::string& project, const std::string& table,
                                     const nlohmann::json& properties);
+  // PATCH a schema change ({"add_columns": [...], "rename_columns": [...],
+  // "change_column_types": [...]}, api.md); answers the table as altered. Not retried: a change
+  // that landed but whose answer was lost would be refused the second time.
+  Result<nlohmann::json> ChangeSchema(const std::string& project, const std::string& table,
+                                      const nlohmann::json& change);
   Result<nlohmann::json> ListPartitions(const std::string& project, const std::string& table);
   Result<nlohmann::json> ListSessions(const std::string& project, const std::string& table);
   // Truncates one partition, or every partition when `partition` is empty: {"versions": [...]}.
