@@ -104,12 +104,11 @@ class BaseWriter {
   std::vector<uint64_t> hashes_;
 };
 
-// The partition's manifest with the bases in: the runs at or below Vc (the pinned version) hidden
-// from Vc, each base after the deltas it folds, the deltas committed since as they are.
+// The partition's manifest with the bases in: the runs at or below Vc hidden from Vc, each base
+// after the deltas it folds, the deltas committed since as they are.
 std::shared_ptr<PartitionManifest> WithBases(const PartitionManifest& current,
-                                             const PartitionManifest& pinned,
+                                             const PartitionManifest& pinned, uint64_t vc,
                                              const std::vector<RunRef>& bases) {
-  const uint64_t vc = pinned.version;
   auto next = std::make_shared<PartitionManifest>();
   next->spec = current.spec;
   next->buckets.resize(bases.size());
@@ -140,6 +139,17 @@ std::shared_ptr<PartitionManifest> WithBases(const PartitionManifest& current,
   return next;
 }
 
+// Whether a run readable at the latest version is encoded in an older schema than the table's.
+bool HasOlderSchemaRuns(const PartitionManifest& m, const SchemaHistory& schemas) {
+  const uint32_t current = schemas.Current().id;
+  for (const auto& bucket : m.buckets) {
+    for (const RunRef& r : bucket) {
+      if (r.hidden_from == kForever && r.schema_id != current) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 // What one partition's compaction carries from stage to stage.
@@ -147,8 +157,11 @@ struct EngineImpl::CompactionJob {
   std::string canonical;
   ManifestPtr pinned;  // the partition at Vc
   ReadPins::Pin pin;   // the runs the merge reads stay until it is done
+  // The table's version when it started: the partition has no version of its own after the
+  // pinned one up to it, so the bases hold its state at Vc, and are written in the schema at Vc,
+  // the newest (a compaction after a schema change rewrites the rows in it).
   uint64_t vc = 0;
-  SchemaHistoryPtr schemas;  // the bases are written in the schema at Vc
+  SchemaHistoryPtr schemas;
   uint32_t buckets = 0;
   uint64_t first_id = 0;             // base run ids: first_id + bucket
   std::unique_ptr<BulkWriter> bulk;  // the bases and their F records, until installed
@@ -181,10 +194,13 @@ Result<bool> EngineImpl::PrepareCompaction(TableState& t, CompactionJob* job) {
     if (it == t.partitions.end()) return false;  // never committed
     job->pinned = it->second;
     job->schemas = t.schemas;
+    job->vc = t.version;
     job->pin = read_pins_.Take();
   }
-  if (job->pinned->commits_since_major == 0) return false;  // nothing since the last one
-  job->vc = job->pinned->version;
+  // Nothing since the last one, and no run in an older schema than the table's.
+  if (job->pinned->commits_since_major == 0 && !HasOlderSchemaRuns(*job->pinned, *job->schemas)) {
+    return false;
+  }
   job->buckets = static_cast<uint32_t>(job->pinned->buckets.size());
 
   // Not while a filesystem fault stops writes: the compaction is queued again once it is gone.
@@ -278,7 +294,7 @@ Status EngineImpl::InstallBases(TableState& t, CompactionJob* job) {
   }
   // Truncated (or dropped) since Vc: the bases hold rows it deleted. Not published.
   if (current->base_version > job->vc) return Status::Ok();
-  std::shared_ptr<PartitionManifest> next = WithBases(*current, *job->pinned, job->bases);
+  std::shared_ptr<PartitionManifest> next = WithBases(*current, *job->pinned, job->vc, job->bases);
   auto wb = store_->NewBatch();
   job->dropped = DropExpired(t, oldest, next.get(), wb.get());
   PutRunsRecord(t, job->canonical, *next, wb.get());

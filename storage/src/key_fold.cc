@@ -27,9 +27,12 @@ Status KeyFold::Older(const KeyWrite& older) {
   }
   DT_RETURN_IF_ERROR(proto::DecodeRow(*schema_, older.row, &scratch_));
   const size_t n = schema_->columns.size();
+  // A full row decides every column still open; a partial one the columns it names, and gives the
+  // others for now: a yet older write replaces them, and with none they stay as it has them (null
+  // in a partial row of the same schema; an added column's default in one of an older schema,
+  // row_upgrade.h).
   for (size_t i = 0; i < n && i < scratch_.size(); ++i) {
-    if (MaskHas(mask_, i)) continue;
-    if (older.mask.empty() || MaskHas(older.mask, i)) row_[i] = std::move(scratch_[i]);
+    if (!MaskHas(mask_, i)) row_[i] = std::move(scratch_[i]);
   }
   if (older.mask.empty()) {
     mask_.clear();

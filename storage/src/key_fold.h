@@ -3,9 +3,11 @@
 // A full upsert or a delete decides the key by itself. A partial upsert (non-empty update_mask,
 // LSB-first bitmap over the data columns, key columns always set) only decides the columns it
 // names; the rest come from the next older write: a full row gives its values, a partial one its
-// named columns (the masks union), a delete or no older write leaves them null. The same fold
-// serves Append (duplicates inside one batch, where a partial result stays partial because older
-// runs may hold the rest) and reads (where running out of writes completes the row with nulls).
+// named columns (the masks union); a delete or no older write leaves them as the oldest partial
+// write has them: null, or, for a column added after that write's schema, the column's default
+// (row_upgrade.h). The same fold serves Append (duplicates inside one batch, where a partial
+// result stays partial because older runs may hold the rest) and reads (where running out of
+// writes completes the row).
 #pragma once
 
 #include <string>

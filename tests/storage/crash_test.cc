@@ -1,6 +1,7 @@
-// Crash tests (promises 1, 2, 6, 7): a child process appends and commits, and truncates the table
-// every fifth version, reporting every acknowledged append, commit and truncate through a pipe, and
-// is killed with SIGKILL at a random point.
+// Crash tests (promises 1, 2, 6, 7): a child process appends and commits, truncates the table
+// every fifth version and adds a column (with a default) every fifth version too, reporting every
+// acknowledged append, commit, truncate and schema change through a pipe, and is killed with
+// SIGKILL at a random point.
 // Its table has a compaction threshold of 2 commits, so major compactions run all the time and
 // kills land inside them too; one variant kills the child exactly while a compaction has written
 // its base and not yet published it.
@@ -28,8 +29,10 @@ namespace {
 constexpr int kBatchesPerSession = 4;
 constexpr int kRowsPerBatch = 50;
 
-// Version s + 1 is made by session s, or, every fifth, by a truncate of the table.
+// Version s + 1 is made by session s, or, every fifth, by a truncate of the table, or, every fifth,
+// by a schema change adding column "c<s>" INT DEFAULT s.
 bool TruncateAt(int s) { return s % 5 == 4; }
+bool AlterAt(int s) { return s % 5 == 2; }
 
 // The rows of batch b of session s: distinct keys, so a batch is kRowsPerBatch rows after folding.
 template <typename F>
@@ -43,12 +46,15 @@ void ForEachRow(int s, int b, F&& f) {
 
 std::string Value(int s, int b) { return "s" + std::to_string(s) + "b" + std::to_string(b); }
 
-void FillBatch(Batcher& batch, int s, int b) {
+// Rows of the session's schema: the columns added before it opened are left null.
+void FillBatch(proto::RowBatch& batch, int s, int b) {
+  const size_t width = batch.schema().columns.size();
   ForEachRow(s, b, [&](int64_t k, bool del) {
-    if (del) {
-      batch.Delete(k);
-    } else {
-      batch.Upsert(k, Value(s, b), static_cast<double>(s));
+    proto::Row row = MakeRow(k, del ? std::nullopt : std::optional(Value(s, b)),
+                             del ? std::nullopt : std::optional(static_cast<double>(s)));
+    row.resize(width);
+    if (!batch.Add(std::move(row), del ? proto::RowOp::kDelete : proto::RowOp::kUpsert).ok()) {
+      std::abort();
     }
   });
 }
@@ -77,6 +83,7 @@ struct Acks {
   std::map<int, int> appended;  // session -> batches acknowledged
   std::map<int, uint64_t> committed;
   std::set<int> truncated;
+  std::set<int> altered;
   bool ready = false;
   bool paused = false;  // a compaction is held before it publishes
 };
@@ -98,6 +105,7 @@ void ParseAcks(const std::string& text, Acks* acks) {
       if (tag == 'A') acks->appended[static_cast<int>(a)] = static_cast<int>(b) + 1;
       if (tag == 'C') acks->committed[static_cast<int>(a)] = static_cast<uint64_t>(b);
       if (tag == 'T') acks->truncated.insert(static_cast<int>(a));
+      if (tag == 'S') acks->altered.insert(static_cast<int>(a));
     }
   }
 }
@@ -115,6 +123,7 @@ void RunCrashRounds(int rounds, uint64_t seed, bool kill_in_compaction = false) 
   std::mt19937_64 rng(seed);
   std::map<int, int> batches;  // committed session index -> batches it committed
   std::set<int> truncates;     // the indices of the truncates that committed
+  std::set<int> alters;        // the indices of the schema changes that committed
 
   for (int round = 0; round < rounds; ++round) {
     INFO("round " << round);
@@ -152,15 +161,21 @@ void RunCrashRounds(int rounds, uint64_t seed, bool kill_in_compaction = false) 
       CHECK(static_cast<uint64_t>(s) < version);
       truncates.insert(s);
     }
-    // A commit or truncate that happened without its acknowledgement is the child's last one,
-    // whole.
-    const uint64_t known = batches.size() + truncates.size();
+    for (int s : acks.altered) {
+      CHECK(static_cast<uint64_t>(s) < version);
+      alters.insert(s);
+    }
+    // A commit, truncate or schema change that happened without its acknowledgement is the
+    // child's last one, whole.
+    const uint64_t known = batches.size() + truncates.size() + alters.size();
     REQUIRE(version >= known);
     REQUIRE(version <= known + 1);
     if (version == known + 1) {
       const int last = static_cast<int>(version) - 1;
       if (TruncateAt(last)) {
         truncates.insert(last);
+      } else if (AlterAt(last)) {
+        alters.insert(last);
       } else {
         batches[last] = kBatchesPerSession;
       }
@@ -187,25 +202,47 @@ void RunCrashRounds(int rounds, uint64_t seed, bool kill_in_compaction = false) 
         MustOk(e->Abort(s.id).status());
       }
     }
-    // The table is exactly the committed sessions and truncates, applied in order.
-    Rows want;
-    for (int s = 0; s < static_cast<int>(batches.size() + truncates.size()); ++s) {
+    // The table is exactly the committed sessions, truncates and schema changes, applied in
+    // order: a row written before column c<a> was added reads a, one written after it null.
+    std::map<int64_t, std::pair<Cell, int>> want;  // k -> (v, n) and the session that wrote it
+    const int made = static_cast<int>(batches.size() + truncates.size() + alters.size());
+    for (int s = 0; s < made; ++s) {
       if (truncates.count(s) != 0) {
         want.clear();
         continue;
       }
+      if (alters.count(s) != 0) continue;
       REQUIRE(batches.count(s) == 1);
       for (int b = 0; b < batches[s]; ++b) {
         ForEachRow(s, b, [&](int64_t k, bool del) {
           if (del) {
             want.erase(k);
           } else {
-            want[k] = Cell{Value(s, b), static_cast<double>(s)};
+            want[k] = {Cell{Value(s, b), static_cast<double>(s)}, s};
           }
         });
       }
     }
-    CHECK(ScanRows(*e, "t") == want);
+    ScanOptions scan;
+    scan.project = "p";
+    scan.table = "t";
+    auto it = Must(e->Scan(scan));
+    REQUIRE(it->schema().columns.size() == 3 + alters.size());
+    size_t rows = 0;
+    for (; it->Valid(); it->Next(), ++rows) {
+      const proto::Row& row = it->row();
+      auto w = want.find(row[0].as_int());
+      REQUIRE(w != want.end());
+      CHECK(ToCell(row) == w->second.first);
+      size_t column = 3;
+      for (int a : alters) {
+        const proto::Value expected =
+            w->second.second < a ? proto::Value(int64_t{a}) : proto::Value();
+        CHECK(row[column++] == expected);
+      }
+    }
+    MustOk(it->status());
+    CHECK(rows == want.size());
   }
   CHECK(batches.size() > 0);
 }
@@ -236,6 +273,16 @@ TEST_CASE("crash child", "[.crash_child]") {
     auto desc = e->DescribeTable("p", "t");
     if (!desc.ok()) ChildFail("describe");
     const int s = static_cast<int>(desc->version);
+    if (AlterAt(s)) {
+      SchemaChange change;
+      proto::Column c{"c" + std::to_string(s), proto::Type{proto::TypeKind::kInt}, true, ""};
+      c.default_value = proto::Value(int64_t{s});
+      change.add_columns.push_back(c);
+      auto altered = e->AlterSchema("p", "t", change);
+      if (!altered.ok()) ChildFail("alter");
+      Say(fd, "S " + std::to_string(s) + " " + std::to_string(altered->version) + "\n");
+      continue;
+    }
     if (TruncateAt(s)) {
       auto t = e->Truncate("p", "t", std::nullopt);
       if (!t.ok() || t->size() != 1) ChildFail("truncate");
@@ -245,11 +292,11 @@ TEST_CASE("crash child", "[.crash_child]") {
     auto session = e->OpenSession(SessionOn("t"));
     if (!session.ok()) ChildFail("open session");
     for (int b = 0; b < kBatchesPerSession; ++b) {
-      Batcher batch(*info);
+      proto::RowBatch batch(*session->schema, info->hasher, info->bucket_num);
       FillBatch(batch, s, b);
       // FlowExceeded: the compactor (at a lower CPU priority) is behind; wait as a client would.
       Status st;
-      while ((st = e->Append(session->id, batch.batch())).code() == ErrorCode::kFlowExceeded) {
+      while ((st = e->Append(session->id, batch)).code() == ErrorCode::kFlowExceeded) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
       if (!st.ok()) ChildFail(("append: " + st.ToString()).c_str());

@@ -1,5 +1,7 @@
 // A model-based randomized test: random upserts (full and partial), deletes, commits, aborts,
-// truncates and partition drops, reopens and reads (scans at random versions, lookups, changes)
+// truncates and partition drops, schema changes (columns added with and without defaults, renamed,
+// widened; sessions opened before a change commit after it), reopens and reads (scans at random
+// versions with the schema of each, lookups, changes)
 // against a simple in-memory model of the table, compared after every step. Major compactions run
 // beside it on the compactor's own thread, automatically (a threshold of 3 commits) and on request
 // at random points, and time moves on so that retention expires old versions and reclaims their
@@ -17,21 +19,64 @@ using namespace dt_test;
 
 namespace {
 
-using Key = std::pair<std::string, int64_t>;  // (partition, k)
-using State = std::map<Key, Cell>;
+using Key = std::pair<std::string, int64_t>;         // (partition, k)
+using Extras = std::vector<std::optional<int64_t>>;  // the added columns' values, in order
+
+// A row: the creation schema's v and n, and the columns added since.
+struct Full {
+  Cell cell;
+  Extras extras;
+  friend bool operator==(const Full&, const Full&) = default;
+};
+using State = std::map<Key, Full>;
+
+// The table's data columns at a version: k, v, n, then the added columns (INT or BIGINT).
+struct ModelSchema {
+  std::vector<std::string> names = {"k", "v", "n"};
+  std::vector<std::string> types = {"BIGINT", "STRING", "DOUBLE"};
+  Extras defaults;  // of the added columns
+  size_t extras() const { return defaults.size(); }
+};
 
 struct Op {
   int64_t k;
   proto::RowOp op;
   bool partial;
   Cell cell;
+  Extras extras;  // a full upsert: one per added column the session's schema has
 };
 
 struct ModelSession {
   std::string id;
   std::string ds;
+  std::shared_ptr<const proto::TableSchema> schema;  // the table's when it opened
+  size_t extras = 0;                                 // added columns in it
   std::vector<Op> ops;
 };
+
+Full ToFull(const proto::Row& r) {
+  Full f{ToCell(r), {}};
+  for (size_t i = 3; i < r.size(); ++i) {
+    f.extras.push_back(r[i].is_null() ? std::nullopt : std::optional(r[i].as_int()));
+  }
+  return f;
+}
+
+}  // namespace
+
+namespace Catch {
+template <>
+struct StringMaker<Full> {
+  static std::string convert(const Full& f) {
+    std::string s = "{v=" + f.cell.v.value_or("null") +
+                    " n=" + (f.cell.n ? std::to_string(*f.cell.n) : "null") + " extras=";
+    for (const auto& e : f.extras) s += (e ? std::to_string(*e) : "null") + ",";
+    return s + "}";
+  }
+};
+}  // namespace Catch
+
+namespace {
 
 class ModelRun {
  public:
@@ -45,9 +90,11 @@ class ModelRun {
     states_.emplace_back();
     written_.emplace_back();
     commit_times_.push_back(0);
+    schemas_.emplace_back();
   }
 
   void Step() {
+    if (Pick(60) == 0) return ChangeSchema();
     const int r = Pick(100);
     if (r < 8 || sessions_.empty()) return OpenSession();
     if (r < 40) return Append();
@@ -76,13 +123,17 @@ class ModelRun {
     if (sessions_.size() >= 4) return;
     ModelSession s;
     s.ds = Partition();
-    s.id = Must(engine_->OpenSession(SessionOn("t", "ds=" + s.ds))).id;
+    SessionInfo info = Must(engine_->OpenSession(SessionOn("t", "ds=" + s.ds)));
+    s.id = info.id;
+    s.schema = info.schema;
+    s.extras = s.schema->columns.size() - 3;
+    REQUIRE(s.extras == schemas_.back().extras());
     sessions_.push_back(std::move(s));
   }
 
   void Append() {
     ModelSession& s = sessions_[static_cast<size_t>(Pick(static_cast<int>(sessions_.size())))];
-    Batcher b(info_);
+    proto::RowBatch batch(*s.schema, info_.hasher, info_.bucket_num);
     std::vector<Op> ops;
     const int n = Pick(10) == 0 ? 300 : 1 + Pick(20);
     for (int i = 0; i < n; ++i) {
@@ -91,20 +142,29 @@ class ModelRun {
       const int kind = Pick(10);
       op.partial = kind >= 7;
       op.op = kind < 2 ? proto::RowOp::kDelete : proto::RowOp::kUpsert;
+      proto::Row row(s.schema->columns.size());
+      row[0] = proto::Value(op.k);
       if (op.op == proto::RowOp::kDelete) {
-        b.Delete(op.k);
+        MustOk(batch.Add(std::move(row), proto::RowOp::kDelete));
       } else {
         if (Pick(5)) op.cell.v = "v" + std::to_string(Pick(1000));
-        if (!op.partial && Pick(5)) op.cell.n = Pick(100) / 4.0;
+        if (op.cell.v) row[1] = proto::Value(*op.cell.v);
         if (op.partial) {
-          b.SetV(op.k, op.cell.v);
+          std::vector<int> cols = {1};
+          MustOk(batch.Add(std::move(row), proto::RowOp::kUpsert, &cols));
         } else {
-          b.Upsert(op.k, op.cell.v, op.cell.n);
+          if (Pick(5)) op.cell.n = Pick(100) / 4.0;
+          if (op.cell.n) row[2] = proto::Value(*op.cell.n);
+          for (size_t e = 0; e < s.extras; ++e) {
+            op.extras.push_back(Pick(3) ? std::optional<int64_t>(Pick(1000)) : std::nullopt);
+            if (op.extras.back()) row[3 + e] = proto::Value(*op.extras.back());
+          }
+          MustOk(batch.Add(std::move(row), proto::RowOp::kUpsert));
         }
       }
       ops.push_back(op);
     }
-    MustOk(engine_->Append(s.id, b.batch()));
+    MustOk(engine_->Append(s.id, batch));
     s.ops.insert(s.ops.end(), ops.begin(), ops.end());
   }
 
@@ -118,6 +178,10 @@ class ModelRun {
     existing_.insert(s.ds);
     State next = states_.back();
     std::set<Key> written;
+    // The columns added after the session opened: its rows read their defaults (a partial
+    // upsert's too, where no older write gives them).
+    const Extras& defaults = schemas_.back().defaults;
+    const Extras later(defaults.begin() + static_cast<long>(s.extras), defaults.end());
     for (const Op& op : s.ops) {
       const Key key{s.ds, op.k};
       written.insert(key);
@@ -125,15 +189,81 @@ class ModelRun {
         next.erase(key);
       } else if (op.partial) {
         auto it = next.find(key);
-        Cell c = it == next.end() ? Cell{} : it->second;
-        c.v = op.cell.v;
-        next[key] = c;
+        Full f;
+        if (it != next.end()) {
+          f = it->second;
+        } else {
+          f.extras.assign(s.extras, std::nullopt);
+          f.extras.insert(f.extras.end(), later.begin(), later.end());
+        }
+        f.cell.v = op.cell.v;
+        next[key] = f;
       } else {
-        next[key] = op.cell;
+        Full f{op.cell, op.extras};
+        f.extras.insert(f.extras.end(), later.begin(), later.end());
+        next[key] = f;
       }
     }
     states_.push_back(std::move(next));
     written_.push_back(std::move(written));
+    schemas_.push_back(schemas_.back());
+  }
+
+  // A random schema change: columns added (INT, with or without a default), one renamed, an INT
+  // widened to BIGINT; or one the engine must refuse, which changes nothing.
+  void ChangeSchema() {
+    ModelSchema next = schemas_.back();
+    SchemaChange change;
+    const int kind = Pick(4);
+    if (kind == 0) {
+      change.widenings.push_back({"k", proto::Type{proto::TypeKind::kString}});  // the key
+      auto refused = engine_->AlterSchema("p", "t", change);
+      REQUIRE(refused.status().code() == ErrorCode::kInvalidArgument);
+      REQUIRE(Must(engine_->DescribeTable("p", "t")).version == states_.size() - 1);
+      return;
+    }
+    if (kind == 1 && next.extras() < 6) {
+      const int n = 1 + Pick(2);
+      for (int i = 0; i < n; ++i) {
+        proto::Column c{"x" + std::to_string(++added_), proto::Type{proto::TypeKind::kInt}, true,
+                        ""};
+        std::optional<int64_t> d;
+        if (Pick(2)) {
+          d = Pick(100);
+          c.default_value = proto::Value(*d);
+        }
+        change.add_columns.push_back(c);
+        next.names.push_back(c.name);
+        next.types.push_back("INT");
+        next.defaults.push_back(d);
+      }
+    } else if (kind == 2) {
+      const size_t i = 1 + static_cast<size_t>(Pick(static_cast<int>(next.names.size() - 1)));
+      const std::string to = "r" + std::to_string(++added_);
+      change.renames.push_back({next.names[i], to});
+      next.names[i] = to;
+    } else {
+      for (size_t i = 3; i < next.types.size(); ++i) {
+        if (next.types[i] == "INT") {
+          change.widenings.push_back({next.names[i], proto::Type{proto::TypeKind::kBigint}});
+          next.types[i] = "BIGINT";
+          break;
+        }
+      }
+      if (change.widenings.empty()) return;
+    }
+    const TableInfo altered = Must(engine_->AlterSchema("p", "t", change));
+    REQUIRE(altered.version == states_.size());
+    commit_times_.push_back(*clock_.now);
+    State state = states_.back();
+    for (auto& [key, full] : state) {
+      for (size_t e = full.extras.size(); e < next.extras(); ++e) {
+        full.extras.push_back(next.defaults[e]);
+      }
+    }
+    states_.push_back(std::move(state));
+    written_.emplace_back();
+    schemas_.push_back(std::move(next));
   }
 
   // Truncates one partition, or every one; a version per partition truncated, in spec order.
@@ -200,6 +330,7 @@ class ModelRun {
       }
       states_.push_back(std::move(next));
       written_.push_back(std::move(written));
+      schemas_.push_back(schemas_.back());
     }
   }
 
@@ -271,11 +402,12 @@ class ModelRun {
     if (ds) o.partition = "ds=" + *ds;
     o.at = AtVersion(v);
     auto it = Must(engine_->Scan(o));
+    CheckSchema(it->schema(), v);
     State got;
     for (; it->Valid(); it->Next()) {
       const Key key{it->partition().values[0].as_string(), it->row()[0].as_int()};
       REQUIRE(got.count(key) == 0);
-      got[key] = ToCell(it->row());
+      got[key] = ToFull(it->row());
     }
     MustOk(it->status());
     State want;
@@ -283,7 +415,23 @@ class ModelRun {
       if (!ds || key.first == *ds) want[key] = cell;
     }
     INFO("scan at version " << v << " partition " << ds.value_or("*"));
+    for (const auto& [key, full] : want) {
+      INFO("key " << key.first << "/" << key.second);
+      REQUIRE(got.count(key) == 1);
+      REQUIRE(got[key] == full);
+    }
     REQUIRE(got == want);
+  }
+
+  // The schema a read at `v` answers: the model's columns at that version.
+  void CheckSchema(const proto::TableSchema& schema, uint64_t v) {
+    const ModelSchema& want = schemas_[v];
+    INFO("schema at version " << v);
+    REQUIRE(schema.columns.size() == want.names.size());
+    for (size_t i = 0; i < want.names.size(); ++i) {
+      REQUIRE(schema.columns[i].name == want.names[i]);
+      REQUIRE(schema.columns[i].type.ToString() == want.types[i]);
+    }
   }
 
   void CheckScan() {
@@ -298,7 +446,7 @@ class ModelRun {
     const std::string ds = Partition();
     o.partition = "ds=" + ds;
     o.at = AtVersion(v);
-    std::vector<std::pair<int64_t, Cell>> want;
+    std::vector<std::pair<int64_t, Full>> want;
     for (int i = 0; i < 5; ++i) {
       const int64_t k = Pick(45);
       o.keys.push_back({proto::Value(k)});
@@ -307,8 +455,9 @@ class ModelRun {
     }
     auto res = Must(engine_->Lookup(o));
     REQUIRE(res.version == v);
-    std::vector<std::pair<int64_t, Cell>> got;
-    for (const auto& row : res.rows) got.emplace_back(row[0].as_int(), ToCell(row));
+    CheckSchema(*res.schema, v);
+    std::vector<std::pair<int64_t, Full>> got;
+    for (const auto& row : res.rows) got.emplace_back(row[0].as_int(), ToFull(row));
     INFO("lookup at version " << v);
     REQUIRE(got == want);
   }
@@ -323,11 +472,12 @@ class ModelRun {
     o.to_version = b;
     auto it = Must(engine_->Changes(o));
     REQUIRE(it->version() == b);
-    std::map<Key, std::tuple<proto::RowOp, Cell, uint64_t>> got, want;
+    CheckSchema(it->schema(), b);
+    std::map<Key, std::tuple<proto::RowOp, Full, uint64_t>> got, want;
     for (; it->Valid(); it->Next()) {
       const Key key{it->partition().values[0].as_string(), it->row()[0].as_int()};
       REQUIRE(got.count(key) == 0);
-      got[key] = {it->op(), it->op() == proto::RowOp::kUpsert ? ToCell(it->row()) : Cell{},
+      got[key] = {it->op(), it->op() == proto::RowOp::kUpsert ? ToFull(it->row()) : Full{},
                   it->last_version()};
     }
     MustOk(it->status());
@@ -335,7 +485,7 @@ class ModelRun {
       for (const Key& key : written_[v]) {
         auto s = states_[b].find(key);
         if (s == states_[b].end()) {
-          want[key] = {proto::RowOp::kDelete, Cell{}, v};
+          want[key] = {proto::RowOp::kDelete, Full{}, v};
         } else {
           want[key] = {proto::RowOp::kUpsert, s->second, v};
         }
@@ -362,6 +512,8 @@ class ModelRun {
   std::vector<State> states_;           // [v]: the table at version v
   std::vector<std::set<Key>> written_;  // [v]: keys written by commit v
   std::vector<int64_t> commit_times_;   // [v]: the clock at commit v
+  std::vector<ModelSchema> schemas_;    // [v]: the table's columns at version v
+  int added_ = 0;                       // names made so far
   std::vector<ModelSession> sessions_;
   std::set<std::string> existing_;  // partitions listed: committed to, not dropped since
 };
