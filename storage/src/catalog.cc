@@ -1,7 +1,8 @@
 // Table properties and their ranges (api.md section 2): write.bucket.num 16 (1..4096),
 // acid.data.retain.hours 24 (0..168), compaction.major.commit-threshold (server default,
-// 1..100000), acid.partial.fields.update.enable "false", transactional "true", lifecycle (days,
-// 1..37231, MaxCompute's bound; none by default). Property names are
+// 1..100000), compaction.major.auto "true" (false: compaction only on request, or at the server's
+// max_pending_deltas), acid.partial.fields.update.enable "false", transactional "true", lifecycle
+// (days, 1..37231, MaxCompute's bound; none by default). Property names are
 // matched as given (they are lower-case in the API); unknown keys are kept.
 #include "catalog.h"
 
@@ -19,6 +20,7 @@ constexpr const char* kCommitThreshold = "compaction.major.commit-threshold";
 constexpr const char* kPartialUpdate = "acid.partial.fields.update.enable";
 constexpr const char* kTransactional = "transactional";
 constexpr const char* kLifecycle = "lifecycle";
+constexpr const char* kAutoCompaction = "compaction.major.auto";
 constexpr uint32_t kMaxLifecycleDays = 37231;
 
 // `props`: a TableDef's std::map or a TableRecord's protobuf map.
@@ -62,6 +64,7 @@ Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t def
                       ParseRanged(def.properties, kCommitThreshold, default_threshold, 1, 100000));
   DT_ASSIGN_OR_RETURN(bool partial, ParseBool(def.properties, kPartialUpdate, false));
   DT_RETURN_IF_ERROR(ParseRanged(def.properties, kLifecycle, 0, 1, kMaxLifecycleDays).status());
+  DT_RETURN_IF_ERROR(ParseBool(def.properties, kAutoCompaction, true).status());
   DT_ASSIGN_OR_RETURN(bool transactional, ParseBool(def.properties, kTransactional, true));
   if (!transactional) {
     return InvalidArgument("property 'transactional': only transactional tables are supported");
@@ -104,6 +107,7 @@ Result<messages::TableRecord> AlterTableRecord(const messages::TableRecord& rec,
   DT_ASSIGN_OR_RETURN(uint32_t threshold,
                       ParseRanged(merged, kCommitThreshold, rec.commit_threshold(), 1, 100000));
   DT_RETURN_IF_ERROR(ParseRanged(merged, kLifecycle, 0, 1, kMaxLifecycleDays).status());
+  DT_RETURN_IF_ERROR(ParseBool(merged, kAutoCompaction, true).status());
   messages::TableRecord out = rec;
   auto& props = *out.mutable_properties();
   for (const auto& [k, v] : set) props[k] = v;
@@ -115,6 +119,11 @@ Result<messages::TableRecord> AlterTableRecord(const messages::TableRecord& rec,
 uint32_t LifecycleDays(const messages::TableRecord& rec) {
   auto days = ParseRanged(rec.properties(), kLifecycle, 0, 1, kMaxLifecycleDays);
   return days.ok() ? *days : 0;
+}
+
+bool AutoCompaction(const messages::TableRecord& rec) {
+  auto it = rec.properties().find(kAutoCompaction);
+  return it == rec.properties().end() || it->second != "false";
 }
 
 Result<proto::TableSchema> SchemaFromRecord(const messages::TableRecord& rec) {

@@ -29,6 +29,10 @@ Result<proto::TableSchema> SchemaFromRecord(const messages::TableRecord& rec);
 // table, not modified for that long is dropped by the maintenance pass. 0: none.
 uint32_t LifecycleDays(const messages::TableRecord& rec);
 
+// The table's `compaction.major.auto`: false, automatic major compaction waits for the server's
+// max_pending_deltas (so writes are never refused for good) instead of the commit threshold.
+bool AutoCompaction(const messages::TableRecord& rec);
+
 // The static part of a TableInfo (version and partition figures are the caller's).
 TableInfo TableInfoFromRecord(const messages::TableRecord& rec, const proto::TableSchema& schema);
 

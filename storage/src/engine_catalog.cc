@@ -40,6 +40,7 @@ void TableState::SetSettings(const messages::TableRecord& rec) {
   retain_hours = rec.retain_hours();
   commit_threshold = rec.commit_threshold();
   lifecycle_days = LifecycleDays(rec);
+  auto_compaction = AutoCompaction(rec);
   retain_floor = rec.retain_floor_version();
 }
 

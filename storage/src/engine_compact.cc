@@ -317,7 +317,9 @@ Durability EngineImpl::CommitDurability() const {
 }
 
 uint64_t EngineImpl::CompactionDueAt(const TableState& t) const {
-  uint64_t due = t.commit_threshold;
+  // Automatic compaction off: only the backpressure bound makes one due, so that writes to the
+  // partition are never refused for good.
+  uint64_t due = t.auto_compaction ? t.commit_threshold.load() : UINT64_MAX;
   if (options_.max_pending_deltas > 0) due = std::min<uint64_t>(due, options_.max_pending_deltas);
   return due;
 }

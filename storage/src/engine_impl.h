@@ -57,6 +57,7 @@ struct TableState {
   std::atomic<uint32_t> retain_hours{0};
   std::atomic<uint32_t> commit_threshold{0};
   std::atomic<uint32_t> lifecycle_days{0};
+  std::atomic<bool> auto_compaction{true};
   std::atomic<uint64_t> retain_floor{0};  // versions below it are expired
   mutable Mutex settings_mu ACQUIRED_AFTER(state_mu);
   messages::TableRecord settings GUARDED_BY(settings_mu);  // the T record as last written

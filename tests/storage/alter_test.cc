@@ -130,3 +130,48 @@ TEST_CASE("alter: lifecycle set after creation drops what has not changed since"
   REQUIRE(parts.size() == 1);
   CHECK(parts[0].partition == "ds=new");
 }
+
+TEST_CASE("alter: automatic compaction off waits for the backpressure bound, never past it",
+          "[storage][alter]") {
+  TempDir dir;
+  TestClock clock;
+  EngineOptions o = Options(dir.path, clock);
+  o.max_pending_deltas = 8;
+  auto e = Must(Engine::Open(o));
+  CHECK(e->CreateTable(KvTable("bad", false, {{"compaction.major.auto", "no"}})).status().code() ==
+        ErrorCode::kInvalidArgument);
+  Must(e->CreateTable(
+      KvTable("t", false,
+              {{"compaction.major.commit-threshold", "3"}, {"compaction.major.auto", "false"}})));
+  for (int i = 0; i < 6; ++i) Write(*e, "", i, "v");
+  e->WaitForCompactions();
+  CHECK(Must(e->DescribeTable("p", "t")).commits_since_major == 6);  // past the threshold
+  // At the bound the partition is compacted all the same: writes go on, none refused for good.
+  for (int i = 6; i < 20; ++i) {
+    for (;;) {
+      auto info = Must(e->DescribeTable("p", "t"));
+      auto s = Must(e->OpenSession(SessionOn("t")));
+      Batcher b(info);
+      b.Upsert(i, "v");
+      Status st = e->Append(s.id, b.batch());
+      if (st.code() == ErrorCode::kFlowExceeded) {
+        e->WaitForCompactions();
+        continue;
+      }
+      MustOk(st);
+      Must(e->Commit(s.id));
+      break;
+    }
+  }
+  e->WaitForCompactions();
+  CHECK(Must(e->DescribeTable("p", "t")).commits_since_major < 8);
+  CHECK(ScanRows(*e, "t").size() == 20);
+
+  // Turned on again: the threshold applies at once.
+  for (int i = 0; i < 4; ++i) Write(*e, "", 100 + i, "v");
+  Must(e->AlterTable("p", "t", {{"compaction.major.auto", "true"}}));
+  e->WaitForCompactions();
+  CHECK(Must(e->DescribeTable("p", "t")).commits_since_major < 3);
+  CHECK(e->AlterTable("p", "t", {{"compaction.major.auto", "maybe"}}).status().code() ==
+        ErrorCode::kInvalidArgument);
+}

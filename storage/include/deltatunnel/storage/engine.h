@@ -54,6 +54,7 @@ class Engine {
   virtual Status DropTable(const std::string& project, const std::string& table) = 0;
   // Sets properties of a table, checked together with the rest as at creation, in one synced
   // step: compaction.major.commit-threshold (below the server's max_pending_deltas),
+  // compaction.major.auto (false: automatic compaction waits for max_pending_deltas),
   // acid.data.retain.hours (a longer retention keeps what is still readable and from then on;
   // versions the shorter one let go stay expired), lifecycle, comment, and keys of the caller's
   // own. write.bucket.num, acid.partial.fields.update.enable and transactional are fixed at

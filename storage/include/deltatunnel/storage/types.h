@@ -69,7 +69,9 @@ struct EngineOptions {
 
 // What a caller gives to create a table. Property values are strings as in the API; absent ones
 // take their defaults: write.bucket.num 16 (1..4096), acid.data.retain.hours 24 (0..168),
-// compaction.major.commit-threshold (server default; 1..100000), acid.partial.fields.update.enable
+// compaction.major.commit-threshold (server default; 1..100000), compaction.major.auto "true"
+// (false: no compaction at the threshold, only on request or at the server's max_pending_deltas,
+// so that writes are never refused for good), acid.partial.fields.update.enable
 // "false", transactional "true". Unknown keys are kept as given.
 struct TableDef {
   std::string project;
