@@ -5,7 +5,8 @@
 //   E run_id_high                          -> fixed64 BE: run ids below it may be in use (reserved
 //                                             in blocks before use, so ids never repeat)
 //   E next_table_id                        -> fixed64 BE: table ids are never reused
-//   T table_id(BE8)                        -> TableRecord, immutable after CreateTable
+//   T table_id(BE8)                        -> TableRecord: rewritten by ALTER (properties) and
+//                                             by schema changes (its past schemas kept)
 //   V table_id(BE8)                        -> fixed64 BE: the table's current version
 //   N lower(project) 0x00 lower(table)     -> fixed64 BE table_id (case-insensitive names)
 //   P table_id(BE8) canonical_spec         -> PartitionRecord, rewritten by each commit of it
