@@ -94,7 +94,7 @@ Result<messages::TableRecord> BuildTableRecord(const TableDef& def, uint32_t def
 Result<messages::TableRecord> AlterTableRecord(const messages::TableRecord& rec,
                                                const std::map<std::string, std::string>& set) {
   if (set.empty()) return InvalidArgument("no properties to set");
-  for (const char* fixed : {kBucketNum, kPartialUpdate, kTransactional}) {
+  for (const char* fixed : {kPartialUpdate, kTransactional}) {
     if (set.count(fixed) != 0) {
       return InvalidArgument(fmt::format(
           "property '{}' is fixed when the table is created; create a new table to change it",
@@ -103,6 +103,7 @@ Result<messages::TableRecord> AlterTableRecord(const messages::TableRecord& rec,
   }
   std::map<std::string, std::string> merged(rec.properties().begin(), rec.properties().end());
   for (const auto& [k, v] : set) merged[k] = v;
+  DT_ASSIGN_OR_RETURN(uint32_t buckets, ParseRanged(merged, kBucketNum, rec.bucket_num(), 1, 4096));
   DT_ASSIGN_OR_RETURN(uint32_t retain, ParseRanged(merged, kRetainHours, 24, 0, 168));
   DT_ASSIGN_OR_RETURN(uint32_t threshold,
                       ParseRanged(merged, kCommitThreshold, rec.commit_threshold(), 1, 100000));
@@ -111,6 +112,8 @@ Result<messages::TableRecord> AlterTableRecord(const messages::TableRecord& rec,
   messages::TableRecord out = rec;
   auto& props = *out.mutable_properties();
   for (const auto& [k, v] : set) props[k] = v;
+  props[kBucketNum] = std::to_string(buckets);
+  out.set_bucket_num(buckets);
   out.set_retain_hours(retain);
   out.set_commit_threshold(threshold);
   return out;

@@ -41,6 +41,7 @@ void TableState::SetSettings(const messages::TableRecord& rec) {
   commit_threshold = rec.commit_threshold();
   lifecycle_days = LifecycleDays(rec);
   auto_compaction = AutoCompaction(rec);
+  bucket_num = rec.bucket_num();
   retain_floor = rec.retain_floor_version();
 }
 
@@ -114,6 +115,24 @@ Status EngineImpl::CheckCommitThreshold(uint32_t threshold) const {
   return Status::Ok();
 }
 
+Status EngineImpl::CheckEmpty(TableState& t) {
+  const auto refuse = [&](std::string_view why) {
+    return InvalidArgument(fmt::format(
+        "property 'write.bucket.num' can change only while the table is empty, and table "
+        "'{}.{}' {}; create a new table to change it",
+        t.record.project(), t.record.name(), why));
+  };
+  {
+    MutexLock lock(&t.state_mu);
+    if (!t.partitions.empty()) return refuse("has been written");
+  }
+  MutexLock lock(&sessions_mu_);
+  for (const auto& [id, s] : sessions_) {
+    if (s->table.get() == &t) return refuse("has an open upsert session");
+  }
+  return Status::Ok();
+}
+
 Result<TableInfo> EngineImpl::AlterTable(const std::string& project, const std::string& table,
                                          const std::map<std::string, std::string>& properties) {
   DT_ASSIGN_OR_RETURN(std::shared_ptr<TableState> t, GetTable(project, table));
@@ -133,6 +152,7 @@ Status EngineImpl::AlterTableLocked(TableState& t,
   }
   DT_ASSIGN_OR_RETURN(messages::TableRecord rec, AlterTableRecord(t.Settings(), properties));
   DT_RETURN_IF_ERROR(CheckCommitThreshold(rec.commit_threshold()));
+  if (rec.bucket_num() != t.bucket_num) DT_RETURN_IF_ERROR(CheckEmpty(t));
   if (rec.retain_hours() > t.retain_hours) {
     // What the shorter retention let go may be freed already: those versions stay expired.
     MutexLock state_lock(&t.state_mu);

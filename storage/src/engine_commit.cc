@@ -79,7 +79,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
     *next = *old;
   } else {
     DT_ASSIGN_OR_RETURN(next->spec, proto::ParsePartitionSpec(*t.schema, canonical));
-    next->buckets.resize(t.record.bucket_num());
+    next->buckets.resize(t.bucket_num);
   }
   messages::SessionRecord rec = s->opened;
   rec.set_status(messages::SESSION_COMMITTED);
@@ -98,6 +98,14 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
     c.set_upserts(rec.upserts());
     c.set_deletes(rec.deletes());
     for (const auto& r : s->counts.runs) {
+      if (r.bucket() >= next->buckets.size()) {
+        // Written before the table's bucket count was changed (an ALTER of an empty table).
+        return Status(ErrorCode::kStatusConflict,
+                      fmt::format("upsert session '{}' wrote to bucket {}, but the table has {} "
+                                  "buckets since its write.bucket.num was changed: abort it and "
+                                  "write again",
+                                  session_id, r.bucket(), next->buckets.size()));
+      }
       *c.add_runs() = r;
       next->buckets[r.bucket()].push_back(
           MakeRunRef(r.run_id(), version, r.rows(), r.bytes(), r.key_filter(), r.schema_id()));

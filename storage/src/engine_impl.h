@@ -58,6 +58,8 @@ struct TableState {
   std::atomic<uint32_t> commit_threshold{0};
   std::atomic<uint32_t> lifecycle_days{0};
   std::atomic<bool> auto_compaction{true};
+  // write.bucket.num: changed only while the table has no partition and no open session.
+  std::atomic<uint32_t> bucket_num{0};
   std::atomic<uint64_t> retain_floor{0};  // versions below it are expired
   mutable Mutex settings_mu ACQUIRED_AFTER(state_mu);
   messages::TableRecord settings GUARDED_BY(settings_mu);  // the T record as last written
@@ -202,6 +204,9 @@ class EngineImpl final : public Engine {
                                                const std::string& table);
   std::shared_ptr<TableState> FindTableById(uint64_t id);
   TableInfo DescribeLocked(const TableState& t) EXCLUDES(t.state_mu);
+  // OK when the table has no partition (never committed to) and no open session: its bucket count
+  // may change (AlterTable); InvalidArgument saying why not otherwise.
+  Status CheckEmpty(TableState& t) REQUIRES(t.commit_mu) EXCLUDES(t.state_mu, sessions_mu_);
   // A commit threshold below the backpressure bound (max_pending_deltas), or InvalidArgument.
   Status CheckCommitThreshold(uint32_t threshold) const;
   // AlterTable's change: checked, written (the T record, synced) and applied under commit_mu.

@@ -134,7 +134,7 @@ Status EngineImpl::LoadCommitLog(TableState& t) {
                           proto::ParsePartitionSpec(*t.schema, canonical));
       l.m = std::make_shared<PartitionManifest>();
       l.m->spec = std::move(spec);
-      l.m->buckets.resize(t.record.bucket_num());
+      l.m->buckets.resize(t.bucket_num);
       l.loader = std::make_unique<ManifestLoader>(l.m.get());
     }
     return &l;

@@ -270,8 +270,8 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
     }
     key.clear();
     proto::EncodeKey(schema, row, &key);
-    const uint32_t bucket = proto::BucketOf(static_cast<proto::Hasher>(t.record.hasher()), schema,
-                                            row, t.record.bucket_num());
+    const uint32_t bucket =
+        proto::BucketOf(static_cast<proto::Hasher>(t.record.hasher()), schema, row, t.bucket_num);
     const uint64_t hash = KeyHash(key);
     bool found = false;
     for (const RunRef& run : VisibleRuns(m, bucket, view.version)) {

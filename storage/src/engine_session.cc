@@ -210,9 +210,9 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
             fmt::format("upsert session '{}' is {}", session_id, SessionStatusName(info->status))};
   }
   const TableState& t = *s->table;
-  if (rows.bucket_count() != t.record.bucket_num()) {
+  if (rows.bucket_count() != t.bucket_num) {
     return InvalidArgument(fmt::format("the batch has {} buckets, the table {}",
-                                       rows.bucket_count(), t.record.bucket_num()));
+                                       rows.bucket_count(), t.bucket_num.load()));
   }
   if (!(rows.schema() == *s->schema)) {
     return InvalidArgument(

@@ -160,7 +160,7 @@ TEST_CASE("tool: tables, loads and reads end to end", "[tool]") {
   CHECK(nlohmann::json::parse(altered.out)["properties"]["lifecycle"] == "7");
   Run fixed = Tool(ep + "table alter --project p --table t --set write.bucket.num=2");
   CHECK(fixed.exit_code == 1);
-  CHECK_THAT(fixed.err, Catch::Contains("fixed when the table is created"));
+  CHECK_THAT(fixed.err, Catch::Contains("only while the table is empty"));
   CHECK(Tool(ep + "table alter --project p --table t --set novalue").exit_code == 2);
 
   // Schema evolution: rows written before read the default.

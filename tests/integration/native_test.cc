@@ -295,7 +295,7 @@ TEST_CASE("alter: PATCH a table's properties, checked as at creation", "[native]
   REQUIRE(patched.status == 200);
   CHECK(patched.Json()["properties"]["compaction.major.commit-threshold"] == "12");
   CHECK(patched.Json()["properties"]["acid.data.retain.hours"] == "48");
-  for (const char* body : {R"({"properties": {"write.bucket.num": "8"}})",
+  for (const char* body : {R"({"properties": {"transactional": "false"}})",
                            R"({"properties": {"compaction.major.commit-threshold": "200"}})",
                            R"({"properties": {}})", R"({"props": {}})", R"([1])"}) {
     INFO(body);

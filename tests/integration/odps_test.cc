@@ -469,7 +469,7 @@ TEST_CASE("odps: ALTER TABLE SET TBLPROPERTIES, LIFECYCLE and COMMENT", "[odps]"
   CHECK(meta.body.find("\"comment\":\"web orders\"") != std::string::npos);
 
   // Refused at once, nothing applied: a property fixed at creation, a value out of range.
-  for (const char* sql : {"ALTER TABLE orders SET TBLPROPERTIES ('write.bucket.num' = '8')",
+  for (const char* sql : {"ALTER TABLE orders SET TBLPROPERTIES ('transactional' = 'false')",
                           "ALTER TABLE orders SET TBLPROPERTIES ('acid.data.retain.hours' = '500', "
                           "'comment' = 'no')",
                           "ALTER TABLE orders SET LIFECYCLE 0", "ALTER TABLE orders SET OWNER x"}) {

@@ -41,9 +41,9 @@ TEST_CASE("alter: properties set, checked together, kept across a reopen", "[sto
   CHECK(altered.properties.at("x.y") == "z");
 
   // Refused, and nothing of the request applied.
-  auto fixed = e->AlterTable("p", "t", {{"write.bucket.num", "8"}, {"comment", "no"}});
+  auto fixed = e->AlterTable("p", "t", {{"transactional", "true"}, {"comment", "no"}});
   CHECK(fixed.status().code() == ErrorCode::kInvalidArgument);
-  CHECK(fixed.status().message().find("write.bucket.num") != std::string::npos);
+  CHECK(fixed.status().message().find("transactional") != std::string::npos);
   CHECK(e->AlterTable("p", "t", {{"transactional", "false"}}).status().code() ==
         ErrorCode::kInvalidArgument);
   CHECK(e->AlterTable("p", "t", {{"acid.partial.fields.update.enable", "true"}}).status().code() ==
@@ -174,4 +174,47 @@ TEST_CASE("alter: automatic compaction off waits for the backpressure bound, nev
   CHECK(Must(e->DescribeTable("p", "t")).commits_since_major < 3);
   CHECK(e->AlterTable("p", "t", {{"compaction.major.auto", "maybe"}}).status().code() ==
         ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("alter: write.bucket.num changes only while the table is empty", "[storage][alter]") {
+  TempDir dir;
+  TestClock clock;
+  auto e = Must(Engine::Open(Options(dir.path, clock)));
+  Must(e->CreateTable(KvTable("t", true, {{"write.bucket.num", "4"}})));
+  CHECK(e->AlterTable("p", "t", {{"write.bucket.num", "0"}}).status().code() ==
+        ErrorCode::kInvalidArgument);
+  CHECK(Must(e->AlterTable("p", "t", {{"write.bucket.num", "8"}})).bucket_num == 8);
+
+  // An open session keeps it: its rows were placed in the buckets of the count it saw.
+  auto s = Must(e->OpenSession(SessionOn("t", "ds=a")));
+  auto open = e->AlterTable("p", "t", {{"write.bucket.num", "2"}});
+  CHECK(open.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(open.status().message().find("open upsert session") != std::string::npos);
+  {
+    auto info = Must(e->DescribeTable("p", "t"));
+    CHECK(info.bucket_num == 8);
+    Batcher b(info);
+    for (int k = 0; k < 50; ++k) b.Upsert(k, "v");
+    MustOk(e->Append(s.id, b.batch()));
+    Must(e->Commit(s.id));
+  }
+  // Written once: fixed for good, even once truncated (older versions read their buckets).
+  auto written = e->AlterTable("p", "t", {{"write.bucket.num", "2"}});
+  CHECK(written.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(written.status().message().find("has been written") != std::string::npos);
+  Must(e->Truncate("p", "t", std::nullopt));
+  CHECK(e->AlterTable("p", "t", {{"write.bucket.num", "2"}}).status().code() ==
+        ErrorCode::kInvalidArgument);
+
+  e.reset();
+  e = Must(Engine::Open(Options(dir.path, clock)));
+  CHECK(Must(e->DescribeTable("p", "t")).bucket_num == 8);
+  CHECK(ScanRows(*e, "t", AtVersion(1)).size() == 50);
+  LookupOptions lo;
+  lo.project = "p";
+  lo.table = "t";
+  lo.partition = "ds=a";
+  lo.at = AtVersion(1);
+  for (int k = 0; k < 50; ++k) lo.keys.push_back({proto::Value(int64_t{k})});
+  CHECK(Must(e->Lookup(lo)).rows.size() == 50);
 }

@@ -57,8 +57,9 @@ class Engine {
   // compaction.major.auto (false: automatic compaction waits for max_pending_deltas),
   // acid.data.retain.hours (a longer retention keeps what is still readable and from then on;
   // versions the shorter one let go stay expired), lifecycle, comment, and keys of the caller's
-  // own. write.bucket.num, acid.partial.fields.update.enable and transactional are fixed at
-  // creation (InvalidArgument). Answers the table as altered.
+  // own; write.bucket.num while the table has no partition and no open session.
+  // acid.partial.fields.update.enable and transactional are fixed at creation (InvalidArgument).
+  // Answers the table as altered.
   virtual Result<TableInfo> AlterTable(const std::string& project, const std::string& table,
                                        const std::map<std::string, std::string>& properties) = 0;
   // Changes the table's data columns (SchemaChange; the rules: storage/src/schema_change.h) as a
