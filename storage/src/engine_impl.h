@@ -239,7 +239,9 @@ class EngineImpl final : public Engine {
   std::string NewSessionId() EXCLUDES(sessions_mu_);
   Result<uint64_t> AllocateRunIds(uint64_t n) EXCLUDES(ids_mu_);
   // A finished session, from its S record.
-  SessionInfo ToInfo(const TableState& t, const messages::SessionRecord& rec) const;
+  // `schema`: the session's (SessionState::schema while it is open, else found by its record's id).
+  SessionInfo ToInfo(const TableState& t, const messages::SessionRecord& rec,
+                     std::shared_ptr<const proto::TableSchema> schema) const;
   // A session in memory: its record as opened, its status and its counts now.
   SessionInfo InfoOf(const SessionState& s) const REQUIRES_SHARED(s.mu) EXCLUDES(s.counts_mu);
   // Drops the runs of a session that ends without commit, in `wb`.

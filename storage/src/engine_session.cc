@@ -84,7 +84,8 @@ Result<uint64_t> EngineImpl::AllocateRunIds(uint64_t n) {
   return first;
 }
 
-SessionInfo EngineImpl::ToInfo(const TableState& t, const messages::SessionRecord& rec) const {
+SessionInfo EngineImpl::ToInfo(const TableState& t, const messages::SessionRecord& rec,
+                               std::shared_ptr<const proto::TableSchema> schema) const {
   SessionInfo info;
   info.id = rec.id();
   info.project = t.record.project();
@@ -101,12 +102,12 @@ SessionInfo EngineImpl::ToInfo(const TableState& t, const messages::SessionRecor
   info.deletes = rec.deletes();
   info.bytes = rec.bytes();
   info.buckets_written.assign(rec.buckets_written().begin(), rec.buckets_written().end());
-  info.schema = t.Schemas()->ById(rec.schema_id());
+  info.schema = std::move(schema);
   return info;
 }
 
 SessionInfo EngineImpl::InfoOf(const SessionState& s) const {
-  SessionInfo info = ToInfo(*s.table, s.opened);
+  SessionInfo info = ToInfo(*s.table, s.opened, s.schema);
   info.status = static_cast<SessionStatus>(s.status);
   info.commit_version = s.commit_version;
   MutexLock lock(&s.counts_mu);
@@ -139,7 +140,7 @@ Result<SessionInfo> EngineImpl::OpenSession(const SessionOptions& options) {
   rec.set_expires_at_ms(rec.created_at_ms() + int64_t{options.lifetime_hours} * 3600 * 1000);
   DT_RETURN_IF_ERROR(store_->Put(keys::Session(rec.id()), rec.SerializeAsString(),
                                  Durability::kBuffered, "opening session"));
-  SessionInfo info = ToInfo(*t, rec);
+  SessionInfo info = ToInfo(*t, rec, current.schema);
   auto s = std::make_shared<SessionState>(t, std::move(rec), current.schema);
   MutexLock lock(&sessions_mu_);
   sessions_[s->opened.id()] = std::move(s);
@@ -168,7 +169,7 @@ Result<SessionInfo> EngineImpl::GetSession(const std::string& session_id) {
       Now() >= rec.expires_at_ms() + kForgetGraceMs) {
     return NotFound(session_id);
   }
-  return ToInfo(*t, rec);
+  return ToInfo(*t, rec, t->Schemas()->ById(rec.schema_id()));
 }
 
 Result<std::vector<SessionInfo>> EngineImpl::ListSessions(const std::string& project,

@@ -15,23 +15,14 @@ namespace {
 using proto::TypeKind;
 using proto::Value;
 
-proto::Type T(TypeKind kind, int precision = 0, int scale = 0, int length = 0) {
-  proto::Type t;
-  t.kind = kind;
-  t.precision = precision;
-  t.scale = scale;
-  t.length = length;
-  return t;
-}
-
 // `width` data columns cycling through INT, VARCHAR(5), DECIMAL(10,2), STRING and (with_float)
 // FLOAT; column 0 the BIGINT key.
 proto::TableSchema Old(size_t width, bool with_float) {
   proto::TableSchema s;
-  s.columns.push_back({"k", T(TypeKind::kBigint), false, ""});
-  const proto::Type cycle[] = {T(TypeKind::kInt), T(TypeKind::kVarchar, 0, 0, 5),
-                               T(TypeKind::kDecimal, 10, 2), T(TypeKind::kString),
-                               with_float ? T(TypeKind::kFloat) : T(TypeKind::kSmallint)};
+  s.columns.push_back({"k", TypeOf(TypeKind::kBigint), false, ""});
+  const proto::Type cycle[] = {TypeOf(TypeKind::kInt), TypeOf(TypeKind::kVarchar, 0, 0, 5),
+                               TypeOf(TypeKind::kDecimal, 10, 2), TypeOf(TypeKind::kString),
+                               with_float ? TypeOf(TypeKind::kFloat) : TypeOf(TypeKind::kSmallint)};
   for (size_t i = 1; i < width; ++i)
     s.columns.push_back({"c" + std::to_string(i), cycle[i % 5], true, ""});
   s.primary_key = {0};
@@ -65,7 +56,8 @@ TEST_CASE("row upgrade: the bytes of the row the new schema reads", "[storage][s
       SchemaChange change;
       for (int a = 0; a < 10; ++a) {  // crosses bitmap bytes
         proto::Column c{"a" + std::to_string(a),
-                        a % 3 == 0 ? T(TypeKind::kString) : T(TypeKind::kBigint), true, ""};
+                        a % 3 == 0 ? TypeOf(TypeKind::kString) : TypeOf(TypeKind::kBigint), true,
+                        ""};
         if (a % 2 == 0) {
           c.default_value =
               a % 3 == 0 ? Value(std::string("d") + std::to_string(a)) : Value(int64_t{-a});
@@ -75,13 +67,13 @@ TEST_CASE("row upgrade: the bytes of the row the new schema reads", "[storage][s
       for (size_t i = 1; i < width; ++i) {
         const proto::Type& t = from.columns[i].type;
         if (t.kind == TypeKind::kInt)
-          change.widenings.push_back({from.columns[i].name, T(TypeKind::kBigint)});
+          change.widenings.push_back({from.columns[i].name, TypeOf(TypeKind::kBigint)});
         if (t.kind == TypeKind::kVarchar)
-          change.widenings.push_back({from.columns[i].name, T(TypeKind::kString)});
+          change.widenings.push_back({from.columns[i].name, TypeOf(TypeKind::kString)});
         if (t.kind == TypeKind::kDecimal)
-          change.widenings.push_back({from.columns[i].name, T(TypeKind::kDecimal, 20, 2)});
+          change.widenings.push_back({from.columns[i].name, TypeOf(TypeKind::kDecimal, 20, 2)});
         if (t.kind == TypeKind::kFloat)
-          change.widenings.push_back({from.columns[i].name, T(TypeKind::kDouble)});
+          change.widenings.push_back({from.columns[i].name, TypeOf(TypeKind::kDouble)});
       }
       const proto::TableSchema to = Must(ApplySchemaChange(from, change));
       RowUpgrade upgrade(from, to);

@@ -12,27 +12,18 @@ namespace {
 using proto::TypeKind;
 using proto::Value;
 
-proto::Type T(TypeKind kind, int precision = 0, int scale = 0, int length = 0) {
-  proto::Type t;
-  t.kind = kind;
-  t.precision = precision;
-  t.scale = scale;
-  t.length = length;
-  return t;
-}
-
 // k BIGINT key, i INT, f FLOAT, d DECIMAL(10,2), s VARCHAR(5)
 TableDef WideTable(bool partitioned = false) {
   TableDef def;
   def.project = "p";
   def.name = "w";
-  def.schema.columns = {{"k", T(TypeKind::kBigint), false, ""},
-                        {"i", T(TypeKind::kInt), true, ""},
-                        {"f", T(TypeKind::kFloat), true, ""},
-                        {"d", T(TypeKind::kDecimal, 10, 2), true, ""},
-                        {"s", T(TypeKind::kVarchar, 0, 0, 5), true, ""}};
+  def.schema.columns = {{"k", TypeOf(TypeKind::kBigint), false, ""},
+                        {"i", TypeOf(TypeKind::kInt), true, ""},
+                        {"f", TypeOf(TypeKind::kFloat), true, ""},
+                        {"d", TypeOf(TypeKind::kDecimal, 10, 2), true, ""},
+                        {"s", TypeOf(TypeKind::kVarchar, 0, 0, 5), true, ""}};
   def.schema.primary_key = {0};
-  if (partitioned) def.schema.partition_columns = {{"ds", T(TypeKind::kString), true, ""}};
+  if (partitioned) def.schema.partition_columns = {{"ds", TypeOf(TypeKind::kString), true, ""}};
   return def;
 }
 
@@ -72,15 +63,15 @@ Read ScanAll(Engine& e, std::optional<uint64_t> version = std::nullopt) {
 
 SchemaChange TheChange() {
   SchemaChange c;
-  proto::Column x{"x", T(TypeKind::kString), true, "added"};
+  proto::Column x{"x", TypeOf(TypeKind::kString), true, "added"};
   x.default_value = Value(std::string("none"));
   c.add_columns.push_back(x);
-  c.add_columns.push_back({"y", T(TypeKind::kBigint), true, ""});
+  c.add_columns.push_back({"y", TypeOf(TypeKind::kBigint), true, ""});
   c.renames.push_back({"s", "name"});
-  c.widenings.push_back({"i", T(TypeKind::kBigint)});
-  c.widenings.push_back({"f", T(TypeKind::kDouble)});
-  c.widenings.push_back({"d", T(TypeKind::kDecimal, 20, 2)});
-  c.widenings.push_back({"name", T(TypeKind::kVarchar, 0, 0, 50)});
+  c.widenings.push_back({"i", TypeOf(TypeKind::kBigint)});
+  c.widenings.push_back({"f", TypeOf(TypeKind::kDouble)});
+  c.widenings.push_back({"d", TypeOf(TypeKind::kDecimal, 20, 2)});
+  c.widenings.push_back({"name", TypeOf(TypeKind::kVarchar, 0, 0, 50)});
   return c;
 }
 
@@ -260,27 +251,27 @@ TEST_CASE("schema: changes that would lose or misplace data are refused, and cha
     return c;
   };
   refused(SchemaChange{}, "no schema change");
-  refused(widen("k", T(TypeKind::kDecimal, 38, 0)), "primary key");
-  refused(widen("i", T(TypeKind::kSmallint)), "only widenings");
-  refused(widen("i", T(TypeKind::kString)), "from INT to STRING");
-  refused(widen("f", T(TypeKind::kDecimal, 10, 2)), "only widenings");
-  refused(widen("d", T(TypeKind::kDecimal, 20, 3)), "DECIMAL(10,2) to DECIMAL(20,3)");
-  refused(widen("d", T(TypeKind::kDecimal, 9, 2)), "only widenings");
-  refused(widen("s", T(TypeKind::kVarchar, 0, 0, 4)), "only widenings");
-  refused(widen("nope", T(TypeKind::kBigint)), "no such column");
-  refused(widen("ds", T(TypeKind::kBigint)), "partition columns are fixed");
-  refused(add({"z", T(TypeKind::kBigint), false, ""}), "must be nullable");
-  refused(add({"I", T(TypeKind::kBigint), true, ""}), "duplicate column name");
-  refused(add({"DS", T(TypeKind::kBigint), true, ""}), "duplicate column name");
-  refused(add({"bad name", T(TypeKind::kBigint), true, ""}), "invalid column name");
-  proto::Column bad_default{"z", T(TypeKind::kInt), true, ""};
+  refused(widen("k", TypeOf(TypeKind::kDecimal, 38, 0)), "primary key");
+  refused(widen("i", TypeOf(TypeKind::kSmallint)), "only widenings");
+  refused(widen("i", TypeOf(TypeKind::kString)), "from INT to STRING");
+  refused(widen("f", TypeOf(TypeKind::kDecimal, 10, 2)), "only widenings");
+  refused(widen("d", TypeOf(TypeKind::kDecimal, 20, 3)), "DECIMAL(10,2) to DECIMAL(20,3)");
+  refused(widen("d", TypeOf(TypeKind::kDecimal, 9, 2)), "only widenings");
+  refused(widen("s", TypeOf(TypeKind::kVarchar, 0, 0, 4)), "only widenings");
+  refused(widen("nope", TypeOf(TypeKind::kBigint)), "no such column");
+  refused(widen("ds", TypeOf(TypeKind::kBigint)), "partition columns are fixed");
+  refused(add({"z", TypeOf(TypeKind::kBigint), false, ""}), "must be nullable");
+  refused(add({"I", TypeOf(TypeKind::kBigint), true, ""}), "duplicate column name");
+  refused(add({"DS", TypeOf(TypeKind::kBigint), true, ""}), "duplicate column name");
+  refused(add({"bad name", TypeOf(TypeKind::kBigint), true, ""}), "invalid column name");
+  proto::Column bad_default{"z", TypeOf(TypeKind::kInt), true, ""};
   bad_default.default_value = Value(std::string("x"));
   refused(add(bad_default), "column 'z': default");
   refused(rename("s", "i"), "duplicate column name");
   refused(rename("ds", "day"), "partition columns are fixed");
   // A good part beside a bad one: none of it applied.
-  SchemaChange mixed = add({"ok", T(TypeKind::kBigint), true, ""});
-  mixed.widenings.push_back({"i", T(TypeKind::kTinyint)});
+  SchemaChange mixed = add({"ok", TypeOf(TypeKind::kBigint), true, ""});
+  mixed.widenings.push_back({"i", TypeOf(TypeKind::kTinyint)});
   refused(mixed, "only widenings");
 
   const TableInfo now = Must(e->DescribeTable("p", "w"));

@@ -42,6 +42,16 @@ struct TestClock {
   void Advance(int64_t ms) { *now += ms; }
 };
 
+// A column type: kind, and DECIMAL(precision, scale) or VARCHAR/CHAR(length) where they apply.
+inline proto::Type TypeOf(proto::TypeKind kind, int precision = 0, int scale = 0, int length = 0) {
+  proto::Type t;
+  t.kind = kind;
+  t.precision = precision;
+  t.scale = scale;
+  t.length = length;
+  return t;
+}
+
 inline proto::TableSchema KvSchema(bool partitioned = false) {
   proto::TableSchema s;
   s.columns.push_back({"k", proto::Type{proto::TypeKind::kBigint}, false, ""});
