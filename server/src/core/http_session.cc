@@ -17,6 +17,8 @@
 #include <memory>
 #include <optional>
 
+#include "transfer_coding.h"
+
 namespace deltatunnel::server {
 namespace {
 
@@ -36,20 +38,6 @@ constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 bool IsMalformedRequest(const beast::error_code& ec) {
   if (ec.category() != http::make_error_code(http::error::bad_target).category()) return false;
   return ec != http::error::end_of_stream && ec != http::error::partial_message;
-}
-
-// Whether a Transfer-Encoding value names no coding but chunked (or is absent).
-bool OnlyChunked(beast::string_view value) {
-  for (auto it = value.begin(); it != value.end();) {
-    auto comma = std::find(it, value.end(), ',');
-    beast::string_view token(it, static_cast<size_t>(comma - it));
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-      token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (!token.empty() && !beast::iequals(token, "chunked")) return false;
-    it = comma == value.end() ? comma : comma + 1;
-  }
-  return true;
 }
 
 std::string Lower(beast::string_view s) {
@@ -125,7 +113,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     if (auto length = parser_->content_length(); length && *length > ctx_.config.body_limit_bytes) {
       return TooLarge();
     }
-    if (!OnlyChunked(head[http::field::transfer_encoding])) {
+    if (auto te = head[http::field::transfer_encoding]; !OnlyChunked({te.data(), te.size()})) {
       // RFC 9112 6.1: a transfer coding the server does not know is answered 501. Beast would
       // de-chunk "gzip, chunked" and hand the gzip bytes on as if they were the body.
       Response r = ErrorResponse(
