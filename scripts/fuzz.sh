@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 FUZZ_JOBS=${FUZZ_JOBS:-$(nproc)}
-ALL_TARGETS=(fuzz_record_stream fuzz_decompress fuzz_ndjson_reader fuzz_csv_reader fuzz_odps_request)
+ALL_TARGETS=(fuzz_record_stream fuzz_decompress fuzz_ndjson_reader fuzz_csv_reader fuzz_odps_request
+  fuzz_http_request)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${ALL_TARGETS[@]}")
 
