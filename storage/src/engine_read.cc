@@ -257,7 +257,12 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
   // Runs of older schemas are read through an upgrade (schema_history.h), made once per schema.
   std::map<uint32_t, std::unique_ptr<RowUpgrade>> upgrades;
   std::string upgraded;
+  constexpr size_t kKeysPerInterruptCheck = 256;
+  size_t keys_done = 0;
   for (const proto::Row& given : options.keys) {
+    if (options.interrupt && keys_done++ % kKeysPerInterruptCheck == 0) {
+      DT_RETURN_IF_ERROR(options.interrupt());
+    }
     proto::Row row = given;
     row.resize(schema.columns.size());
     for (int k : schema.primary_key) {

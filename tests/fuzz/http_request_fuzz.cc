@@ -240,9 +240,17 @@ bool OneRequest(Wire& wire, std::string& buffer, uint64_t body_limit) {
   const boost::optional<uint64_t> length = parser.content_length();
   Require(!length || *length <= body_limit);
   Require(!(length && parser.chunked()));
-  const beast::string_view te = head[http::field::transfer_encoding];
-  if (!OnlyChunked({te.data(), te.size()})) return false;  // 501, then close
+  // The session's check (RefuseTransferCoding): what it lets through is what Beast de-chunks.
+  std::string codings;
   const auto [first, last] = head.equal_range(http::field::transfer_encoding);
+  for (auto it = first; it != last; ++it) {
+    if (it != first) codings += ", ";
+    codings.append(it->value().data(), it->value().size());
+  }
+  const TransferCoding coding = ClassifyTransferCoding(first != last, codings, parser.chunked());
+  if (coding == TransferCoding::kUnsupported || coding == TransferCoding::kMalformed) {
+    return false;  // 501 or 400, then close
+  }
   for (auto it = first; it != last; ++it) {
     Require(OnlyChunked({it->value().data(), it->value().size()}));
   }

@@ -106,6 +106,25 @@ TEST_CASE("a transfer coding other than chunked answers 501", "[overload]") {
   const std::string answer = conn.Receive(10000);
   INFO(answer);
   CHECK(answer.rfind("HTTP/1.1 501", 0) == 0);
+  // Found by fuzz_http_request: every Transfer-Encoding field counts, not only the first; and
+  // chunked named but not read as such by the parser (twice, or an empty value) is refused, or
+  // the chunked body would be taken for the connection's next request.
+  struct Case {
+    const char* fields;
+    const char* status;
+  };
+  for (const Case& k : {Case{"Transfer-Encoding: \r\nTransfer-Encoding: gzip, chunked\r\n", "501"},
+                        Case{"Transfer-Encoding: chunked, chunked\r\n", "400"},
+                        Case{"Transfer-Encoding: \r\nContent-Length: 5\r\n", "400"}}) {
+    RawConnection raw(server.port());
+    REQUIRE(raw.Send(Head("POST", "/api/v1/projects/p/tables/t/load",
+                          std::string("Content-Type: application/x-ndjson\r\n") + k.fields) +
+                     "5\r\nabcde\r\n0\r\n\r\n"));
+    const std::string refused = raw.Receive(10000);
+    INFO(k.fields << " -> " << refused);
+    CHECK(refused.rfind(std::string("HTTP/1.1 ") + k.status, 0) == 0);
+    CHECK(refused.find("Transfer-Encoding") != std::string::npos);
+  }
   // Plain chunked goes on working.
   auto ok = c.Send("POST", "/api/v1/projects/p/tables/t/load",
                    R"({"k": 1, "s": "a"})"

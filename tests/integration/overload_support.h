@@ -94,6 +94,16 @@ class RawConnection {
     }
   }
 
+  // At most `max_bytes` of what the server sends, waiting up to `timeout_ms` for the first.
+  std::string ReceiveSome(size_t max_bytes, int timeout_ms) {
+    std::string out(max_bytes, '\0');
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) return {};
+    const ssize_t n = recv(fd_, out.data(), out.size(), 0);
+    out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return out;
+  }
+
   // Whether the server closed the connection, waiting up to `timeout_ms` for it.
   bool ServerClosed(int timeout_ms) {
     if (closed_) return true;

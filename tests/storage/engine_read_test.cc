@@ -261,3 +261,26 @@ TEST_CASE("read: many rows in many chunks, runs and buckets", "[storage][read]")
   }
   CHECK(ScanRows(*f.e, "t", AtVersion(1)).size() == 20000);
 }
+
+TEST_CASE("read: a lookup stops with its interrupt's status", "[storage][read]") {
+  Fixture f;
+  f.CommitBatch([](Batcher& b) {
+    for (int64_t k = 0; k < 2000; ++k) b.Upsert(k, "v");
+  });
+  LookupOptions o;
+  o.project = "p";
+  o.table = "t";
+  for (int64_t k = 0; k < 2000; ++k) o.keys.push_back({proto::Value(k)});
+  int asked = 0;
+  // Go on for the first two checks, then stop.
+  o.interrupt = [&asked]() -> Status {
+    return ++asked <= 2 ? Status::Ok() : Status(ErrorCode::kServiceUnavailable, "gone");
+  };
+  auto stopped = f.e->Lookup(o);
+  REQUIRE(!stopped.ok());
+  CHECK(stopped.status().message() == "gone");
+  CHECK(asked == 3);  // asked every 256 keys: at keys 0, 256 and 512
+  // Without an interrupt (or one that says go on) every key is found.
+  o.interrupt = [] { return Status::Ok(); };
+  CHECK(Must(f.e->Lookup(o)).rows.size() == 2000);
+}

@@ -236,6 +236,7 @@ Status ReadLimits(TableReader& r, LimitsConfig& c) {
   DT_RETURN_IF_ERROR(r.Uint("max_rows_per_request", c.max_rows_per_request));
   DT_RETURN_IF_ERROR(r.Uint("min_body_rate_bytes_s", c.min_body_rate_bytes_s));
   DT_RETURN_IF_ERROR(r.Uint("max_lookup_keys", c.max_lookup_keys));
+  DT_RETURN_IF_ERROR(r.Uint("request_deadline_s", c.request_deadline_s));
   DT_RETURN_IF_ERROR(r.Uint("project_requests_in_flight", c.project_requests_in_flight));
   return r.Uint("memory_budget_bytes", c.memory_budget_bytes);
 }
@@ -414,6 +415,7 @@ Status ValidateConfig(const ServerConfig& c) {
   DT_RETURN_IF_ERROR(
       InRange("limits.max_rows_per_request", c.limits.max_rows_per_request, 1, 1ull << 40));
   DT_RETURN_IF_ERROR(InRange("limits.max_lookup_keys", c.limits.max_lookup_keys, 1, 1ull << 32));
+  DT_RETURN_IF_ERROR(InRange("limits.request_deadline_s", c.limits.request_deadline_s, 0, 86400));
   DT_RETURN_IF_ERROR(
       InRange("limits.project_requests_in_flight", c.limits.project_requests_in_flight, 0, 1024));
   if (c.limits.memory_budget_bytes != 0) {

@@ -133,6 +133,16 @@ Status Dispatcher::Admit(const Request& head) const {
 
 void Dispatcher::RunBlocking(std::function<void()> task) { workers_.Submit(std::move(task)); }
 
+void Dispatcher::CountCancelled(Cancellation::Reason reason) {
+  metrics_
+      .Counter(
+          "deltatunnel_requests_cancelled_total",
+          "Requests whose work was stopped before it was done: their client closed the "
+          "connection (client_gone) or they ran past limits.request_deadline_s (deadline).",
+          {{"reason", reason == Cancellation::Reason::kClientGone ? "client_gone" : "deadline"}})
+      .Inc();
+}
+
 void Dispatcher::Record(std::string_view target, int status, double seconds) {
   std::string_view surface = SurfaceOf(SplitTarget(target).first);
   metrics_

@@ -36,6 +36,8 @@ class Dispatcher {
   void RunBlocking(std::function<void()> task);
   // Counts one answer written: by surface and status, and its duration.
   void Record(std::string_view target, int status, double seconds);
+  // Counts one request whose work was stopped early (Cancellation), by why.
+  void CountCancelled(Cancellation::Reason reason);
 
  private:
   const Router& router_;

@@ -7,12 +7,14 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -113,16 +115,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     if (auto length = parser_->content_length(); length && *length > ctx_.config.body_limit_bytes) {
       return TooLarge();
     }
-    if (auto te = head[http::field::transfer_encoding]; !OnlyChunked({te.data(), te.size()})) {
-      // RFC 9112 6.1: a transfer coding the server does not know is answered 501. Beast would
-      // de-chunk "gzip, chunked" and hand the gzip bytes on as if they were the body.
-      Response r = ErrorResponse(
-          InvalidArgument(fmt::format("Transfer-Encoding '{}' is not supported: only chunked is",
-                                      Lower(head[http::field::transfer_encoding]))),
-          request_id_);
-      r.status = 501;
+    if (std::optional<Response> refused = RefuseTransferCoding(head)) {
       keep_alive_ = false;
-      return Write(std::move(r));
+      return Write(std::move(*refused));
     }
     body_started_ = Clock::now();
     body_read_ = 0;
@@ -146,6 +141,37 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
       return;
     }
     ReadBody();
+  }
+
+  // The answer to a Transfer-Encoding the server does not read as Beast would (every field of it,
+  // not only the first: transfer_coding.h), or nothing.
+  std::optional<Response> RefuseTransferCoding(const http::request_header<>& head) const {
+    std::string codings;
+    const auto [first, last] = head.equal_range(http::field::transfer_encoding);
+    for (auto it = first; it != last; ++it) {
+      if (it != first) codings += ", ";
+      codings.append(it->value().data(), it->value().size());
+    }
+    switch (ClassifyTransferCoding(first != last, codings, parser_->chunked())) {
+      case TransferCoding::kNone:
+      case TransferCoding::kChunked:
+        return std::nullopt;
+      case TransferCoding::kUnsupported: {
+        Response r = ErrorResponse(
+            InvalidArgument(fmt::format("Transfer-Encoding '{}' is not supported: only chunked is",
+                                        Lower(codings))),
+            request_id_);
+        r.status = 501;
+        return r;
+      }
+      case TransferCoding::kMalformed:
+        return ErrorResponse(
+            InvalidArgument(fmt::format("Transfer-Encoding '{}' is malformed: name chunked once, "
+                                        "last",
+                                        Lower(codings))),
+            request_id_);
+    }
+    return std::nullopt;
   }
 
   void ReadBody() {
@@ -217,7 +243,11 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   void Dispatch() {
     phase_ = Phase::kHandling;
     http::request<http::string_body> msg = parser_->release();
+    // The deadline counts from here: the time the body took to arrive is the client's.
+    cancel_ = std::make_shared<Cancellation>(Clock::now(), ctx_.config.limits.request_deadline_s);
+    WatchClient();
     Request req;
+    req.cancellation = cancel_;
     req.method = std::string(msg.method_string());
     req.target = target_;
     AddHeaders(msg, req);
@@ -228,6 +258,42 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
       net::dispatch(self->stream_.get_executor(),
                     [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
     });
+  }
+
+  // While the request works (and its answer streams), a closed connection is noticed at once: the
+  // socket turns readable and a peek finds its end (or an error). Bytes instead are the client's
+  // next request, pipelined: they wait for ReadHeader, and the watch ends. A client that
+  // half-closes after its request is taken for gone, as nginx does.
+  void WatchClient() {
+    watching_ = true;
+    stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(),
+                                                         cancel = cancel_](beast::error_code ec) {
+      if (ec) return;  // stopped: the answer was written, or the connection closed
+      if (self->PeerClosed()) cancel->ClientGone();
+      if (self->cancel_ == cancel) self->watching_ = false;
+    });
+  }
+
+  bool PeerClosed() {
+    char byte = 0;
+    const ssize_t n = ::recv(stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  }
+
+  // The request is over (answered, or cut short): counted, its watch stopped.
+  void EndRequest(int status) {
+    Cancellation::Reason reason = Cancellation::Reason::kNone;
+    if (cancel_) reason = cancel_->reason();
+    // 499, as nginx counts it: the client closed the connection before its answer.
+    ctx_.dispatcher.Record(target_, reason == Cancellation::Reason::kClientGone ? 499 : status,
+                           Seconds());
+    if (reason != Cancellation::Reason::kNone) ctx_.dispatcher.CountCancelled(reason);
+    if (watching_) {
+      beast::error_code ec;
+      stream_.socket().cancel(ec);
+      watching_ = false;
+    }
+    cancel_.reset();
   }
 
   void TooLarge() {
@@ -255,6 +321,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   }
 
   void Write(Response res) {
+    if (cancel_) cancel_->AnswerBegun();
     bool close = !keep_alive_ || closing_;
     status_ = res.status;
     phase_ = Phase::kWriting;
@@ -287,14 +354,23 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
   // Backpressure: the next piece is generated only after the previous one was written.
   void NextPiece(std::shared_ptr<Generator> gen, bool close) {
-    ctx_.dispatcher.RunBlocking([self = shared_from_this(), gen, close] {
+    ctx_.dispatcher.RunBlocking([self = shared_from_this(), gen, close, cancel = cancel_] {
       auto piece = std::make_shared<std::string>();
       bool more = false;
       bool failed = false;
+      const bool gone = cancel && cancel->reason() == Cancellation::Reason::kClientGone;
       try {
-        more = (*gen)(*piece);
+        if (gone) {
+          failed = true;  // nobody reads the rest: not generated
+        } else {
+          more = (*gen)(*piece);
+        }
       } catch (const std::exception& e) {
-        spdlog::error("request {}: streamed answer failed: {}", self->request_id_, e.what());
+        if (cancel && cancel->reason() == Cancellation::Reason::kClientGone) {
+          spdlog::debug("request {}: streamed answer stopped: {}", self->request_id_, e.what());
+        } else {
+          spdlog::error("request {}: streamed answer failed: {}", self->request_id_, e.what());
+        }
         failed = true;
       }
       net::dispatch(self->stream_.get_executor(), [self, gen, piece, more, failed, close] {
@@ -307,7 +383,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
                   bool failed, bool close) {
     if (failed) {
       // No last chunk: the client sees the answer cut short rather than complete.
-      ctx_.dispatcher.Record(target_, 500, Seconds());
+      EndRequest(500);
       return CloseNow();
     }
     if (piece->empty()) return more ? NextPiece(gen, close) : WriteLastChunk(close);
@@ -330,7 +406,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   }
 
   void OnWritten(beast::error_code ec, bool close) {
-    ctx_.dispatcher.Record(target_, status_, Seconds());
+    EndRequest(status_);
     grant_.Reset();  // the request and its body are gone
     if (ec) return CloseNow();
     if (close) return CloseGracefully();
@@ -383,8 +459,10 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   int status_ = 0;
   Clock::time_point started_;
   Clock::time_point body_started_;
-  uint64_t body_read_ = 0;     // bytes of the current request read since its header
-  MemoryBudget::Grant grant_;  // the current request's share of the memory budget
+  uint64_t body_read_ = 0;                // bytes of the current request read since its header
+  MemoryBudget::Grant grant_;             // the current request's share of the memory budget
+  std::shared_ptr<Cancellation> cancel_;  // the dispatched request's, until it is answered
+  bool watching_ = false;                 // WatchClient's wait is pending
   size_t drained_ = 0;
 };
 

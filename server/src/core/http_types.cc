@@ -1,8 +1,41 @@
 #include "deltatunnel/server/http_types.h"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 namespace deltatunnel::server {
+
+Cancellation::Cancellation(Clock::time_point start, uint32_t deadline_s) : deadline_s_(deadline_s) {
+  if (deadline_s == 0) return;
+  const auto at = start + std::chrono::seconds(deadline_s);
+  deadline_ns_.store(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count(),
+      std::memory_order_relaxed);
+}
+
+Status Cancellation::Check() const {
+  if (gone_.load(std::memory_order_relaxed)) {
+    return {ErrorCode::kServiceUnavailable,
+            "the client closed its connection; the request's work was stopped"};
+  }
+  const int64_t deadline = deadline_ns_.load(std::memory_order_relaxed);
+  if (deadline == kNoDeadline) return Status::Ok();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  if (now < deadline) return Status::Ok();
+  expired_.store(true, std::memory_order_relaxed);
+  return {ErrorCode::kServiceUnavailable,
+          fmt::format("the request ran past its deadline of {} s (limits.request_deadline_s) and "
+                      "was stopped; ask for less at once (fewer keys, a smaller body)",
+                      deadline_s_)};
+}
+
+Cancellation::Reason Cancellation::reason() const {
+  if (gone_.load(std::memory_order_relaxed)) return Reason::kClientGone;
+  if (expired_.load(std::memory_order_relaxed)) return Reason::kDeadline;
+  return Reason::kNone;
+}
 
 const std::string* Request::Query(std::string_view name) const {
   for (const auto& [k, v] : query) {

@@ -1,5 +1,6 @@
 #include "ops_routes.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <memory>
@@ -67,8 +68,13 @@ void AddTestRoutes(Router& router) {
   router.Add(
       "GET", "/_test/sleep",
       [](Request& req) {
-        uint64_t ms = QueryNumber(req, "ms", 0);
-        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        // Sleeps in steps of 10 ms, as long work asks between its pieces whether to go on.
+        const uint64_t ms = QueryNumber(req, "ms", 0);
+        for (uint64_t slept = 0; slept < ms; slept += 10) {
+          if (Status s = req.Interrupted(); !s.ok()) return ErrorResponse(s, req.request_id);
+          std::this_thread::sleep_for(
+              std::chrono::milliseconds(std::min<uint64_t>(10, ms - slept)));
+        }
         return Json({{"slept_ms", ms}});
       },
       blocking);

@@ -1,6 +1,7 @@
 // The operations surface (api.md section 6): /healthz, /readyz, /metrics, and, with
 // ServerConfig::test_hooks only, the test-only /_test/* routes:
-//   GET  /_test/sleep?ms=N                 sleeps N ms on a worker, answers {"slept_ms": N}
+//   GET  /_test/sleep?ms=N                 sleeps N ms on a worker, stopped early like long work
+//                                          (Cancellation); answers {"slept_ms": N}
 //   GET  /_test/stream?pieces=N&bytes=M    streams N chunks of M bytes ('a', 'b', ...)
 //   POST /_test/echo                       answers the body back
 #pragma once

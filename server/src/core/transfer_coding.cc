@@ -29,4 +29,10 @@ bool OnlyChunked(std::string_view value) {
   return true;
 }
 
+TransferCoding ClassifyTransferCoding(bool present, std::string_view codings, bool parser_chunked) {
+  if (!present) return TransferCoding::kNone;
+  if (!OnlyChunked(codings)) return TransferCoding::kUnsupported;
+  return parser_chunked ? TransferCoding::kChunked : TransferCoding::kMalformed;
+}
+
 }  // namespace deltatunnel::server

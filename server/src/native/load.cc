@@ -65,6 +65,9 @@ Result<Response> Load(ApiContext& ctx, Request& req) {
   DT_RETURN_IF_ERROR(CheckWritable(ctx));
   RequestRowsOrError body = ReadRequestRows(ctx, table, partition, req, true);
   if (!body.rows) return std::move(body.error);
+  // Decoding is the long part of a large load: a client gone meanwhile (or the deadline passed)
+  // gets no commit.
+  DT_RETURN_IF_ERROR(req.Interrupted());
   const RequestRows& rows = *body.rows;
   // The rows are encoded in the batch: the body (as large as body_limit_bytes) is not needed while
   // they are written.

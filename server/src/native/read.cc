@@ -50,6 +50,7 @@ struct StreamState {
   TimeZone zone;
   std::unique_ptr<Iterator> it;
   std::optional<RowWriter> writer;
+  std::shared_ptr<Cancellation> cancellation;  // the request's; null: never stopped early
   uint64_t limit = UINT64_MAX;
   uint64_t written = 0;
   bool begun = false;
@@ -70,6 +71,7 @@ Response StreamedResponse(BodyFormat format, uint64_t version,
 template <typename State, typename WriteOne>
 Result<bool> NextChunk(State& s, std::string& out, const WriteOne& write_one) {
   if (s.ended) return false;
+  if (s.cancellation) DT_RETURN_IF_ERROR(s.cancellation->Check());
   if (!s.begun) {
     s.writer->Begin(&out);
     s.begun = true;
@@ -110,6 +112,7 @@ Result<Response> StreamRows(BodyFormat format, uint64_t version, std::shared_ptr
 
 Result<Response> Data(ApiContext& ctx, Request& req) {
   auto state = std::make_shared<StreamState<storage::RowIterator>>();
+  state->cancellation = req.cancellation;
   DT_ASSIGN_OR_RETURN(state->table, ctx.engine->DescribeTable(Project(req), Table(req)));
   storage::ScanOptions scan;
   scan.project = state->table.project;
@@ -135,6 +138,7 @@ Result<Response> Data(ApiContext& ctx, Request& req) {
 
 Result<Response> Changes(ApiContext& ctx, Request& req) {
   auto state = std::make_shared<StreamState<storage::ChangeIterator>>();
+  state->cancellation = req.cancellation;
   DT_ASSIGN_OR_RETURN(state->table, ctx.engine->DescribeTable(Project(req), Table(req)));
   storage::ChangesOptions opts;
   opts.project = state->table.project;
@@ -229,7 +233,9 @@ Result<Response> Lookup(ApiContext& ctx, Request& req) {
                               ctx.max_lookup_keys, keys->size()));
   }
   opts.keys.reserve(keys->size());
+  opts.interrupt = [&req] { return req.Interrupted(); };
   for (size_t i = 0; i < keys->size(); ++i) {
+    if (i % 1024 == 0) DT_RETURN_IF_ERROR(req.Interrupted());
     DT_ASSIGN_OR_RETURN(proto::Row key, ReadKey(table, (*keys)[i], i, zone));
     opts.keys.push_back(std::move(key));
   }

@@ -124,6 +124,10 @@ struct LimitsConfig {
   uint64_t min_body_rate_bytes_s = 1024;
   // Keys one lookup may name; more answer 413 (split the lookup).
   uint64_t max_lookup_keys = 100'000;
+  // The longest a request may work before its answer begins, seconds (a lookup, a load, a read's
+  // first chunk); past it the work stops and the answer is 503. 0: no deadline. Work whose client
+  // closed its connection stops too, whatever this says.
+  uint32_t request_deadline_s = 300;
   // Requests of one project running on the worker pool at once; more wait in the project's own
   // queue, so that one project cannot hold every worker. 0: worker_threads - 1 (at least 1).
   uint32_t project_requests_in_flight = 0;

@@ -3,6 +3,8 @@
 // when the route says it may block), and writes the Response back.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -18,6 +20,40 @@ namespace deltatunnel::server {
 // Case-insensitive header map (lower-cased keys).
 using Headers = std::map<std::string, std::string>;
 
+// When a request's work should stop before it is done: its client went away (the connection closed
+// while the work ran), or it ran past its deadline (limits.request_deadline_s) before its answer
+// began. Shared by the connection, which tells, and the handler, which asks between pieces of long
+// work (a lookup's keys, a read's chunks, a load's rows). A streamed answer, once begun, is paced
+// by its client: the deadline no longer applies to it, the client's leaving still does.
+class Cancellation {
+ public:
+  using Clock = std::chrono::steady_clock;
+  enum class Reason { kNone, kClientGone, kDeadline };
+
+  // No deadline.
+  Cancellation() = default;
+  // A deadline `deadline_s` seconds after `start` (0: none).
+  Cancellation(Clock::time_point start, uint32_t deadline_s);
+
+  // The connection closed while the request was being worked on.
+  void ClientGone() { gone_.store(true, std::memory_order_relaxed); }
+  // The answer's status line went out: the deadline no longer applies.
+  void AnswerBegun() { deadline_ns_.store(kNoDeadline, std::memory_order_relaxed); }
+
+  // Ok while the work should go on; else ServiceUnavailable saying why. Cheap enough to ask every
+  // few hundred rows (an atomic load and, with a deadline, a clock read).
+  Status Check() const;
+  // What stopped the work, once Check answered non-OK or the client went away.
+  Reason reason() const;
+
+ private:
+  static constexpr int64_t kNoDeadline = INT64_MAX;
+  std::atomic<bool> gone_{false};
+  std::atomic<int64_t> deadline_ns_{kNoDeadline};  // Clock's epoch, nanoseconds
+  mutable std::atomic<bool> expired_{false};       // Check found the deadline passed
+  uint32_t deadline_s_ = 0;
+};
+
 struct Request {
   std::string method;  // "GET", "PUT", ...
   std::string target;  // as received: path and query, percent-encoded
@@ -29,7 +65,11 @@ struct Request {
   std::string remote;      // peer "ip:port"
   // Path segments captured by the route pattern ({project}, {table}, ...), by name.
   std::map<std::string, std::string> params;
+  // Set by the server for every dispatched request; null in requests made by hand (tests).
+  std::shared_ptr<Cancellation> cancellation;
 
+  // Ok while the request's work should go on (Cancellation::Check); Ok without a cancellation.
+  Status Interrupted() const { return cancellation ? cancellation->Check() : Status::Ok(); }
   // The first query parameter named `name` (exact match), or nullptr.
   const std::string* Query(std::string_view name) const;
   // The header (name in lower case), or "" when absent.

@@ -212,6 +212,9 @@ struct LookupOptions {
   std::string partition;         // a spec
   std::vector<proto::Row> keys;  // rows with the key columns set
   VersionSpec at;
+  // Asked every few hundred keys when set: a non-OK status stops the lookup with that status (the
+  // caller's client went away, or its deadline passed).
+  std::function<Status()> interrupt;
 };
 
 struct LookupResult {
