@@ -40,7 +40,11 @@ TEST_CASE("values as JSON") {
   CHECK(Json("FLOAT", Value(-std::numeric_limits<float>::infinity())) == "\"-Infinity\"");
   CHECK(Json("DECIMAL(18,2)", Value("12.30")) == "\"12.30\"");
   CHECK(Json("STRING", Value("a\"b\\c\n\x01 \xC3\xA9")) == "\"a\\\"b\\\\c\\n\\u0001 \xC3\xA9\"");
-  CHECK(Json("STRING", Value("bad \xFF\xC3 end")) == "\"bad \xEF\xBF\xBD\xEF\xBF\xBD end\"");
+  // Bytes of no valid UTF-8 sequence, each as a lone low surrogate escape (surrogateescape), the
+  // valid sequences around them kept: the bytes come back exactly.
+  CHECK(Json("STRING", Value("bad \xFF\xC3 end")) == "\"bad \\udcff\\udcc3 end\"");
+  CHECK(Json("STRING", Value("\xC3\xA9\xE9\xF0\x9F\x98\x80\xED\xA0\x80")) ==
+        "\"\xC3\xA9\\udce9\xF0\x9F\x98\x80\\udced\\udca0\\udc80\"");
   CHECK(Json("BINARY", Value(std::string("\x00\xFF", 2))) == "\"AP8=\"");
   CHECK(Json("DATE", Value(int64_t{0})) == "\"1970-01-01\"");
   CHECK(Json("DATETIME", Value(int64_t{-1})) == "\"1969-12-31 23:59:59.999\"");

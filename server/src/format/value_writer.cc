@@ -2,11 +2,13 @@
 // numbers and dates are formatted on the stack, so a value costs no allocation of its own.
 #include "deltatunnel/server/format_value_writer.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 
 #include "deltatunnel/proto/base64.h"
 #include "deltatunnel/server/format_time_text.h"
@@ -221,8 +223,11 @@ void AppendJsonString(std::string_view s, std::string* out) {
         i += n;
         continue;
       }
+      // A byte of no valid sequence: a lone low surrogate U+DC80..U+DCFF carrying it (PEP 383's
+      // surrogateescape), which no valid UTF-8 text produces, so the bytes come back exactly
+      // (Python: s.encode("utf-8", "surrogateescape")).
       out->append(s.data() + run, i - run);
-      out->append("\xEF\xBF\xBD");  // U+FFFD
+      fmt::format_to(std::back_inserter(*out), "\\udc{:02x}", c);
       run = ++i;
     } else {
       ++i;

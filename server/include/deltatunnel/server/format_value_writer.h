@@ -25,7 +25,9 @@ void AppendJsonValue(const proto::Type& type, const proto::Value& value, const T
 void AppendCsvValue(const proto::Type& type, const proto::Value& value, const TimeZone& zone,
                     std::string* out);
 
-// `s` as a JSON string literal. Bytes that are not UTF-8 become U+FFFD, so the answer stays JSON.
+// `s` as a JSON string literal. A byte that is not part of valid UTF-8 (a STRING written over the
+// Tunnel may hold any bytes) becomes the escape \udcXX of its value XX, a lone low surrogate as
+// PEP 383's surrogateescape has it: no valid text makes one, so the bytes are recoverable exactly.
 void AppendJsonString(std::string_view s, std::string* out);
 // `s` as a CSV field: as is, or in quotes (with quotes doubled) if it holds ',', '"', CR or LF, or
 // is empty.
