@@ -5,6 +5,7 @@
 #include "api_util.h"
 #include "deltatunnel/proto/compression.h"
 #include "deltatunnel/server/format_body.h"
+#include "request_memory.h"
 
 namespace deltatunnel::server {
 
@@ -74,6 +75,7 @@ RequestRowsOrError ReadRequestRows(const ApiContext& ctx, const storage::TableIn
 
   // NDJSON, CSV and JSON bodies are compressed as record streams are (wire-format.md section 4).
   std::string decompressed;
+  MemoryBudget::Grant inflated_grant;  // held while `decompressed` is
   std::string_view data = req.body;
   const std::string_view encoding = req.Header("content-encoding");
   if (!proto::IsIdentityEncoding(encoding)) {
@@ -83,13 +85,18 @@ RequestRowsOrError ReadRequestRows(const ApiContext& ctx, const storage::TableIn
                                "x-snappy-framed, x-lz4-frame, zstd or gzip",
                                encoding)});
     }
-    auto inflated = proto::Decompress(encoding, req.body, ctx.max_decompressed_bytes);
+    auto limit = ReserveDecompression(ctx, &inflated_grant);
+    if (!limit.ok()) return fail(limit.status());
+    auto inflated = proto::Decompress(encoding, req.body, *limit);
     if (!inflated.ok()) return fail(inflated.status());
     decompressed = std::move(inflated).value();
     data = decompressed;
   }
 
-  RequestRows rows{proto::RowBatch(table.schema, table.hasher, table.bucket_num), {}};
+  RequestRows rows{proto::RowBatch(table.schema, table.hasher, table.bucket_num), {}, {}};
+  // The decoded rows, encoded in the batch, take about as many bytes as their text (measured:
+  // amplification_test.cc's NDJSON load), reserved before they are decoded.
+  if (Status s = ReserveMemory(ctx, data.size(), &rows.grant); !s.ok()) return fail(s);
   rows.result = ReadBody(*format, data, *options, &rows.batch);
   if (rows.result.refused) {
     out.error = ErrorResponse(rows.result.ToStatus(), req.request_id);

@@ -20,6 +20,8 @@ namespace deltatunnel::server {
 struct RequestRows {
   proto::RowBatch batch;
   LoadResult result;
+  // The batch's share of the memory budget, held while the rows are (request_memory.h).
+  MemoryBudget::Grant grant;
 };
 
 // Either the rows, or the answer that refuses the body (400 InvalidArgument with "errors", 415 for

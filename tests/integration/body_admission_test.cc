@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "api_fixture.h"
+#include "deltatunnel/proto/compression.h"
 #include "overload_support.h"
 
 using namespace deltatunnel::testing;
@@ -156,4 +157,41 @@ TEST_CASE("an empty load answers without creating a version", "[overload]") {
   REQUIRE(versions.status == 200);
   auto describe = c.Get("/api/v1/projects/p/tables/t");
   CHECK(describe.Json()["version"] == version);
+}
+
+// Finding 1: a text body's decoded rows, and its decompressed bytes, draw on the memory budget
+// beside the body itself. With a 10 MiB budget, a 4 MiB NDJSON body (4 MiB held) decodes (4 MiB
+// more); a 6 MiB one does not fit twice and is answered 503, before any row is decoded.
+TEST_CASE("a load's decoded rows draw on the memory budget", "[overload]") {
+  ServerOptions options;
+  options.config_toml = "[limits]\nmemory_budget_bytes = 10485760\n";
+  ServerProcess server(options);
+  auto c = server.Client();
+  CreateTable(c, "p", KvTableJson("t"));
+  auto ndjson = [](size_t bytes) {
+    std::string body;
+    for (int64_t k = 0; body.size() < bytes; ++k) {
+      body += fmt::format("{{\"k\": {}, \"s\": \"{}\"}}\n", k, std::string(100, 'x'));
+    }
+    return body;
+  };
+  const HttpHeaders type = {{"Content-Type", "application/x-ndjson"}};
+  auto fits = c.Send("POST", "/api/v1/projects/p/tables/t/load", ndjson(4u << 20), type);
+  INFO(fits.body);
+  CHECK(fits.status == 200);
+  auto over = c.Send("POST", "/api/v1/projects/p/tables/t/load", ndjson(6u << 20), type);
+  INFO(over.body);
+  CHECK(over.status == 503);
+  CHECK(over.body.find("limits.memory_budget_bytes") != std::string::npos);
+  CHECK(over.headers.count("retry-after") == 1);
+  // Compressed: the decompression reserves half the budget (5 MiB), and inflates no further.
+  auto gz = c.Send("POST", "/api/v1/projects/p/tables/t/load",
+                   deltatunnel::proto::Compress("gzip", ndjson(6u << 20)).value(),
+                   {{"Content-Type", "application/x-ndjson"}, {"Content-Encoding", "gzip"}});
+  INFO(gz.body);
+  CHECK(gz.status == 413);
+  // Nothing of the refused loads is there; the budget is whole again for the next.
+  CHECK(NdjsonRows(c.Get("/api/v1/projects/p/tables/t/data?limit=100000000").body).size() ==
+        fits.Json()["rows"].get<size_t>());
+  CHECK(c.Send("POST", "/api/v1/projects/p/tables/t/load", ndjson(4u << 20), type).status == 200);
 }

@@ -9,6 +9,7 @@
 #include "deltatunnel/proto/compression.h"
 #include "deltatunnel/proto/partition_spec.h"
 #include "deltatunnel/proto/record_stream.h"
+#include "request_memory.h"
 #include "request_rows.h"
 #include "tunnel/session_json.h"
 
@@ -109,16 +110,9 @@ Result<proto::RowBatch> DecodeBucketWrite(ApiContext& ctx, const Target& t, cons
   const std::string_view encoding = req.Header("content-encoding");
   MemoryBudget::Grant grant;  // held while the decompressed body is
   if (!encoding.empty() && encoding != "identity") {
-    // The decompression's whole limit comes from the memory budget first (at most half of it,
-    // so that one request never takes all): it can grow to that, and no further.
-    uint64_t limit = ctx.max_decompressed_bytes;
-    if (ctx.budget != nullptr) {
-      limit = std::min(limit, ctx.budget->limit() / 2);
-      if (!grant.Grow(ctx.budget, limit)) {
-        return Status(ErrorCode::kServiceUnavailable,
-                      "the server's memory budget is in use by other requests; retry later");
-      }
-    }
+    // The decompression's whole limit comes from the memory budget first: it can grow to that,
+    // and no further.
+    DT_ASSIGN_OR_RETURN(const uint64_t limit, ReserveDecompression(ctx, &grant));
     DT_ASSIGN_OR_RETURN(decompressed, proto::Decompress(encoding, req.body, limit));
     body = decompressed;
   }
