@@ -111,3 +111,33 @@ TEST_CASE("a client that sends its next request while one works is not taken for
   CHECK(answers.find("\"slept_ms\":1}") != std::string::npos);
   CHECK(answers.find("499") == std::string::npos);
 }
+
+// A lookup asks between its keys: one naming two million keys against a table of 50 runs per
+// bucket works for seconds (RelWithDebInfo on a 2-core VM: 5.1 s without a deadline), past a
+// deadline of 1 s.
+TEST_CASE("a lookup past limits.request_deadline_s stops with 503", "[overload]") {
+  ServerOptions options;
+  options.config_toml = "[limits]\nrequest_deadline_s = 1\nmax_lookup_keys = 2000000\n";
+  ServerProcess server(options);
+  auto c = server.Client();
+  CreateTable(c, "p", KvTableJson("t", false, R"(, "compaction.major.auto": "false")"));
+  for (int commit = 0; commit < 50; ++commit) {
+    std::string body;
+    for (int k = 0; k < 200; ++k) {
+      body += fmt::format("{{\"k\": {}, \"s\": \"v\"}}\n", commit * 200 + k);
+    }
+    REQUIRE(c.Send("POST", "/api/v1/projects/p/tables/t/load", body,
+                   {{"Content-Type", "application/x-ndjson"}})
+                .status == 200);
+  }
+  std::string keys = R"({"keys": [)";
+  for (int k = 0; k < 2000000; ++k) keys += fmt::format("{}{{\"k\": {}}}", k ? "," : "", k);
+  keys += "]}";
+  const auto start = Clock::now();
+  auto r = c.Send("POST", "/api/v1/projects/p/tables/t/lookup", keys);
+  const double took = SecondsSince(start);
+  INFO(r.status << " after " << took << " s: " << r.body.substr(0, 300));
+  CHECK(r.status == 503);
+  CHECK(r.body.find("limits.request_deadline_s") != std::string::npos);
+  CHECK(took < 5);
+}
