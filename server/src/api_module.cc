@@ -60,6 +60,7 @@ class ApiModule final : public ServerModule {
     Add(router, "GET", table + "/data", HandleData);
     Add(router, "POST", table + "/lookup", HandleLookup);
     Add(router, "GET", table + "/changes", HandleChanges);
+    Add(router, "GET", table + "/history", HandleHistory);
     Add(router, "POST", table + "/compact", HandleCompact);
     Add(router, "GET", "/api/v1/compactions", HandleListCompactions);
     Add(router, "POST", "/api/v1/backups", HandleStartBackup);

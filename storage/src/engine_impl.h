@@ -111,6 +111,11 @@ struct SessionState {
   SessionCounts counts GUARDED_BY(counts_mu);
 };
 
+// A key given by a caller (a lookup's, a history's): its key columns checked and normalized,
+// encoded as runs sort it, and its bucket.
+Status EncodeGivenKey(const proto::TableSchema& schema, const TableState& t,
+                      const proto::Row& given, std::string* key, uint32_t* bucket);
+
 class EngineImpl final : public Engine {
  public:
   explicit EngineImpl(EngineOptions options);
@@ -149,6 +154,7 @@ class EngineImpl final : public Engine {
 
   Result<std::unique_ptr<RowIterator>> Scan(const ScanOptions& options) override;
   Result<LookupResult> Lookup(const LookupOptions& options) override;
+  Result<KeyHistory> History(const HistoryOptions& options) override;
   Result<std::unique_ptr<ChangeIterator>> Changes(const ChangesOptions& options) override;
   Result<std::vector<CommitInfo>> Versions(const std::string& project, const std::string& table,
                                            size_t limit) override;

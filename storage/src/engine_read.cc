@@ -239,6 +239,25 @@ Result<std::unique_ptr<ChangeIterator>> EngineImpl::Changes(const ChangesOptions
       std::make_unique<ChangesIterator>(ViewCursor(std::move(view), store_.get(), true, from)));
 }
 
+Status EncodeGivenKey(const proto::TableSchema& schema, const TableState& t,
+                      const proto::Row& given, std::string* key, uint32_t* bucket) {
+  proto::Row row = given;
+  row.resize(schema.columns.size());
+  for (int k : schema.primary_key) {
+    const proto::Column& col = schema.columns[static_cast<size_t>(k)];
+    if (row[static_cast<size_t>(k)].is_null()) {
+      return InvalidArgument(fmt::format("key column '{}' is missing", col.name));
+    }
+    Status st = proto::NormalizeValue(col.type, &row[static_cast<size_t>(k)]);
+    if (!st.ok()) return InvalidArgument(fmt::format("column '{}': {}", col.name, st.message()));
+  }
+  key->clear();
+  proto::EncodeKey(schema, row, key);
+  *bucket =
+      proto::BucketOf(static_cast<proto::Hasher>(t.record.hasher()), schema, row, t.bucket_num);
+  return Status::Ok();
+}
+
 Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
   DT_ASSIGN_OR_RETURN(ReadView view,
                       OpenRead(options.project, options.table,
@@ -263,20 +282,8 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
     if (options.interrupt && keys_done++ % kKeysPerInterruptCheck == 0) {
       DT_RETURN_IF_ERROR(options.interrupt());
     }
-    proto::Row row = given;
-    row.resize(schema.columns.size());
-    for (int k : schema.primary_key) {
-      const proto::Column& col = schema.columns[static_cast<size_t>(k)];
-      if (row[static_cast<size_t>(k)].is_null()) {
-        return InvalidArgument(fmt::format("key column '{}' is missing", col.name));
-      }
-      Status st = proto::NormalizeValue(col.type, &row[static_cast<size_t>(k)]);
-      if (!st.ok()) return InvalidArgument(fmt::format("column '{}': {}", col.name, st.message()));
-    }
-    key.clear();
-    proto::EncodeKey(schema, row, &key);
-    const uint32_t bucket =
-        proto::BucketOf(static_cast<proto::Hasher>(t.record.hasher()), schema, row, t.bucket_num);
+    uint32_t bucket = 0;
+    DT_RETURN_IF_ERROR(EncodeGivenKey(schema, t, given, &key, &bucket));
     const uint64_t hash = KeyHash(key);
     bool found = false;
     for (const RunRef& run : VisibleRuns(m, bucket, view.version)) {

@@ -309,3 +309,47 @@ TEST_CASE("alter: PATCH a table's properties, checked as at creation", "[native]
   c = server.Client();
   CHECK(c.Get(kOrders).Json()["properties"]["compaction.major.commit-threshold"] == "12");
 }
+
+TEST_CASE("history: one key's committed states through HTTP, newest first", "[native]") {
+  ServerProcess server;
+  auto c = server.Client();
+  CreateTable(c, "p", KvTableJson("t", true, R"(, "acid.partial.fields.update.enable": "true")"));
+  auto load = [&c](const std::string& partition, const std::string& row) {
+    return c.Send("POST", "/api/v1/projects/p/tables/t/load?partition=" + partition, row,
+                  {{"Content-Type", "application/x-ndjson"}});
+  };
+  REQUIRE(load("ds%3D1", R"({"k": 1, "s": "a"})").status == 200);          // v1
+  REQUIRE(load("ds%3D2", R"({"k": 1, "s": "other"})").status == 200);      // v2
+  REQUIRE(load("ds%3D1", R"({"k": 1, "__op": "delete"})").status == 200);  // v3
+  REQUIRE(load("ds%3D1", R"({"k": 1, "s": "b"})").status == 200);          // v4
+  const std::string history = "/api/v1/projects/p/tables/t/history?partition=ds%3D1";
+  auto r = c.Get(history + "&key=1");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(r.headers["x-deltatunnel-version"] == "4");
+  json h = r.Json();
+  CHECK(h["version"] == 4);
+  CHECK(h["more"] == false);
+  REQUIRE(h["history"].size() == 3);
+  CHECK(h["history"][0]["version"] == 4);
+  CHECK(h["history"][0]["op"] == "upsert");
+  CHECK(h["history"][0]["row"] == json({{"k", 1}, {"s", "b"}, {"ds", "1"}}));
+  CHECK(h["history"][0]["committed_at"].is_string());
+  CHECK(h["history"][1]["op"] == "delete");
+  CHECK(h["history"][1]["row"].is_null());
+  CHECK(h["history"][2]["row"]["s"] == "a");
+  // The key as a JSON object, and a limit.
+  auto two = c.Get(history + "&key=%7B%22k%22%3A1%7D&limit=1").Json();
+  CHECK(two["history"].size() == 1);
+  CHECK(two["more"] == true);
+  // The other partition's key 1 is another key.
+  auto other = c.Get("/api/v1/projects/p/tables/t/history?partition=ds%3D2&key=1").Json();
+  REQUIRE(other["history"].size() == 1);
+  CHECK(other["history"][0]["row"]["s"] == "other");
+  // Bad requests say why, and an unknown key has no history.
+  CHECK(c.Get(history).status == 400);
+  CHECK(c.Get(history + "&key=x").status == 400);
+  CHECK(c.Get(history + "&key=%7B%22s%22%3A1%7D").status == 400);
+  CHECK(c.Get("/api/v1/projects/p/tables/t/history?key=1").status == 400);  // no partition
+  CHECK(c.Get(history + "&key=99").Json()["history"].empty());
+}

@@ -168,16 +168,15 @@ Result<Response> Changes(ApiContext& ctx, Request& req) {
 }
 
 // A key object {"id": 1, ...}: every key column, nothing else.
-Result<proto::Row> ReadKey(const storage::TableInfo& table, const nlohmann::json& obj, size_t index,
-                           const TimeZone& zone) {
+Result<proto::Row> ReadKey(const storage::TableInfo& table, const nlohmann::json& obj,
+                           std::string_view what, const TimeZone& zone) {
   const proto::TableSchema& schema = table.schema;
-  if (!obj.is_object()) return InvalidArgument(fmt::format("keys[{}] must be an object", index));
+  if (!obj.is_object()) return InvalidArgument(fmt::format("{} must be an object", what));
   proto::Row key(schema.columns.size());
   for (const auto& [name, value] : obj.items()) {
     int c = schema.FindColumn(name);
     if (c < 0 || !schema.IsKeyColumn(c)) {
-      return InvalidArgument(
-          fmt::format("keys[{}]: '{}' is not a primary key column", index, name));
+      return InvalidArgument(fmt::format("{}: '{}' is not a primary key column", what, name));
     }
     const proto::Column& col = schema.columns[c];
     Status s;
@@ -192,14 +191,13 @@ Result<proto::Row> ReadKey(const storage::TableInfo& table, const nlohmann::json
       s = InvalidArgument("expected a scalar value");
     }
     if (!s.ok()) {
-      return InvalidArgument(
-          fmt::format("keys[{}], column '{}': {}", index, col.name, s.message()));
+      return InvalidArgument(fmt::format("{}, column '{}': {}", what, col.name, s.message()));
     }
   }
   for (int k : schema.primary_key) {
     if (key[k].is_null()) {
       return InvalidArgument(
-          fmt::format("keys[{}]: key column '{}' is missing", index, schema.columns[k].name));
+          fmt::format("{}: key column '{}' is missing", what, schema.columns[k].name));
     }
   }
   return key;
@@ -236,7 +234,8 @@ Result<Response> Lookup(ApiContext& ctx, Request& req) {
   opts.interrupt = [&req] { return req.Interrupted(); };
   for (size_t i = 0; i < keys->size(); ++i) {
     if (i % 1024 == 0) DT_RETURN_IF_ERROR(req.Interrupted());
-    DT_ASSIGN_OR_RETURN(proto::Row key, ReadKey(table, (*keys)[i], i, zone));
+    DT_ASSIGN_OR_RETURN(proto::Row key,
+                        ReadKey(table, (*keys)[i], fmt::format("keys[{}]", i), zone));
     opts.keys.push_back(std::move(key));
   }
   DT_ASSIGN_OR_RETURN(storage::LookupResult found, ctx.engine->Lookup(opts));
@@ -257,6 +256,72 @@ Result<Response> Lookup(ApiContext& ctx, Request& req) {
   return r;
 }
 
+// The `key` parameter: a JSON object of the key columns ({"id": 7}), or for a one-column key its
+// value alone (7, or text).
+Result<proto::Row> HistoryKey(const storage::TableInfo& table, const Request& req,
+                              const TimeZone& zone) {
+  const std::optional<std::string> text = QueryString(req, "key");
+  if (!text) {
+    return InvalidArgument(
+        "query parameter 'key' is required: the key columns as a JSON object ({\"id\": 7}), or "
+        "a one-column key's value");
+  }
+  nlohmann::json obj;
+  if (!text->empty() && text->front() == '{') {
+    obj = nlohmann::json::parse(*text, nullptr, false);
+    if (obj.is_discarded()) return InvalidArgument("'key' is not a JSON object");
+  } else if (table.schema.primary_key.size() == 1) {
+    obj = nlohmann::json::object();
+    obj[table.schema.columns[static_cast<size_t>(table.schema.primary_key[0])].name] = *text;
+  } else {
+    return InvalidArgument(
+        fmt::format("the table's primary key has {} columns: give 'key' as a JSON object of them",
+                    table.schema.primary_key.size()));
+  }
+  return ReadKey(table, obj, "key", zone);
+}
+
+Result<Response> History(ApiContext& ctx, Request& req) {
+  DT_ASSIGN_OR_RETURN(storage::TableInfo table,
+                      ctx.engine->DescribeTable(Project(req), Table(req)));
+  DT_ASSIGN_OR_RETURN(TimeZone zone, RequestTimeZone(ctx, req));
+  storage::HistoryOptions opts;
+  opts.project = table.project;
+  opts.table = table.name;
+  opts.partition = QueryString(req, "partition").value_or("");
+  DT_ASSIGN_OR_RETURN(opts.key, HistoryKey(table, req, zone));
+  DT_ASSIGN_OR_RETURN(opts.limit, QueryUint(req, "limit", 100, 1, 10000));
+  opts.interrupt = [&req] { return req.Interrupted(); };
+  DT_ASSIGN_OR_RETURN(storage::KeyHistory history, ctx.engine->History(opts));
+  DT_ASSIGN_OR_RETURN(proto::PartitionSpec partition,
+                      proto::ParsePartitionSpec(table.schema, opts.partition));
+  // Each state's row in its version's schema, as its NDJSON line (one object) without the newline.
+  std::string states;
+  std::string line;
+  for (const storage::KeyState& state : history.states) {
+    if (!states.empty()) states.push_back(',');
+    std::string row = "null";
+    if (state.op == proto::RowOp::kUpsert) {
+      DT_ASSIGN_OR_RETURN(
+          RowWriter writer,
+          RowWriter::Create(state.schema ? *state.schema : table.schema, {.time_zone = &zone}));
+      line.clear();
+      writer.Write(state.row, partition.values, &line);
+      if (!line.empty() && line.back() == '\n') line.pop_back();
+      row = line;
+    }
+    states += fmt::format(R"({{"version":{},"committed_at":{},"op":"{}","row":{}}})", state.version,
+                          TimeOrNull(state.committed_at_ms).dump(),
+                          state.op == proto::RowOp::kDelete ? "delete" : "upsert", row);
+  }
+  Response r;
+  r.headers["content-type"] = "application/json";
+  r.headers["x-deltatunnel-version"] = std::to_string(history.version);
+  r.body = fmt::format(R"({{"version":{},"more":{},"history":[{}]}})", history.version,
+                       history.more ? "true" : "false", states);
+  return r;
+}
+
 }  // namespace
 
 Response HandleData(ApiContext& ctx, Request& req) {
@@ -264,6 +329,9 @@ Response HandleData(ApiContext& ctx, Request& req) {
 }
 Response HandleChanges(ApiContext& ctx, Request& req) {
   return Answer(req, [&] { return Changes(ctx, req); });
+}
+Response HandleHistory(ApiContext& ctx, Request& req) {
+  return Answer(req, [&] { return History(ctx, req); });
 }
 Response HandleLookup(ApiContext& ctx, Request& req) {
   return Answer(req, [&] { return Lookup(ctx, req); });

@@ -121,6 +121,9 @@ class Engine {
   virtual Result<std::unique_ptr<RowIterator>> Scan(const ScanOptions& options) = 0;
   // The rows of those keys (key columns filled in `keys`) that exist at the version.
   virtual Result<LookupResult> Lookup(const LookupOptions& options) = 0;
+  // Every state of one key committed within retention, newest first: one per commit that wrote
+  // the key (or truncated it away), each the key's whole row at that version or its deletion.
+  virtual Result<KeyHistory> History(const HistoryOptions& options) = 0;
   // Net changes per key over versions (from, to].
   virtual Result<std::unique_ptr<ChangeIterator>> Changes(const ChangesOptions& options) = 0;
   // The commit log, newest first, at most `limit` entries.

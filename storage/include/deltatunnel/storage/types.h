@@ -223,6 +223,32 @@ struct LookupResult {
   std::shared_ptr<const proto::TableSchema> schema;  // the table's at `version`
 };
 
+// Every committed state of one key within retention (Engine::History).
+struct HistoryOptions {
+  std::string project;
+  std::string table;
+  std::string partition;              // a spec
+  proto::Row key;                     // a row with the key columns set
+  size_t limit = 100;                 // states, newest first
+  std::function<Status()> interrupt;  // as LookupOptions::interrupt
+};
+
+struct KeyState {
+  uint64_t version = 0;  // the commit that made it
+  int64_t committed_at_ms = 0;
+  // kUpsert: the key's whole row at `version` (partial updates folded in); kDelete: the key
+  // was deleted at it (a delete, a truncate or a dropped partition).
+  proto::RowOp op = proto::RowOp::kUpsert;
+  proto::Row row;
+  std::shared_ptr<const proto::TableSchema> schema;  // the table's at `version`
+};
+
+struct KeyHistory {
+  uint64_t version = 0;          // the latest version, which the history was read at
+  std::vector<KeyState> states;  // newest first
+  bool more = false;             // older states within retention past `limit`
+};
+
 struct ChangesOptions {
   std::string project;
   std::string table;
