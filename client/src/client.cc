@@ -197,6 +197,15 @@ Result<nlohmann::json> Client::Lookup(const std::string& project, const std::str
   return CallJson("POST", TablePath(project, table) + "/lookup", {}, body.dump());
 }
 
+Result<nlohmann::json> Client::History(const std::string& project, const std::string& table,
+                                       const std::string& key, const std::string& partition,
+                                       std::optional<int64_t> limit) {
+  Query q{{"key", key}};
+  if (!partition.empty()) q.emplace_back("partition", partition);
+  if (limit) q.emplace_back("limit", std::to_string(*limit));
+  return CallJson("GET", TablePath(project, table) + "/history", q);
+}
+
 Result<ReadAnswer> Client::Changes(const std::string& project, const std::string& table,
                                    int64_t from_version, std::optional<int64_t> to_version,
                                    const std::string& partition) {

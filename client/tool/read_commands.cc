@@ -1,4 +1,4 @@
-// deltatunnel get|lookup|changes|versions: reads, answers to standard output.
+// deltatunnel get|lookup|history|changes|versions: reads, answers to standard output.
 #include <iostream>
 #include <optional>
 
@@ -8,7 +8,7 @@ namespace deltatunnel::tool {
 namespace {
 
 struct ReadArgs {
-  std::string project, table, partition, format = "ndjson", timestamp, columns, keys;
+  std::string project, table, partition, format = "ndjson", timestamp, columns, keys, key;
   std::optional<int64_t> version, limit, to_version;
   int64_t from_version = 0;
 };
@@ -67,6 +67,21 @@ void AddReadCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
     if (!c) return void(*exit_code = kExitUsage);
     auto r = c->Lookup(a->project, a->table, body);
     if (!r.ok()) return void(*exit_code = Fail("lookup", r.status()));
+    std::cout << r->dump(2) << "\n";
+  });
+
+  auto* history = app.add_subcommand("history", "Print every committed state of one key (JSON)");
+  AddTarget(history, a.get());
+  history
+      ->add_option("--key", a->key,
+                   R"(The key: a one-column key's value (7), or a JSON object '{"id": 7}')")
+      ->required();
+  history->add_option("--limit", a->limit, "At most this many states, the newest (default 100)");
+  history->callback([&flags, a, exit_code] {
+    auto c = OpenClient(flags);
+    if (!c) return void(*exit_code = kExitUsage);
+    auto r = c->History(a->project, a->table, a->key, a->partition, a->limit);
+    if (!r.ok()) return void(*exit_code = Fail("history", r.status()));
     std::cout << r->dump(2) << "\n";
   });
 

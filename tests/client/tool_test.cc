@@ -125,6 +125,14 @@ TEST_CASE("tool: tables, loads and reads end to end", "[tool]") {
   REQUIRE(looked.exit_code == 0);
   CHECK(nlohmann::json::parse(looked.out)["rows"].size() == 1);
 
+  Run history = Tool(ep + "history --project p --table t --partition ds=2 --key 3 --limit 5");
+  REQUIRE(history.exit_code == 0);
+  auto states = nlohmann::json::parse(history.out)["history"];
+  REQUIRE(states.size() == 1);
+  CHECK(states[0]["op"] == "upsert");
+  CHECK(states[0]["row"]["id"] == 3);
+  CHECK(Tool(ep + "history --project p --table t --partition ds=2 --key x").exit_code != 0);
+
   Run changes =
       Tool(ep + "changes --project p --table t --from-version " + std::to_string(latest - 1));
   REQUIRE(changes.exit_code == 0);

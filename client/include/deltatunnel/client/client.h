@@ -83,6 +83,11 @@ class Client {
   // body: {"partition": ..., "keys": [...], "version": N}
   Result<nlohmann::json> Lookup(const std::string& project, const std::string& table,
                                 const nlohmann::json& body);
+  // Every committed state of one key within retention, newest first: {"version", "more",
+  // "history": [...]}. `key`: a JSON object of the key columns, or a one-column key's value.
+  Result<nlohmann::json> History(const std::string& project, const std::string& table,
+                                 const std::string& key, const std::string& partition,
+                                 std::optional<int64_t> limit);
   Result<ReadAnswer> Changes(const std::string& project, const std::string& table,
                              int64_t from_version, std::optional<int64_t> to_version,
                              const std::string& partition);
