@@ -33,17 +33,9 @@ Result<KeyHistory> EngineImpl::History(const HistoryOptions& options) {
     for (const RunRef& run : m.buckets[bucket]) {
       if (run.base || run.version <= m.deltas_dropped_through) continue;
       if (writes.count(run.version) > 0) continue;
-      if (run.key_filter && !KeyFilterMayContain(*run.key_filter, hash)) continue;
-      DT_RETURN_IF_ERROR(chunks->Seek(run.run_id, key));
-      if (!chunks->Valid()) continue;
-      std::string_view chunk = chunks->chunk();
       KeyWrite e;
-      while (!chunk.empty()) {
-        if (!NextEntry(&chunk, &e)) return Corruption("corrupt chunk");
-        if (e.key < key) continue;
-        if (e.key == key) writes.insert(run.version);
-        break;
-      }
+      DT_ASSIGN_OR_RETURN(const bool holds, FindKeyInRun(*chunks, run, key, hash, &e));
+      if (holds) writes.insert(run.version);
     }
   }
   std::set<uint64_t, std::greater<>> truncations(m.truncations.begin(), m.truncations.end());

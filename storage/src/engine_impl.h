@@ -116,6 +116,11 @@ struct SessionState {
 Status EncodeGivenKey(const proto::TableSchema& schema, const TableState& t,
                       const proto::Row& given, std::string* key, uint32_t* bucket);
 
+// Whether `run` holds `key` (whose KeyHash is `hash`): its key filter, then a seek; when it does,
+// `entry` is the key's write, its views into the cursor's chunk (valid until the next Seek).
+Result<bool> FindKeyInRun(ChunkCursor& chunks, const RunRef& run, std::string_view key,
+                          uint64_t hash, KeyWrite* entry);
+
 class EngineImpl final : public Engine {
  public:
   explicit EngineImpl(EngineOptions options);

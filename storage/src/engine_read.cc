@@ -258,6 +258,20 @@ Status EncodeGivenKey(const proto::TableSchema& schema, const TableState& t,
   return Status::Ok();
 }
 
+Result<bool> FindKeyInRun(ChunkCursor& chunks, const RunRef& run, std::string_view key,
+                          uint64_t hash, KeyWrite* entry) {
+  if (run.key_filter && !KeyFilterMayContain(*run.key_filter, hash)) return false;
+  DT_RETURN_IF_ERROR(chunks.Seek(run.run_id, key));
+  if (!chunks.Valid()) return false;
+  std::string_view chunk = chunks.chunk();
+  while (!chunk.empty()) {
+    if (!NextEntry(&chunk, entry)) return Corruption("corrupt chunk");
+    if (entry->key < key) continue;
+    return entry->key == key;
+  }
+  return false;
+}
+
 Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
   DT_ASSIGN_OR_RETURN(ReadView view,
                       OpenRead(options.project, options.table,
@@ -287,31 +301,22 @@ Result<LookupResult> EngineImpl::Lookup(const LookupOptions& options) {
     const uint64_t hash = KeyHash(key);
     bool found = false;
     for (const RunRef& run : VisibleRuns(m, bucket, view.version)) {
-      if (run.key_filter && !KeyFilterMayContain(*run.key_filter, hash)) continue;
-      DT_RETURN_IF_ERROR(chunks->Seek(run.run_id, key));
-      if (!chunks->Valid()) continue;
-      std::string_view chunk = chunks->chunk();
       KeyWrite e;
-      while (!chunk.empty()) {
-        if (!NextEntry(&chunk, &e)) return Corruption("corrupt chunk");
-        if (e.key < key) continue;
-        if (e.key == key && run.schema_id != view.schema->id && e.op == proto::RowOp::kUpsert) {
-          auto [u, fresh] = upgrades.try_emplace(run.schema_id);
-          if (fresh) {
-            DT_ASSIGN_OR_RETURN(u->second, view.schemas->Upgrade(run.schema_id, *view.schema));
-          }
-          DT_RETURN_IF_ERROR(u->second->Apply(e.row, &upgraded));
-          e.row = upgraded;
+      DT_ASSIGN_OR_RETURN(const bool holds, FindKeyInRun(*chunks, run, key, hash, &e));
+      if (!holds) continue;
+      if (run.schema_id != view.schema->id && e.op == proto::RowOp::kUpsert) {
+        auto [u, fresh] = upgrades.try_emplace(run.schema_id);
+        if (fresh) {
+          DT_ASSIGN_OR_RETURN(u->second, view.schemas->Upgrade(run.schema_id, *view.schema));
         }
-        if (e.key == key) {
-          if (!found) {
-            DT_RETURN_IF_ERROR(fold.Start(e, /*decode=*/true));
-            found = true;
-          } else {
-            DT_RETURN_IF_ERROR(fold.Older(e));
-          }
-        }
-        break;
+        DT_RETURN_IF_ERROR(u->second->Apply(e.row, &upgraded));
+        e.row = upgraded;
+      }
+      if (!found) {
+        DT_RETURN_IF_ERROR(fold.Start(e, /*decode=*/true));
+        found = true;
+      } else {
+        DT_RETURN_IF_ERROR(fold.Older(e));
       }
       if (found && fold.complete()) break;
     }
