@@ -169,6 +169,7 @@ Status EngineImpl::AlterTableLocked(TableState& t,
 Status EngineImpl::DropTable(const std::string& project, const std::string& table) {
   RunRanges runs;
   DT_RETURN_IF_ERROR(DropTableLocked(project, table, &runs));
+  if (options_.on_version) options_.on_version(project, table, 0);  // its feeds end
   FreeRuns(std::move(runs));  // outside the catalog lock: it may compact for a while
   return Status::Ok();
 }

@@ -139,6 +139,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
     t.version = version;
     t.commit_times.push_back(committed_at);
   }
+  Published(t, version);
   MaybeQueueCompaction(t, canonical, pending);
   s->status = messages::SESSION_COMMITTED;
   s->commit_version = version;

@@ -198,6 +198,11 @@ class EngineImpl final : public Engine {
     ReadPins::Pin pin;                      // the runs of these manifests stay until it is released
   };
 
+  // The table's `version` is readable: EngineOptions::on_version.
+  void Published(const TableState& t, uint64_t version) const {
+    if (options_.on_version) options_.on_version(t.record.project(), t.record.name(), version);
+  }
+
   Store& TEST_store() { return *store_; }
   // Tests: asks the maintenance thread for a background WAL sync, as 1 MiB of appends does, and
   // waits until it was handled; true if it synced, false if it skipped a failed WAL.
@@ -419,5 +424,11 @@ class EngineImpl final : public Engine {
   bool last_wal_sync_ran_ GUARDED_BY(maintenance_mu_) = false;
   std::thread maintenance_;
 };
+
+// The full form of changes over (from, view.version] (full_changes.cc); `commit_times` are those
+// of versions from + 1 to view.version.
+std::unique_ptr<ChangeIterator> FullChanges(EngineImpl::ReadView view, Store* store, uint64_t from,
+                                            bool include_before, std::vector<int64_t> commit_times,
+                                            std::function<Status()> interrupt);
 
 }  // namespace deltatunnel::storage

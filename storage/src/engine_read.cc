@@ -235,6 +235,17 @@ Result<std::unique_ptr<ChangeIterator>> EngineImpl::Changes(const ChangesOptions
   }
   DT_RETURN_IF_ERROR(CheckRetention(*view.table, options.from_version, view.version));
   const uint64_t from = options.from_version;
+  if (options.every_version) {
+    std::vector<int64_t> times;
+    {
+      const TableState& t = *view.table;
+      MutexLock lock(&t.state_mu);
+      const size_t end = std::min<size_t>(view.version, t.commit_times.size());
+      if (from < end) times.assign(t.commit_times.begin() + from, t.commit_times.begin() + end);
+    }
+    return FullChanges(std::move(view), store_.get(), from, options.include_before,
+                       std::move(times), options.interrupt);
+  }
   return std::unique_ptr<ChangeIterator>(
       std::make_unique<ChangesIterator>(ViewCursor(std::move(view), store_.get(), true, from)));
 }

@@ -49,10 +49,13 @@ Result<TableInfo> EngineImpl::AlterSchema(const std::string& project, const std:
     DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "altering the schema"));
     t->SetSettings(rec);
     SchemaHistoryPtr published = schemas->With(std::move(next), version);
-    MutexLock state_lock(&t->state_mu);
-    t->schemas = std::move(published);
-    t->commit_times.push_back(committed_at);
-    t->version = version;
+    {
+      MutexLock state_lock(&t->state_mu);
+      t->schemas = std::move(published);
+      t->commit_times.push_back(committed_at);
+      t->version = version;
+    }
+    Published(*t, version);
   }
   commits_ += 1;
   return DescribeLocked(*t);

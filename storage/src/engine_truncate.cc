@@ -237,6 +237,7 @@ Result<std::vector<CommitInfo>> EngineImpl::TruncatePartitions(TableState& t,
     }
     t.version = version;
   }
+  Published(t, version);
   commits_ += canonicals.size();
   return made;
 }

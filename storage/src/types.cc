@@ -20,6 +20,18 @@ std::string_view SessionStatusName(SessionStatus s) {
   return "unknown";
 }
 
+std::string_view ChangeKindName(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kInsert:
+      return "insert";
+    case ChangeKind::kUpdate:
+      return "update";
+    case ChangeKind::kDelete:
+      return "delete";
+  }
+  return "unknown";
+}
+
 std::string_view CommitOperationName(CommitOperation op) {
   switch (op) {
     case CommitOperation::kCommit:

@@ -65,6 +65,12 @@ struct EngineOptions {
   // Set: the engine keeps its tables in etcd and object storage (cluster_options.h), not in
   // RocksDB under data_dir, and the RocksDB settings above do not apply.
   std::optional<ClusterOptions> cluster;
+  // Called once a table's new version is readable (a commit, a truncate, a partition drop, a
+  // schema change; and once when the table is dropped), with the table and the version: change
+  // feeds wait on it. It runs on the committing thread, maybe under the table's locks: it must
+  // not block nor call the engine.
+  std::function<void(const std::string& project, const std::string& table, uint64_t version)>
+      on_version;
 };
 
 // What a caller gives to create a table. Property values are strings as in the API; absent ones
@@ -255,9 +261,20 @@ struct ChangesOptions {
   std::optional<std::string> partition;
   uint64_t from_version = 0;
   std::optional<uint64_t> to_version;  // default: latest; past the latest is InvalidArgument
+  // The full form: one record per key per version that changed it, each key's in version order
+  // (keys in bucket order, as the net form's), instead of each key once as it stands at `to`.
+  bool every_version = false;
+  bool include_before = false;        // the full form: each record's before()
+  std::function<Status()> interrupt;  // the full form: checked every few hundred keys
 };
 
-// Net changes: each key written in (from, to], once, as it stands at `to`.
+// What one version did to a key (the full form of changes).
+enum class ChangeKind { kInsert, kUpdate, kDelete };
+std::string_view ChangeKindName(ChangeKind kind);  // "insert", "update", "delete"
+
+// Net changes: each key written in (from, to], once, as it stands at `to`. The full form
+// (ChangesOptions::every_version): each version that changed a key, once per key; a delete of a
+// key that did not exist changes nothing and is not a record.
 class ChangeIterator {
  public:
   virtual ~ChangeIterator() = default;
@@ -265,7 +282,17 @@ class ChangeIterator {
   virtual void Next() = 0;
   virtual proto::RowOp op() const = 0;  // kUpsert: row() is the row; kDelete: key only
   virtual const proto::Row& row() const = 0;
-  virtual uint64_t last_version() const = 0;  // the key's last write at or before `to`
+  // Net form: the key's last write at or before `to`. Full form: the record's version.
+  virtual uint64_t last_version() const = 0;
+  // The full form: whether the key existed before the record's version and after it.
+  virtual ChangeKind kind() const {
+    return op() == proto::RowOp::kDelete ? ChangeKind::kDelete : ChangeKind::kUpdate;
+  }
+  // The full form: when the record's version was committed.
+  virtual int64_t committed_at_ms() const { return 0; }
+  // The full form with include_before: the key's row before the record's version; null when it
+  // did not exist (an insert) or the form has none.
+  virtual const proto::Row* before() const { return nullptr; }
   virtual const proto::PartitionSpec& partition() const = 0;
   virtual Status status() const = 0;
   virtual uint64_t version() const = 0;  // `to`
