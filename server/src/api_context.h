@@ -18,6 +18,7 @@ namespace odps {
 class InstanceStore;
 }
 class DownloadSessions;  // tunnel/download_sessions.h
+class CommitWatch;       // feed/commit_watch.h
 
 struct ApiContext {
   storage::Engine* engine = nullptr;
@@ -44,6 +45,8 @@ struct ApiContext {
   std::string default_timezone = "UTC";
   // The ODPS SQL and Merge instances run so far (odps/instance_store.h).
   odps::InstanceStore* instances = nullptr;
+  // Wakes the change feeds that follow a table when it commits.
+  CommitWatch* commits = nullptr;
   // Test-only (--test-hooks): a write holds its slot for `x-deltatunnel-test-hold-ms` milliseconds.
   bool test_hooks = false;
 };

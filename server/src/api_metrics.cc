@@ -25,7 +25,12 @@ ApiMetrics::ApiMetrics(Metrics& metrics)
                                         "Commit latency, seconds.", Metrics::LatencyBuckets())),
       open_sessions_(metrics.Gauge("deltatunnel_open_sessions", "Upsert sessions open (normal).")),
       tables_(metrics.Gauge("deltatunnel_tables", "Tables in the catalog.")),
-      storage_bytes_(metrics.Gauge("deltatunnel_storage_bytes", "Live data on disk, estimate.")) {}
+      storage_bytes_(metrics.Gauge("deltatunnel_storage_bytes", "Live data on disk, estimate.")),
+      change_feeds_(metrics.Gauge("deltatunnel_change_feeds",
+                                  "Change feeds following a table (changes?follow=true).")),
+      feed_records_(metrics.Counter("deltatunnel_change_feed_records_total",
+                                    "Change records sent by the full form of changes and by "
+                                    "feeds.")) {}
 
 void ApiMetrics::OnAppend(std::string_view surface, uint64_t rows, uint64_t bytes) {
   if (surface == "tunnel") {

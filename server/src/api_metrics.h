@@ -23,6 +23,10 @@ class ApiMetrics {
   void OnCommit(double seconds);
   // Counts answers that push back (429, 503) by their error code.
   void OnResponse(const Response& response);
+  // Change feeds that follow a table: one began or ended; records a feed sent.
+  void OnFeedStart() { change_feeds_.Add(1); }
+  void OnFeedEnd() { change_feeds_.Add(-1); }
+  void OnFeedRecords(uint64_t n) { feed_records_.Inc(n); }
   // State gauges: sessions, storage, slots.
   void Refresh(storage::Engine& engine, SlotPool& slots);
 
@@ -37,6 +41,8 @@ class ApiMetrics {
   Gauge& open_sessions_;
   Gauge& tables_;
   Gauge& storage_bytes_;
+  Gauge& change_feeds_;
+  Counter& feed_records_;
   // Compaction: the engine's cumulative figures, turned into counters by their increase.
   void RefreshCompaction(const storage::EngineStats& stats);
   storage::CompactionStats last_compaction_;

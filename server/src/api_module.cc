@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "deltatunnel/storage/fault_injection.h"
 #include "engine_options.h"
+#include "feed/commit_watch.h"
 #include "native/backups.h"
 #include "native/compaction.h"
 #include "native/load.h"
@@ -137,6 +138,10 @@ class ApiModule final : public ServerModule {
       options.faults = faults_;
       options.resume_interval_ms = 100;
     }
+    options.on_version = [commits = commits_](const std::string& project, const std::string& table,
+                                              uint64_t version) {
+      commits->Published(project, table, version);
+    };
     DT_ASSIGN_OR_RETURN(engine_, storage::Engine::Open(options));
 
     std::map<std::string, uint32_t> groups;
@@ -164,6 +169,7 @@ class ApiModule final : public ServerModule {
     ctx_.test_hooks = config.test_hooks;
     instances_ = std::make_unique<odps::InstanceStore>();
     ctx_.instances = instances_.get();
+    ctx_.commits = commits_.get();
     refresher_ = std::thread([this] { RefreshGauges(); });
     if (local) {
       spdlog::info("storage engine open in {}", config.data_dir);
@@ -264,6 +270,8 @@ class ApiModule final : public ServerModule {
   std::unique_ptr<ApiMetrics> metrics_;
   std::unique_ptr<DiskGuard> disk_guard_;
   std::unique_ptr<odps::InstanceStore> instances_;
+  // Made before the engine, whose commits it hears; shared with the feeds that wait on it.
+  std::shared_ptr<CommitWatch> commits_ = std::make_shared<CommitWatch>();
   std::unique_ptr<DownloadSessions> downloads_;
   ApiContext ctx_;
   std::thread refresher_;

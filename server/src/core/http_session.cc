@@ -71,6 +71,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       self->closing_ = true;
       if (self->phase_ == Phase::kIdle) self->stream_.cancel();
+      if (self->awake_) self->awake_();  // a feed waiting for more ends now
     });
   }
 
@@ -269,7 +270,10 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     stream_.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(),
                                                          cancel = cancel_](beast::error_code ec) {
       if (ec) return;  // stopped: the answer was written, or the connection closed
-      if (self->PeerClosed()) cancel->ClientGone();
+      if (self->PeerClosed()) {
+        cancel->ClientGone();
+        if (self->awake_) self->awake_();  // a feed waiting for more stops now
+      }
       if (self->cancel_ == cancel) self->watching_ = false;
     });
   }
@@ -343,6 +347,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     head->chunked(true);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
     auto gen = std::make_shared<Generator>(std::move(res.stream));
+    if (res.stream_wait) {
+      follow_ = std::make_shared<Follow>(Follow{std::move(res.stream_wait), res.stream_idle});
+    }
     stream_.expires_after(ReadTimeout());
     http::async_write_header(
         stream_, *serializer,
@@ -386,15 +393,54 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
       EndRequest(500);
       return CloseNow();
     }
-    if (piece->empty()) return more ? NextPiece(gen, close) : WriteLastChunk(close);
+    if (piece->empty()) {
+      if (!more) return WriteLastChunk(close);
+      return follow_ ? Await(gen, close) : NextPiece(gen, close);
+    }
     stream_.expires_after(ReadTimeout());
     net::async_write(
         stream_, http::make_chunk(net::buffer(*piece)),
         [self = shared_from_this(), gen, piece, more, close](beast::error_code ec, size_t) {
           if (ec) return self->OnWritten(ec, close);
-          if (more) return self->NextPiece(gen, close);
+          // A feed ends between pieces when the server shuts down (its client resumes elsewhere).
+          if (more && !(self->follow_ && self->closing_)) return self->NextPiece(gen, close);
           self->WriteLastChunk(close);
         });
+  }
+
+  // A feed has sent everything there is: waits for its wake, its idle time, the client leaving or
+  // the server shutting down, whichever comes first, then asks it again (or ends it).
+  void Await(std::shared_ptr<Generator> gen, bool close) {
+    if (closing_) return WriteLastChunk(close);
+    auto fired = std::make_shared<std::atomic<bool>>(false);
+    auto executor = stream_.get_executor();
+    std::function<void()> wake = [self = shared_from_this(), gen, close, fired, executor] {
+      if (fired->exchange(true)) return;
+      net::dispatch(executor, [self, gen, close] {
+        if (!self->follow_) return;  // the answer ended meanwhile
+        self->follow_->wait(nullptr);
+        self->awake_ = nullptr;
+        self->await_timer_->cancel();
+        if (self->closing_) return self->WriteLastChunk(close);
+        self->NextPiece(gen, close);
+      });
+    };
+    awake_ = wake;
+    if (!await_timer_) await_timer_.emplace(stream_.get_executor());
+    await_timer_->expires_after(follow_->idle);
+    await_timer_->async_wait([wake](beast::error_code ec) {
+      if (!ec) wake();
+    });
+    follow_->wait(wake);
+  }
+
+  // The feed's answer is over: its wait withdrawn (the wake holds this session and the feed).
+  void EndFollow() {
+    if (!follow_) return;
+    follow_->wait(nullptr);
+    follow_.reset();
+    awake_ = nullptr;
+    if (await_timer_) await_timer_->cancel();
   }
 
   void WriteLastChunk(bool close) {
@@ -406,6 +452,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   }
 
   void OnWritten(beast::error_code ec, bool close) {
+    EndFollow();
     EndRequest(status_);
     grant_.Reset();  // the request and its body are gone
     if (ec) return CloseNow();
@@ -438,6 +485,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
   void CloseNow() {
     phase_ = Phase::kClosed;
+    EndFollow();
     grant_.Reset();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -462,7 +510,15 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   uint64_t body_read_ = 0;                // bytes of the current request read since its header
   MemoryBudget::Grant grant_;             // the current request's share of the memory budget
   std::shared_ptr<Cancellation> cancel_;  // the dispatched request's, until it is answered
-  bool watching_ = false;                 // WatchClient's wait is pending
+  // The streamed answer being written follows something (Response::stream_wait).
+  struct Follow {
+    std::function<void(std::function<void()>)> wait;
+    std::chrono::milliseconds idle;
+  };
+  std::shared_ptr<Follow> follow_;
+  std::optional<net::steady_timer> await_timer_;
+  std::function<void()> awake_;  // while a feed waits: wakes it
+  bool watching_ = false;        // WatchClient's wait is pending
   size_t drained_ = 0;
 };
 

@@ -10,6 +10,7 @@
 #include "deltatunnel/proto/partition_spec.h"
 #include "deltatunnel/server/format_row_writer.h"
 #include "deltatunnel/server/format_scalar.h"
+#include "feed/change_feed.h"
 #include "request_rows.h"
 
 namespace deltatunnel::server {
@@ -137,6 +138,7 @@ Result<Response> Data(ApiContext& ctx, Request& req) {
 }
 
 Result<Response> Changes(ApiContext& ctx, Request& req) {
+  if (WantsFullChanges(req)) return FullChanges(ctx, req);  // feed/change_feed.h
   auto state = std::make_shared<StreamState<storage::ChangeIterator>>();
   state->cancellation = req.cancellation;
   DT_ASSIGN_OR_RETURN(state->table, ctx.engine->DescribeTable(Project(req), Table(req)));

@@ -49,6 +49,11 @@ class RowWriter {
   // One row of the changes read (options.changes): for a delete, `row` needs only its key columns.
   void WriteChange(const proto::Row& row, const proto::Row& partition, proto::RowOp op,
                    int64_t version, std::string* out);
+  // Only the key (and partition) columns of `row`, without "__op" and "__version" (a deleted key
+  // in a change feed's record).
+  void WriteKey(const proto::Row& row, const proto::Row& partition, std::string* out) {
+    WriteRow(row, partition, /*keys_only=*/true, nullptr, 0, out);
+  }
   // JSON: "]"; the others: nothing.
   void End(std::string* out);
 

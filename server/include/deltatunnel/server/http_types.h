@@ -85,6 +85,14 @@ struct Response {
   // when nothing follows (after appending its last piece, if any). Memory stays bounded by the
   // pieces.
   std::function<bool(std::string& out)> stream;
+  // A streamed answer that follows something as it grows (a change feed): when `stream` answers
+  // true with nothing appended, the connection calls `stream_wait` with a wake function and asks
+  // `stream` again once the wake is called (from any thread), `stream_idle` has passed, the client
+  // has gone, or the server shuts down (then the answer ends with its last chunk instead). Unset:
+  // `stream` is asked again at once. Called with an empty function: withdraw the last wake given
+  // (the connection no longer waits, or has gone).
+  std::function<void(std::function<void()> wake)> stream_wait;
+  std::chrono::milliseconds stream_idle{15000};
 };
 
 // The one place where a Status becomes HTTP: the code's HTTP status and the JSON error body
