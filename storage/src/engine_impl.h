@@ -78,6 +78,13 @@ struct TableState {
   std::map<std::string, ManifestPtr> partitions GUARDED_BY(state_mu);  // by canonical spec
   std::vector<int64_t> commit_times GUARDED_BY(state_mu);              // [v - 1]: time of commit v
   SchemaHistoryPtr schemas GUARDED_BY(state_mu);  // replaced whole by AlterSchema
+  // Its consumers (U records), by name; written under commit_mu and state_mu.
+  struct Consumer {
+    uint64_t offset = 0;
+    int64_t created_at_ms = 0;
+    int64_t acked_at_ms = 0;
+  };
+  std::map<std::string, Consumer> consumers GUARDED_BY(state_mu);
   SchemaHistoryPtr Schemas() const EXCLUDES(state_mu) {
     MutexLock lock(&state_mu);
     return schemas;
@@ -161,6 +168,17 @@ class EngineImpl final : public Engine {
   Result<LookupResult> Lookup(const LookupOptions& options) override;
   Result<KeyHistory> History(const HistoryOptions& options) override;
   Result<std::unique_ptr<ChangeIterator>> Changes(const ChangesOptions& options) override;
+  Result<ConsumerInfo> CreateConsumer(const std::string& project, const std::string& table,
+                                      const std::string& name,
+                                      std::optional<uint64_t> from_version) override;
+  Result<std::vector<ConsumerInfo>> ListConsumers(const std::string& project,
+                                                  const std::string& table) override;
+  Result<ConsumerInfo> GetConsumer(const std::string& project, const std::string& table,
+                                   const std::string& name) override;
+  Result<ConsumerInfo> AckConsumer(const std::string& project, const std::string& table,
+                                   const std::string& name, uint64_t version) override;
+  Status DropConsumer(const std::string& project, const std::string& table,
+                      const std::string& name) override;
   Result<std::vector<CommitInfo>> Versions(const std::string& project, const std::string& table,
                                            size_t limit) override;
 
@@ -344,6 +362,12 @@ class EngineImpl final : public Engine {
   };
   // The oldest version a read may still ask for.
   uint64_t OldestReadableLocked(const TableState& t, int64_t now) const REQUIRES(t.state_mu);
+  // The lowest offset a consumer holds (ConsumerInfo); UINT64_MAX: none.
+  uint64_t HeldFromLocked(const TableState& t, int64_t now) const REQUIRES(t.state_mu);
+  ConsumerInfo ConsumerInfoLocked(const TableState& t, const std::string& name,
+                                  const TableState::Consumer& c, int64_t now) const
+      REQUIRES(t.state_mu);
+  Status LoadConsumers(TableState& t) REQUIRES(t.state_mu);
   // The M record of a partition (manifest_record.h), in `wb`.
   void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
                      StoreBatch* wb);

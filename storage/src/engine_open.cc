@@ -114,6 +114,7 @@ Status EngineImpl::LoadCatalog() {
     t->schemas = std::move(schemas);
     if (v && v->size() == 8) t->version = GetBigEndian64(*v);
     DT_RETURN_IF_ERROR(LoadCommitLog(*t));
+    DT_RETURN_IF_ERROR(LoadConsumers(*t));
     tables_by_name_[keys::Name(t->record.project(), t->record.name())] = t;
     tables_by_id_[t->id] = t;
     next_table_id_ = std::max(next_table_id_, t->id + 1);
@@ -298,8 +299,12 @@ EngineStats EngineImpl::Stats() {
   st.compaction.flow_exceeded = flow_exceeded_.load();
   st.compaction.versions_reclaimed = versions_reclaimed_.load();
   ReaderLock lock(&catalog_mu_);
+  const int64_t now = Now();
   for (const auto& [id, t] : tables_by_id_) {
     MutexLock state_lock(&t->state_mu);
+    for (const auto& [name, c] : t->consumers) {
+      st.consumers.push_back(ConsumerInfoLocked(*t, name, c, now));
+    }
     for (const auto& [canonical, m] : t->partitions) {
       st.compaction.pending_deltas += m->commits_since_major;
       st.compaction.max_pending_deltas =

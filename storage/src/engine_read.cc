@@ -23,23 +23,22 @@ namespace deltatunnel::storage {
 
 Status EngineImpl::CheckRetention(const TableState& t, uint64_t version, uint64_t latest) const {
   if (version >= latest) return Status::Ok();
-  int64_t next_commit_at = 0;
+  uint64_t oldest = 0;
   {
     MutexLock lock(&t.state_mu);
-    next_commit_at = t.commit_times[version];  // time of commit version + 1
+    oldest = OldestReadableLocked(t, Now());  // by retention, and by the consumers' holds
   }
-  const uint32_t hours = t.retain_hours;
+  if (version >= oldest) return Status::Ok();
   if (version < t.retain_floor) {
     return {ErrorCode::kVersionExpired,
             fmt::format("version {} of table '{}' expired before its retention was lengthened; "
                         "the oldest readable version is {}",
                         version, t.record.name(), t.retain_floor.load())};
   }
-  const int64_t retain_ms = int64_t{hours} * 3600 * 1000;
-  if (Now() - next_commit_at < retain_ms) return Status::Ok();
   return {ErrorCode::kVersionExpired,
-          fmt::format("version {} of table '{}' is outside its retention of {} h", version,
-                      t.record.name(), hours)};
+          fmt::format("version {} of table '{}' is outside its retention of {} h; the oldest "
+                      "readable version is {}",
+                      version, t.record.name(), t.retain_hours.load(), oldest)};
 }
 
 Result<EngineImpl::ReadView> EngineImpl::OpenRead(const std::string& project,

@@ -40,8 +40,10 @@ uint64_t EngineImpl::OldestReadableLocked(const TableState& t, int64_t now) cons
   // times never go backwards, so the readable versions are a suffix.
   const int64_t retain_ms = int64_t{t.retain_hours} * 3600 * 1000;
   auto it = std::upper_bound(t.commit_times.begin(), t.commit_times.end(), now - retain_ms);
-  const uint64_t oldest =
-      std::max<uint64_t>(static_cast<uint64_t>(it - t.commit_times.begin()), t.retain_floor);
+  // A consumer's offset is kept past that (engine_consumers.cc).
+  const uint64_t by_time = std::min<uint64_t>(static_cast<uint64_t>(it - t.commit_times.begin()),
+                                              HeldFromLocked(t, now));
+  const uint64_t oldest = std::max<uint64_t>(by_time, t.retain_floor);
   return std::min<uint64_t>(oldest, t.version);
 }
 

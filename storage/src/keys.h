@@ -20,6 +20,8 @@
 //   F table_id(BE8) run_id(BE8)            -> a base run's key filter (key_filter.h), written
 //                                             once, in an SST file ingested with the base
 //   K table_id(BE8) canonical_spec         -> CompactionIntentRecord: a compaction in flight
+//   U table_id(BE8) consumer_name          -> fixed64 BE offset, created_at_ms, acked_at_ms: a
+//                                             consumer of the table's changes
 //   D first_run_id(BE8)                    -> fixed64 BE end: runs [first, end) that no manifest
 //                                             references, being freed (reclaimed_runs.h)
 //   S session_id                           -> SessionRecord, written at open and on status change
@@ -54,6 +56,9 @@ std::string Lower(std::string_view s);
 std::string TablePrefix(char tag, uint64_t table_id);  // tag + BE8(table_id)
 inline std::string Table(uint64_t id) { return TablePrefix('T', id); }
 inline std::string TableVersion(uint64_t id) { return TablePrefix('V', id); }
+inline std::string Consumer(uint64_t table_id, std::string_view name) {
+  return TablePrefix('U', table_id) + std::string(name);
+}
 std::string Name(std::string_view project, std::string_view table);
 std::string NamePrefix(std::string_view project);
 std::string Partition(uint64_t table_id, std::string_view canonical);

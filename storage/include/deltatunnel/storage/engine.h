@@ -130,6 +130,25 @@ class Engine {
   virtual Result<std::vector<CommitInfo>> Versions(const std::string& project,
                                                    const std::string& table, size_t limit) = 0;
 
+  // ---- Consumers of a table's changes (ConsumerInfo)
+  // A new consumer at `from_version` (default: the latest), which must be readable. StatusConflict
+  // when one of that name exists; InvalidArgument for a name that is not 1 to 128 of
+  // [A-Za-z0-9_.-].
+  virtual Result<ConsumerInfo> CreateConsumer(const std::string& project, const std::string& table,
+                                              const std::string& name,
+                                              std::optional<uint64_t> from_version) = 0;
+  virtual Result<std::vector<ConsumerInfo>> ListConsumers(const std::string& project,
+                                                          const std::string& table) = 0;
+  // NoSuchObject for an unknown consumer.
+  virtual Result<ConsumerInfo> GetConsumer(const std::string& project, const std::string& table,
+                                           const std::string& name) = 0;
+  // Moves the offset to `version` (durably, as a commit is): at most the latest, not below the
+  // offset (InvalidArgument), readable if the consumer lost its place (VersionExpired).
+  virtual Result<ConsumerInfo> AckConsumer(const std::string& project, const std::string& table,
+                                           const std::string& name, uint64_t version) = 0;
+  virtual Status DropConsumer(const std::string& project, const std::string& table,
+                              const std::string& name) = 0;
+
   // ---- Idempotent one-shot loads
   // The load committed under `key`, if any (kept for options.idempotency_ttl_hours).
   virtual std::optional<IdempotentLoad> FindIdempotencyKey(const std::string& project,

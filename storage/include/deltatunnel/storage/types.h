@@ -71,6 +71,8 @@ struct EngineOptions {
   // not block nor call the engine.
   std::function<void(const std::string& project, const std::string& table, uint64_t version)>
       on_version;
+  // The longest a consumer holds versions past the table's retention (ConsumerInfo), hours.
+  uint32_t consumer_hold_hours = 168;
 };
 
 // What a caller gives to create a table. Property values are strings as in the API; absent ones
@@ -300,6 +302,24 @@ class ChangeIterator {
   virtual const proto::TableSchema& schema() const = 0;
 };
 
+// A named consumer of a table's changes (issue 26): the version up to which it acknowledged them.
+// Retention keeps every version from its offset on, whatever the table's acid.data.retain.hours,
+// while the commit after the offset is younger than EngineOptions::consumer_hold_hours; past that
+// the consumer has lost its place: its offset is not readable (VersionExpired) until it
+// acknowledges a version that is.
+struct ConsumerInfo {
+  std::string project;
+  std::string table;
+  std::string name;
+  uint64_t offset = 0;  // every change up to it acknowledged
+  int64_t created_at_ms = 0;
+  int64_t acked_at_ms = 0;  // its last acknowledgement (its creation before any)
+  uint64_t latest = 0;      // the table's version when this was read
+  // When the oldest version it has not acknowledged (offset + 1) was committed; 0: none pending.
+  int64_t pending_since_ms = 0;
+  bool lost = false;
+};
+
 // A one-shot load committed under an idempotency key.
 struct IdempotentLoad {
   uint64_t version = 0;     // the version its commit made
@@ -367,6 +387,7 @@ struct EngineStats {
   // The partitions with the most commits waiting for compaction (at most kMaxBacklog, most first).
   static constexpr size_t kMaxBacklog = 100;
   std::vector<PartitionBacklog> backlog;
+  std::vector<ConsumerInfo> consumers;  // every table's
 };
 
 }  // namespace deltatunnel::storage
