@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
+
 namespace deltatunnel::server {
 namespace {
 
@@ -88,6 +91,7 @@ void ApiMetrics::Refresh(storage::Engine& engine, SlotPool& slots) {
              "Bytes of chunks the node's cache holds (cluster.chunk_cache_bytes at most).")
       .Set(static_cast<double>(stats.chunk_cache_bytes));
   RefreshCompaction(stats);
+  RefreshConsumers(stats);
   slots.ForEach(
       [&](const std::string& project, const std::string& group, uint32_t in_use, uint32_t limit) {
         Labels labels = {{"project", project}, {"quota", group}};
@@ -155,6 +159,34 @@ void ApiMetrics::RefreshCompaction(const storage::EngineStats& stats) {
         .Set(0);
   }
   backlog_labels_ = std::move(now);
+}
+
+void ApiMetrics::RefreshConsumers(const storage::EngineStats& stats) {
+  constexpr const char* kVersionsHelp =
+      "Versions of its table a consumer has not acknowledged, by consumer.";
+  constexpr const char* kSecondsHelp =
+      "Seconds since the oldest version a consumer has not acknowledged was committed.";
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  std::set<std::tuple<std::string, std::string, std::string>> now;
+  auto set = [&](const std::string& project, const std::string& table, const std::string& name,
+                 double versions, double seconds) {
+    Labels labels = {{"project", project}, {"table", table}, {"consumer", name}};
+    metrics_.Gauge("deltatunnel_consumer_lag_versions", kVersionsHelp, labels).Set(versions);
+    metrics_.Gauge("deltatunnel_consumer_lag_seconds", kSecondsHelp, labels).Set(seconds);
+  };
+  for (const auto& c : stats.consumers) {
+    now.insert({c.project, c.table, c.name});
+    const double seconds =
+        c.pending_since_ms > 0 ? std::max<double>(0, (now_ms - c.pending_since_ms) / 1000.0) : 0;
+    set(c.project, c.table, c.name, static_cast<double>(c.latest - c.offset), seconds);
+  }
+  // A consumer dropped reads 0 once.
+  for (const auto& [project, table, name] : consumer_labels_) {
+    if (now.count({project, table, name}) == 0) set(project, table, name, 0, 0);
+  }
+  consumer_labels_ = std::move(now);
 }
 
 }  // namespace deltatunnel::server

@@ -47,6 +47,9 @@ class ApiMetrics {
   void RefreshCompaction(const storage::EngineStats& stats);
   storage::CompactionStats last_compaction_;
   std::set<std::tuple<std::string, std::string, std::string>> backlog_labels_;
+  // Consumers: their lag, by project, table and name.
+  void RefreshConsumers(const storage::EngineStats& stats);
+  std::set<std::tuple<std::string, std::string, std::string>> consumer_labels_;
 };
 
 }  // namespace deltatunnel::server

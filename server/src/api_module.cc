@@ -17,6 +17,7 @@
 #include "deltatunnel/storage/fault_injection.h"
 #include "engine_options.h"
 #include "feed/commit_watch.h"
+#include "feed/consumers.h"
 #include "native/backups.h"
 #include "native/compaction.h"
 #include "native/load.h"
@@ -62,6 +63,12 @@ class ApiModule final : public ServerModule {
     Add(router, "POST", table + "/lookup", HandleLookup);
     Add(router, "GET", table + "/changes", HandleChanges);
     Add(router, "GET", table + "/history", HandleHistory);
+    Add(router, "POST", table + "/consumers", HandleCreateConsumer);
+    Add(router, "GET", table + "/consumers", HandleListConsumers);
+    Add(router, "GET", table + "/consumers/{consumer}", HandleGetConsumer);
+    Add(router, "DELETE", table + "/consumers/{consumer}", HandleDropConsumer);
+    Add(router, "GET", table + "/consumers/{consumer}/changes", HandleConsumerChanges);
+    Add(router, "POST", table + "/consumers/{consumer}/ack", HandleAckConsumer);
     Add(router, "POST", table + "/compact", HandleCompact);
     Add(router, "GET", "/api/v1/compactions", HandleListCompactions);
     Add(router, "POST", "/api/v1/backups", HandleStartBackup);

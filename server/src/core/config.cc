@@ -162,6 +162,10 @@ Status ReadStorage(TableReader& r, StorageConfig& c) {
   DT_RETURN_IF_ERROR(r.Uint("block_cache_mb", c.block_cache_mb));
   DT_RETURN_IF_ERROR(r.Uint("file_delete_rate_mb", c.file_delete_rate_mb));
   DT_RETURN_IF_ERROR(r.Uint("idempotency_ttl_hours", c.idempotency_ttl_hours));
+  DT_RETURN_IF_ERROR(r.Uint("consumer_hold_hours", c.consumer_hold_hours));
+  if (c.consumer_hold_hours < 1 || c.consumer_hold_hours > 8760) {
+    return InvalidArgument("storage.consumer_hold_hours must be 1 to 8760");
+  }
   return r.Uint("min_free_bytes", c.min_free_bytes);
 }
 

@@ -197,7 +197,7 @@ bool WantsFullChanges(const Request& req) {
          req.Query("include") != nullptr;
 }
 
-Result<Response> FullChanges(ApiContext& ctx, Request& req) {
+Result<Response> FullChanges(ApiContext& ctx, Request& req, std::optional<uint64_t> from) {
   auto s = std::make_shared<FeedState>();
   s->ctx = &ctx;
   s->cancellation = req.cancellation;
@@ -229,7 +229,11 @@ Result<Response> FullChanges(ApiContext& ctx, Request& req) {
         "text/event-stream)");
   }
   s->sse = req.Header("accept").find("text/event-stream") != std::string_view::npos;
-  DT_ASSIGN_OR_RETURN(s->cursor, FromVersion(req, s->sse));
+  if (from) {
+    s->cursor = *from;
+  } else {
+    DT_ASSIGN_OR_RETURN(s->cursor, FromVersion(req, s->sse));
+  }
   if (s->follow) {
     if (req.Query("to_version") != nullptr) {
       return InvalidArgument("a feed that follows has no to_version");

@@ -15,6 +15,9 @@
 // piece is made only when the last was written, so a slow reader costs one piece of memory.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+
 #include "api_context.h"
 #include "deltatunnel/server/http_types.h"
 
@@ -23,6 +26,8 @@ namespace deltatunnel::server {
 // Whether the request asks for the full form or a feed (form=full, follow=true or
 // include=before); the net form is read.cc's.
 bool WantsFullChanges(const Request& req);
-Result<Response> FullChanges(ApiContext& ctx, Request& req);
+// `from`: the version to start after instead of the request's from_version (a consumer's offset).
+Result<Response> FullChanges(ApiContext& ctx, Request& req,
+                             std::optional<uint64_t> from = std::nullopt);
 
 }  // namespace deltatunnel::server

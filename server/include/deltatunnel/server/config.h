@@ -28,6 +28,9 @@ struct StorageConfig {
   uint64_t file_delete_rate_mb = 256;
   // How long a load's Idempotency-Key is remembered per table, hours (api.md: at least 7 days).
   uint32_t idempotency_ttl_hours = 168;
+  // The longest a table's consumer holds its unacknowledged versions past the table's retention,
+  // hours; past it the consumer has lost its place (api.md "Consumers").
+  uint32_t consumer_hold_hours = 168;
   // Below this many free bytes on the data directory's filesystem, requests that add data answer
   // 503 ServiceUnavailable with Retry-After while reads go on; 0 turns the guard off. (A disk that
   // does fill up stops RocksDB: write_guard.h.)
