@@ -22,6 +22,7 @@ constexpr size_t kPieceBytes = 64 << 10;
 // A follower behind by more versions than this catches up in batches of it, each ending in a
 // checkpoint.
 constexpr uint64_t kMaxBatchVersions = 1024;
+constexpr uint64_t kCloseBehindVersions = 16;
 
 struct FeedState {
   ApiContext* ctx = nullptr;
@@ -41,7 +42,10 @@ struct FeedState {
   Clock::time_point last_sent = Clock::now();
   std::unique_ptr<CommitWatch::Waiter> waiter;
   bool ended = false;
-  std::string line;      // scratch
+  std::string line;  // scratch
+  // The last record's version and its commit time as JSON, made once per version.
+  uint64_t time_version = UINT64_MAX;
+  std::string time_json;
   uint64_t records = 0;  // sent in the piece being made
 
   ~FeedState() {
@@ -55,7 +59,10 @@ bool IsTrue(const std::optional<std::string>& v) { return v && (*v == "true" || 
 Status OpenBatch(FeedState& s, uint64_t latest) {
   storage::ChangesOptions o = s.options;
   o.from_version = s.cursor;
-  o.to_version = std::min(latest, s.cursor + kMaxBatchVersions);
+  // A follower close behind takes each version as a batch of its own, so that each gets its
+  // checkpoint as soon as it is sent; one further behind catches up in large batches.
+  const bool close_behind = s.follow && latest - s.cursor <= kCloseBehindVersions;
+  o.to_version = std::min(latest, s.cursor + (close_behind ? 1 : kMaxBatchVersions));
   o.every_version = true;
   o.interrupt = [c = s.cancellation] { return c ? c->Check() : Status::Ok(); };
   DT_ASSIGN_OR_RETURN(s.it, s.ctx->engine->Changes(o));
@@ -95,9 +102,12 @@ void AppendRecord(FeedState& s, std::string& out) {
   const storage::ChangeIterator& it = *s.it;
   std::string& line = s.line;
   line.clear();
+  if (it.last_version() != s.time_version) {
+    s.time_version = it.last_version();
+    s.time_json = TimeOrNull(it.committed_at_ms()).dump();
+  }
   fmt::format_to(std::back_inserter(line), R"({{"version":{},"committed_at":{},"op":"{}","row":)",
-                 it.last_version(), TimeOrNull(it.committed_at_ms()).dump(),
-                 storage::ChangeKindName(it.kind()));
+                 it.last_version(), s.time_json, storage::ChangeKindName(it.kind()));
   AppendRowJson(s, it.row(), it.kind() == storage::ChangeKind::kDelete, line);
   if (s.options.include_before) {
     line.append(",\"before\":");
