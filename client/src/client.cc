@@ -216,6 +216,50 @@ Result<ReadAnswer> Client::Changes(const std::string& project, const std::string
   return ToReadAnswer(std::move(res));
 }
 
+Result<ReadAnswer> Client::FullChanges(const std::string& project, const std::string& table,
+                                       int64_t from_version, std::optional<int64_t> to_version,
+                                       bool include_before, const std::string& partition) {
+  Query q{{"from_version", std::to_string(from_version)}, {"form", "full"}};
+  if (to_version) q.emplace_back("to_version", std::to_string(*to_version));
+  if (include_before) q.emplace_back("include", "before");
+  if (!partition.empty()) q.emplace_back("partition", partition);
+  DT_ASSIGN_OR_RETURN(HttpResponse res, Call("GET", TablePath(project, table) + "/changes", q));
+  return ToReadAnswer(std::move(res));
+}
+
+Result<nlohmann::json> Client::CreateConsumer(const std::string& project, const std::string& table,
+                                              const std::string& name,
+                                              std::optional<int64_t> from_version) {
+  nlohmann::json body{{"name", name}};
+  if (from_version) body["from_version"] = *from_version;
+  return CallJson("POST", TablePath(project, table) + "/consumers", {}, body.dump());
+}
+
+Result<nlohmann::json> Client::ListConsumers(const std::string& project, const std::string& table) {
+  return CallJson("GET", TablePath(project, table) + "/consumers");
+}
+
+Result<ReadAnswer> Client::ConsumerChanges(const std::string& project, const std::string& table,
+                                           const std::string& name, bool include_before) {
+  Query q;
+  if (include_before) q.emplace_back("include", "before");
+  DT_ASSIGN_OR_RETURN(
+      HttpResponse res,
+      Call("GET", TablePath(project, table) + "/consumers/" + PercentEncode(name) + "/changes", q));
+  return ToReadAnswer(std::move(res));
+}
+
+Result<nlohmann::json> Client::AckConsumer(const std::string& project, const std::string& table,
+                                           const std::string& name, int64_t version) {
+  return CallJson("POST", TablePath(project, table) + "/consumers/" + PercentEncode(name) + "/ack",
+                  {}, nlohmann::json{{"version", version}}.dump(), Retry::kYes);
+}
+
+Status Client::DropConsumer(const std::string& project, const std::string& table,
+                            const std::string& name) {
+  return Call("DELETE", TablePath(project, table) + "/consumers/" + PercentEncode(name)).status();
+}
+
 Result<nlohmann::json> Client::Versions(const std::string& project, const std::string& table,
                                         std::optional<int64_t> limit) {
   Query q;

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   AddTableCommands(app, flags, &exit_code);
   AddLoadCommand(app, flags, &exit_code);
   AddReadCommands(app, flags, &exit_code);
+  AddConsumerCommands(app, flags, &exit_code);
   AddAdminCommands(app, flags, &exit_code);
   AddBackupCommands(app, flags, &exit_code);
   try {

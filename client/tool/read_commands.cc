@@ -1,4 +1,6 @@
-// deltatunnel get|lookup|history|changes|versions: reads, answers to standard output.
+// deltatunnel get|lookup|history|changes|versions: reads, answers to standard output. `changes
+// --full` is the full form (every version that changed a key); a feed that follows a table is the
+// HTTP API's (changes?follow=true), not the tool's yet.
 #include <iostream>
 #include <optional>
 
@@ -11,6 +13,7 @@ struct ReadArgs {
   std::string project, table, partition, format = "ndjson", timestamp, columns, keys, key;
   std::optional<int64_t> version, limit, to_version;
   int64_t from_version = 0;
+  bool full = false, include_before = false;
 };
 
 void AddTarget(CLI::App* cmd, ReadArgs* a) {
@@ -89,10 +92,17 @@ void AddReadCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
   AddTarget(changes, a.get());
   changes->add_option("--from-version", a->from_version, "Changes after this version")->required();
   changes->add_option("--to-version", a->to_version, "Up to this version (default: latest)");
+  changes->add_flag("--full", a->full,
+                    "Every version that changed a key (insert, update, delete), not each key once");
+  changes->add_flag("--include-before", a->include_before,
+                    "With --full: each record with the row before it");
   changes->callback([&flags, a, exit_code] {
     auto c = OpenClient(flags);
     if (!c) return void(*exit_code = kExitUsage);
-    auto r = c->Changes(a->project, a->table, a->from_version, a->to_version, a->partition);
+    auto r = a->full || a->include_before
+                 ? c->FullChanges(a->project, a->table, a->from_version, a->to_version,
+                                  a->include_before, a->partition)
+                 : c->Changes(a->project, a->table, a->from_version, a->to_version, a->partition);
     if (!r.ok()) return void(*exit_code = Fail("changes", r.status()));
     std::cout << r->body;
   });

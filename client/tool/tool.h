@@ -36,6 +36,7 @@ int Fail(const std::string& what, const Status& status);
 // Each registers its subcommand; the callback stores its exit code in *exit_code.
 void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddReadCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+void AddConsumerCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddLoadCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddAdminCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddBackupCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);

@@ -137,6 +137,38 @@ TEST_CASE("tool: tables, loads and reads end to end", "[tool]") {
       Tool(ep + "changes --project p --table t --from-version " + std::to_string(latest - 1));
   REQUIRE(changes.exit_code == 0);
   CHECK(ParseNdjson(changes.out).size() == 10);
+  // The full form: a record per key the version changed (the net form's 10 less key 9, inserted
+  // and deleted by the same session: absent before and after, so nothing changed), then the
+  // checkpoint.
+  Run full = Tool(ep + "changes --project p --table t --full --include-before --from-version " +
+                  std::to_string(latest - 1));
+  REQUIRE(full.exit_code == 0);
+  auto full_lines = ParseNdjson(full.out);
+  REQUIRE(full_lines.size() == 10);
+  CHECK(full_lines[0].contains("op"));
+  CHECK(full_lines[0].contains("before"));
+  CHECK(full_lines.back() == nlohmann::json({{"checkpoint", latest}}));
+
+  // A consumer: created at the version before the last, its changes, acknowledged, listed, dropped.
+  auto consumer_cmd = [&](const std::string& verb, const std::string& more = "") {
+    return Tool(ep + "consumer " + verb + " --project p --table t --name etl" + more);
+  };
+  Run made = consumer_cmd("create", " --from-version " + std::to_string(latest - 1));
+  REQUIRE(made.exit_code == 0);
+  CHECK(nlohmann::json::parse(made.out)["lag_versions"] == 1);
+  Run pending = consumer_cmd("changes");
+  REQUIRE(pending.exit_code == 0);
+  CHECK(ParseNdjson(pending.out).size() == 10);
+  Run acked = consumer_cmd("ack", " --version " + std::to_string(latest));
+  REQUIRE(acked.exit_code == 0);
+  CHECK(nlohmann::json::parse(acked.out)["lag_versions"] == 0);
+  CHECK(ParseNdjson(consumer_cmd("changes").out).size() == 1);  // only the checkpoint
+  Run consumers = Tool(ep + "consumer list --project p --table t");
+  REQUIRE(consumers.exit_code == 0);
+  CHECK(nlohmann::json::parse(consumers.out)["consumers"].size() == 1);
+  CHECK(consumer_cmd("ack", " --version 0").exit_code == 1);  // backwards: the server says no
+  CHECK(consumer_cmd("drop").exit_code == 0);
+  CHECK(consumer_cmd("changes").exit_code == 1);
 
   Run sessions = Tool(ep + "sessions --project p --table t");
   REQUIRE(sessions.exit_code == 0);

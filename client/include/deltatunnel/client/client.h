@@ -91,8 +91,25 @@ class Client {
   Result<ReadAnswer> Changes(const std::string& project, const std::string& table,
                              int64_t from_version, std::optional<int64_t> to_version,
                              const std::string& partition);
+  // The full form (every version that changed a key; NDJSON records and a checkpoint line).
+  Result<ReadAnswer> FullChanges(const std::string& project, const std::string& table,
+                                 int64_t from_version, std::optional<int64_t> to_version,
+                                 bool include_before, const std::string& partition);
   Result<nlohmann::json> Versions(const std::string& project, const std::string& table,
                                   std::optional<int64_t> limit);
+
+  // Consumers of a table's changes (api.md "Consumers"): offsets the server keeps.
+  Result<nlohmann::json> CreateConsumer(const std::string& project, const std::string& table,
+                                        const std::string& name,
+                                        std::optional<int64_t> from_version);
+  Result<nlohmann::json> ListConsumers(const std::string& project, const std::string& table);
+  // The full form of changes from the consumer's offset to the latest version.
+  Result<ReadAnswer> ConsumerChanges(const std::string& project, const std::string& table,
+                                     const std::string& name, bool include_before);
+  Result<nlohmann::json> AckConsumer(const std::string& project, const std::string& table,
+                                     const std::string& name, int64_t version);
+  Status DropConsumer(const std::string& project, const std::string& table,
+                      const std::string& name);
 
   // One-shot load (section 3): one atomic commit. Retried only when an idempotency key is given
   // (a retry without one could apply the body twice).
