@@ -315,6 +315,8 @@
     const limit = params.has("limit") ? Number(params.get("limit")) : 20;
     const to = params.has("to") ? Number(params.get("to")) : latest;
     const from = params.has("from") ? Number(params.get("from")) : Math.max(0, to - 1);
+    const key = params.get("key") || "";
+    const keyPartition = params.get("kp") || "";
 
     const timeline = chartBox("timeline", "Version timeline: rows per commit (left), version (right)");
     replace(main, 
@@ -350,6 +352,16 @@
       h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); location.hash = hashWith(project, name, { version, limit, from: fIn.value, to: tIn.value }); } },
         h("label", {}, "after version ", fIn), h("label", {}, "up to version ", tIn), h("button", { type: "submit" }, "Show changes")), changes);
 
+    // Consumers of the table's changes, and one key's history.
+    const consumers = h("div", { id: "consumers" }, "Loading…");
+    put(main, h("h2", {}, "Consumers"), consumers);
+    const kIn = h("input", { name: "key", value: key, placeholder: '7 or {"id": 7}', style: "width:160px" });
+    const kpIn = h("input", { name: "kp", value: keyPartition, placeholder: "ds=20261125", style: "width:140px" });
+    const keyHistory = h("div", { id: "history" }, key ? "Loading…" : "");
+    put(main, h("h2", {}, "History of one key"),
+      h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); location.hash = hashWith(project, name, { version, limit, from, to, key: kIn.value, kp: kpIn.value }); } },
+        h("label", {}, "key ", kIn), h("label", {}, "partition ", kpIn), h("button", { type: "submit" }, "Show history")), keyHistory);
+
     const columns = t.columns.map((c) => c.name).concat((t.partition_columns || []).map((c) => c.name));
     try {
       const data = await api(`${base}/data?version=${version}&limit=${limit}&format=json`);
@@ -376,11 +388,37 @@
     } catch (e) {
       replace(changes, h("p", { class: "state-failed" }, `${e.code || ""} ${e.message}`));
     }
+    try {
+      const c = await api(`${base}/consumers`);
+      if (gen !== generation) return;
+      const list = c.body.consumers || [];
+      replace(consumers, list.length === 0 ? h("p", { class: "muted" }, "No consumer.") :
+        table(["name", "offset", "behind (versions)", "behind (s)", "acknowledged at", "lost its place"],
+          list.map((x) => h("tr", { class: "consumer-row" + (x.lost ? " lost" : ""), "data-consumer": x.name },
+            h("td", {}, x.name), h("td", { class: "num" }, x.offset), h("td", { class: "num" }, x.lag_versions),
+            h("td", { class: "num" }, fmtNum(x.lag_seconds, 1)), h("td", {}, x.acked_at), h("td", {}, x.lost ? "yes" : "")))));
+    } catch (e) {
+      replace(consumers, h("p", { class: "state-failed" }, `${e.code || ""} ${e.message}`));
+    }
+    if (key) {
+      try {
+        const hist = await api(`${base}/history?key=${enc(key)}` + (keyPartition ? `&partition=${enc(keyPartition)}` : ""));
+        if (gen !== generation) return;
+        const states = hist.body.history || [];
+        replace(keyHistory, h("p", { class: "muted" }, `${states.length} state(s), newest first` + (hist.body.more ? ", older ones left out" : "")),
+          table(["version", "committed at", "op"].concat(columns),
+            states.map((s) => h("tr", { class: "history-row op-" + s.op },
+              [h("td", { class: "num" }, s.version), h("td", {}, s.committed_at), h("td", {}, s.op)]
+                .concat(columns.map((c) => h("td", {}, s.row && s.row[c] !== undefined ? cellText(s.row[c]) : "")))))));
+      } catch (e) {
+        replace(keyHistory, h("p", { class: "state-failed" }, `${e.code || ""} ${e.message}`));
+      }
+    }
     main.dataset.state = "ready";
   }
 
   function hashWith(project, name, q) {
-    const qs = Object.entries(q).map(([k, v]) => k + "=" + enc(v)).join("&");
+    const qs = Object.entries(q).filter(([, v]) => v !== "" && v !== undefined).map(([k, v]) => k + "=" + enc(v)).join("&");
     return `#/table/${enc(project)}/${enc(name)}?${qs}`;
   }
 

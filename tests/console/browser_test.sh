@@ -78,6 +78,8 @@ session=$(api -f -XPOST "$base/projects/shop/tables/orders/upserts?slotnum=1&par
 [[ -n $session ]] || fail "no session id"
 api -f -XPUT "$base/projects/shop/tables/orders/upserts?upsertid=$session&partition=ds%3D20261126" \
   -H 'content-type: application/x-ndjson' --data-binary $'{"id": 1, "amount": 1}\n{"id": 9, "amount": 9}\n' >/dev/null
+api -f -XPOST "$base/api/v1/projects/shop/tables/orders/consumers" -H 'content-type: application/json' \
+  -d '{"name": "billing", "from_version": 1}' >/dev/null
 compaction=$(api -f -XPOST "$base/api/v1/projects/shop/tables/orders/compact?partition=ds=20261124" |
   sed -n 's/.*"id" *: *"\([^"]*\)".*/\1/p')
 [[ -n $compaction ]] || fail "no compaction id"
@@ -129,6 +131,12 @@ browse table "/table/shop/orders?version=2&limit=100&from=2&to=7"
 grep -q 'data-read-version="2"' "$dir/table.html" || fail "table: not read at version 2"
 [[ $(count 'class="change-row' table) -gt 0 ]] || fail "table: no changes"
 grep -q 'class="change-row op-delete"' "$dir/table.html" || fail "table: the delete is not among the changes"
+grep -q 'class="consumer-row" data-consumer="billing"' "$dir/table.html" || fail "table: consumer billing missing"
+
+# Key 2 of ds=20261125: written in rounds 1 and 2 (ids 2 = 2x1 and 1x2), then deleted.
+browse key "/table/shop/orders?key=2&kp=ds%3D20261125"
+[[ $(count 'class="history-row' key) -ge 3 ]] || fail "key: want at least 3 states of key 2, got $(count 'class="history-row' key)"
+grep -q 'class="history-row op-delete"' "$dir/key.html" || fail "key: the delete is not in the history"
 
 browse compactions /compactions
 grep -q "data-id=\"$compaction\"" "$dir/compactions.html" || fail "compactions: $compaction missing"
