@@ -358,9 +358,11 @@
     const kIn = h("input", { name: "key", value: key, placeholder: '7 or {"id": 7}', style: "width:160px" });
     const kpIn = h("input", { name: "kp", value: keyPartition, placeholder: "ds=20261125", style: "width:140px" });
     const keyHistory = h("div", { id: "history" }, key ? "Loading…" : "");
-    put(main, h("h2", {}, "History of one key"),
+    const historySection = h("section", {}, h("h2", {}, "History of one key"),
       h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); location.hash = hashWith(project, name, { version, limit, from, to, key: kIn.value, kp: kpIn.value }); } },
         h("label", {}, "key ", kIn), h("label", {}, "partition ", kpIn), h("button", { type: "submit" }, "Show history")), keyHistory);
+    // Asked for a key: its history first, under the heading; else last.
+    if (key) main.insertBefore(historySection, main.children[2]); else put(main, historySection);
 
     const columns = t.columns.map((c) => c.name).concat((t.partition_columns || []).map((c) => c.name));
     try {
