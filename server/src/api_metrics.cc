@@ -2,9 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <chrono>
-
 namespace deltatunnel::server {
 namespace {
 
@@ -166,9 +163,6 @@ void ApiMetrics::RefreshConsumers(const storage::EngineStats& stats) {
       "Versions of its table a consumer has not acknowledged, by consumer.";
   constexpr const char* kSecondsHelp =
       "Seconds since the oldest version a consumer has not acknowledged was committed.";
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
   std::set<std::tuple<std::string, std::string, std::string>> now;
   auto set = [&](const std::string& project, const std::string& table, const std::string& name,
                  double versions, double seconds) {
@@ -178,9 +172,7 @@ void ApiMetrics::RefreshConsumers(const storage::EngineStats& stats) {
   };
   for (const auto& c : stats.consumers) {
     now.insert({c.project, c.table, c.name});
-    const double seconds =
-        c.pending_since_ms > 0 ? std::max<double>(0, (now_ms - c.pending_since_ms) / 1000.0) : 0;
-    set(c.project, c.table, c.name, static_cast<double>(c.latest - c.offset), seconds);
+    set(c.project, c.table, c.name, static_cast<double>(c.latest - c.offset), c.lag_ms / 1000.0);
   }
   // A consumer dropped reads 0 once.
   for (const auto& [project, table, name] : consumer_labels_) {

@@ -169,7 +169,6 @@ Status EngineImpl::AlterTableLocked(TableState& t,
 Status EngineImpl::DropTable(const std::string& project, const std::string& table) {
   RunRanges runs;
   DT_RETURN_IF_ERROR(DropTableLocked(project, table, &runs));
-  if (options_.on_version) options_.on_version(project, table, 0);  // its feeds end
   FreeRuns(std::move(runs));  // outside the catalog lock: it may compact for a while
   return Status::Ok();
 }
@@ -257,6 +256,7 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   if (compactor_) compactor_->DropTable(t->id);
   tables_by_name_.erase(name_key);
   tables_by_id_.erase(t->id);
+  Published(*t, 0);  // its feeds end (a drop by request or by lifecycle)
   return Status::Ok();
 }
 

@@ -58,7 +58,8 @@ uint64_t EngineImpl::HeldFromLocked(const TableState& t, int64_t now) const {
 }
 
 ConsumerInfo EngineImpl::ConsumerInfoLocked(const TableState& t, const std::string& name,
-                                            const TableState::Consumer& c, int64_t now) const {
+                                            const TableState::Consumer& c, int64_t now,
+                                            uint64_t oldest) const {
   ConsumerInfo info;
   info.project = t.record.project();
   info.table = t.record.name();
@@ -67,8 +68,8 @@ ConsumerInfo EngineImpl::ConsumerInfoLocked(const TableState& t, const std::stri
   info.created_at_ms = c.created_at_ms;
   info.acked_at_ms = c.acked_at_ms;
   info.latest = t.version;
-  if (c.offset < t.version) info.pending_since_ms = t.commit_times[c.offset];
-  info.lost = c.offset < OldestReadableLocked(t, now);
+  if (c.offset < t.version) info.lag_ms = std::max<int64_t>(0, now - t.commit_times[c.offset]);
+  info.lost = c.offset < oldest;
   return info;
 }
 
@@ -129,7 +130,8 @@ Result<ConsumerInfo> EngineImpl::CreateConsumer(const std::string& project,
   DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "creating a consumer"));
   MutexLock lock(&t.state_mu);
   t.consumers[name] = c;
-  return ConsumerInfoLocked(t, name, c, Now());
+  const int64_t now = Now();
+  return ConsumerInfoLocked(t, name, c, now, OldestReadableLocked(t, now));
 }
 
 Result<std::vector<ConsumerInfo>> EngineImpl::ListConsumers(const std::string& project,
@@ -139,7 +141,10 @@ Result<std::vector<ConsumerInfo>> EngineImpl::ListConsumers(const std::string& p
   std::vector<ConsumerInfo> out;
   MutexLock lock(&t.state_mu);
   const int64_t now = Now();
-  for (const auto& [name, c] : t.consumers) out.push_back(ConsumerInfoLocked(t, name, c, now));
+  const uint64_t oldest = OldestReadableLocked(t, now);
+  for (const auto& [name, c] : t.consumers) {
+    out.push_back(ConsumerInfoLocked(t, name, c, now, oldest));
+  }
   return out;
 }
 
@@ -150,7 +155,8 @@ Result<ConsumerInfo> EngineImpl::GetConsumer(const std::string& project, const s
   MutexLock lock(&t.state_mu);
   auto it = t.consumers.find(name);
   if (it == t.consumers.end()) return NoSuchConsumer(table, name);
-  return ConsumerInfoLocked(t, name, it->second, Now());
+  const int64_t now = Now();
+  return ConsumerInfoLocked(t, name, it->second, now, OldestReadableLocked(t, now));
 }
 
 Result<ConsumerInfo> EngineImpl::AckConsumer(const std::string& project, const std::string& table,
@@ -189,7 +195,8 @@ Result<ConsumerInfo> EngineImpl::AckConsumer(const std::string& project, const s
   DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "acknowledging a consumer's offset"));
   MutexLock lock(&t.state_mu);
   t.consumers[name] = c;
-  return ConsumerInfoLocked(t, name, c, Now());
+  const int64_t now = Now();
+  return ConsumerInfoLocked(t, name, c, now, OldestReadableLocked(t, now));
 }
 
 Status EngineImpl::DropConsumer(const std::string& project, const std::string& table,

@@ -216,7 +216,7 @@ class EngineImpl final : public Engine {
     ReadPins::Pin pin;                      // the runs of these manifests stay until it is released
   };
 
-  // The table's `version` is readable: EngineOptions::on_version.
+  // The table's `version` is readable (0: the table was dropped): EngineOptions::on_version.
   void Published(const TableState& t, uint64_t version) const {
     if (options_.on_version) options_.on_version(t.record.project(), t.record.name(), version);
   }
@@ -364,8 +364,9 @@ class EngineImpl final : public Engine {
   uint64_t OldestReadableLocked(const TableState& t, int64_t now) const REQUIRES(t.state_mu);
   // The lowest offset a consumer holds (ConsumerInfo); UINT64_MAX: none.
   uint64_t HeldFromLocked(const TableState& t, int64_t now) const REQUIRES(t.state_mu);
+  // `oldest`: OldestReadableLocked(t, now).
   ConsumerInfo ConsumerInfoLocked(const TableState& t, const std::string& name,
-                                  const TableState::Consumer& c, int64_t now) const
+                                  const TableState::Consumer& c, int64_t now, uint64_t oldest) const
       REQUIRES(t.state_mu);
   Status LoadConsumers(TableState& t) REQUIRES(t.state_mu);
   // The M record of a partition (manifest_record.h), in `wb`.

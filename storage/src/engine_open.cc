@@ -302,8 +302,11 @@ EngineStats EngineImpl::Stats() {
   const int64_t now = Now();
   for (const auto& [id, t] : tables_by_id_) {
     MutexLock state_lock(&t->state_mu);
-    for (const auto& [name, c] : t->consumers) {
-      st.consumers.push_back(ConsumerInfoLocked(*t, name, c, now));
+    if (!t->consumers.empty()) {
+      const uint64_t oldest = OldestReadableLocked(*t, now);
+      for (const auto& [name, c] : t->consumers) {
+        st.consumers.push_back(ConsumerInfoLocked(*t, name, c, now, oldest));
+      }
     }
     for (const auto& [canonical, m] : t->partitions) {
       st.compaction.pending_deltas += m->commits_since_major;

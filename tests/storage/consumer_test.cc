@@ -59,11 +59,11 @@ TEST_CASE("consumers: created, acknowledged forward only, listed, kept across a 
   ConsumerInfo c = Must(f.e->CreateConsumer("p", "t", "etl", std::nullopt));
   CHECK(c.offset == 2);  // the latest by default
   CHECK(c.latest == 2);
-  CHECK(c.pending_since_ms == 0);
+  CHECK(c.lag_ms == 0);
   CHECK(!c.lost);
   c = Must(f.e->CreateConsumer("p", "t", "audit", 0));
   CHECK(c.offset == 0);
-  CHECK(c.pending_since_ms > 0);  // version 1's commit time
+  CHECK(c.lag_ms > 0);  // since version 1's commit
   CHECK(f.e->CreateConsumer("p", "t", "etl", 0).status().code() == ErrorCode::kStatusConflict);
   CHECK(f.e->CreateConsumer("p", "t", "bad name", 0).status().code() ==
         ErrorCode::kInvalidArgument);

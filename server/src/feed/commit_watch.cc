@@ -65,11 +65,4 @@ void CommitWatch::Published(const std::string& project, const std::string& table
   for (auto& wake : wakes) wake();
 }
 
-size_t CommitWatch::followers() const {
-  std::lock_guard lock(mu_);
-  size_t n = 0;
-  for (const auto& [key, set] : waiters_) n += set.size();
-  return n;
-}
-
 }  // namespace deltatunnel::server

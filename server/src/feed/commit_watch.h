@@ -48,8 +48,6 @@ class CommitWatch : public std::enable_shared_from_this<CommitWatch> {
   // The engine published `version` of the table; 0: the table was dropped (every follower wakes).
   void Published(const std::string& project, const std::string& table, uint64_t version);
 
-  size_t followers() const;
-
  private:
   using Key = std::pair<std::string, std::string>;
   mutable std::mutex mu_;

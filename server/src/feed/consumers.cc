@@ -12,20 +12,12 @@ const std::string& Project(const Request& req) { return PathParam(req, "project"
 const std::string& Table(const Request& req) { return PathParam(req, "table"); }
 const std::string& Name(const Request& req) { return PathParam(req, "consumer"); }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 nlohmann::json ConsumerJson(const storage::ConsumerInfo& c) {
-  const int64_t lag_ms =
-      c.pending_since_ms > 0 ? std::max<int64_t>(0, NowMs() - c.pending_since_ms) : 0;
   return {{"name", c.name},
           {"offset", c.offset},
           {"latest", c.latest},
           {"lag_versions", c.latest - c.offset},
-          {"lag_seconds", static_cast<double>(lag_ms) / 1000.0},
+          {"lag_seconds", static_cast<double>(c.lag_ms) / 1000.0},
           {"created_at", TimeOrNull(c.created_at_ms)},
           {"acked_at", TimeOrNull(c.acked_at_ms)},
           {"lost", c.lost}};

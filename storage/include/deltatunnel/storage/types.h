@@ -315,8 +315,9 @@ struct ConsumerInfo {
   int64_t created_at_ms = 0;
   int64_t acked_at_ms = 0;  // its last acknowledgement (its creation before any)
   uint64_t latest = 0;      // the table's version when this was read
-  // When the oldest version it has not acknowledged (offset + 1) was committed; 0: none pending.
-  int64_t pending_since_ms = 0;
+  // How long ago the oldest version it has not acknowledged (offset + 1) was committed; 0: none
+  // pending.
+  int64_t lag_ms = 0;
   bool lost = false;
 };
 
