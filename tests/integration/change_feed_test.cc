@@ -24,6 +24,16 @@ namespace {
 
 constexpr char kChanges[] = "/api/v1/projects/p/tables/t/changes";
 
+// The complete NDJSON lines of a body, parsed.
+std::vector<json> NdjsonLines(const std::string& body) {
+  std::vector<json> out;
+  size_t at = 0;
+  for (size_t nl; (nl = body.find('\n', at)) != std::string::npos; at = nl + 1) {
+    if (nl > at) out.push_back(json::parse(body.substr(at, nl - at)));
+  }
+  return out;
+}
+
 // An answer read as it arrives from a raw connection: its status, then its chunked body's bytes.
 class StreamReader {
  public:
@@ -45,14 +55,7 @@ class StreamReader {
   bool ended() const { return ended_; }  // the last chunk came
 
   // The body's complete NDJSON lines, parsed.
-  std::vector<json> Lines() const {
-    std::vector<json> out;
-    size_t at = 0;
-    for (size_t nl; (nl = body_.find('\n', at)) != std::string::npos; at = nl + 1) {
-      if (nl > at) out.push_back(json::parse(body_.substr(at, nl - at)));
-    }
-    return out;
-  }
+  std::vector<json> Lines() const { return NdjsonLines(body_); }
 
  private:
   void Parse() {
@@ -122,10 +125,7 @@ TEST_CASE("full changes through HTTP: records, before and a checkpoint", "[feed]
   REQUIRE(r.status == 200);
   CHECK(r.headers["content-type"] == "application/x-ndjson");
   CHECK(r.headers["x-deltatunnel-version"] == "3");
-  std::vector<json> lines;
-  for (size_t at = 0, nl; (nl = r.body.find('\n', at)) != std::string::npos; at = nl + 1) {
-    lines.push_back(json::parse(r.body.substr(at, nl - at)));
-  }
+  const std::vector<json> lines = NdjsonLines(r.body);
   REQUIRE(lines.size() == 5);
   // Key 1's records in version order (keys in bucket order), then the checkpoint.
   std::vector<json> key1;
@@ -156,6 +156,10 @@ TEST_CASE("full changes through HTTP: records, before and a checkpoint", "[feed]
   CHECK(c.Get(std::string(kChanges) + "?from_version=0&follow=true&to_version=2").status == 400);
   CHECK(c.Get(std::string(kChanges) + "?from_version=9&follow=true").status == 400);
   CHECK(c.Get(std::string(kChanges) + "?form=full").status == 400);
+  // form=net alone is the net form.
+  auto net = c.Get(std::string(kChanges) + "?from_version=0&form=net");
+  CHECK(net.status == 200);
+  CHECK(net.body.find("__op") != std::string::npos);
 }
 
 TEST_CASE("a follower receives each commit as it is made, and heartbeats between", "[feed]") {
@@ -365,8 +369,7 @@ TEST_CASE("a follower resumes from its checkpoint across a SIGKILL, missing and 
   auto whole = c.Get(std::string(kChanges) + "?from_version=0&form=full");
   REQUIRE(whole.status == 200);
   std::vector<std::string> expected;
-  for (size_t at = 0, nl; (nl = whole.body.find('\n', at)) != std::string::npos; at = nl + 1) {
-    json l = json::parse(whole.body.substr(at, nl - at));
+  for (const json& l : NdjsonLines(whole.body)) {
     if (!l.contains("checkpoint")) expected.push_back(l.dump());
   }
   std::sort(expected.begin(), expected.end());

@@ -53,8 +53,6 @@ struct FeedState {
   }
 };
 
-bool IsTrue(const std::optional<std::string>& v) { return v && (*v == "true" || *v == "1"); }
-
 // Opens the batch of versions after s.cursor, up to `latest` (at most kMaxBatchVersions).
 Status OpenBatch(FeedState& s, uint64_t latest) {
   storage::ChangesOptions o = s.options;
@@ -203,7 +201,8 @@ Result<uint64_t> FromVersion(const Request& req, bool sse) {
 }  // namespace
 
 bool WantsFullChanges(const Request& req) {
-  return req.Query("form") != nullptr || req.Query("follow") != nullptr ||
+  const std::string* form = req.Query("form");
+  return (form != nullptr && *form != "net") || req.Query("follow") != nullptr ||
          req.Query("include") != nullptr;
 }
 
@@ -221,7 +220,7 @@ Result<Response> FullChanges(ApiContext& ctx, Request& req, std::optional<uint64
   if (follow && *follow != "true" && *follow != "false") {
     return InvalidArgument("'follow' must be true or false");
   }
-  s->follow = IsTrue(follow);
+  s->follow = follow == "true";
   const std::string form = QueryString(req, "form").value_or("full");
   if (form != "full" && form != "net") return InvalidArgument("'form' must be net or full");
   if (form == "net") {

@@ -23,8 +23,8 @@
 
 namespace deltatunnel::server {
 
-// Whether the request asks for the full form or a feed (form=full, follow=true or
-// include=before); the net form is read.cc's.
+// Whether the request asks for the full form or a feed (a form other than net, follow or
+// include); the net form is read.cc's.
 bool WantsFullChanges(const Request& req);
 // `from`: the version to start after instead of the request's from_version (a consumer's offset).
 Result<Response> FullChanges(ApiContext& ctx, Request& req,
