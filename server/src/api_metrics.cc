@@ -30,7 +30,12 @@ ApiMetrics::ApiMetrics(Metrics& metrics)
                                   "Change feeds following a table (changes?follow=true).")),
       feed_records_(metrics.Counter("deltatunnel_change_feed_records_total",
                                     "Change records sent by the full form of changes and by "
-                                    "feeds.")) {}
+                                    "feeds.")),
+      rows_rejected_(metrics.Counter("deltatunnel_rejected_rows_total",
+                                     "Rows loads skipped (max_bad_rows), kept in reject "
+                                     "quarantines.")),
+      reject_sets_replayed_(metrics.Counter("deltatunnel_reject_sets_replayed_total",
+                                            "Reject sets replayed as loads.")) {}
 
 void ApiMetrics::OnAppend(std::string_view surface, uint64_t rows, uint64_t bytes) {
   if (surface == "tunnel") {
@@ -89,6 +94,7 @@ void ApiMetrics::Refresh(storage::Engine& engine, SlotPool& slots) {
       .Set(static_cast<double>(stats.chunk_cache_bytes));
   RefreshCompaction(stats);
   RefreshConsumers(stats);
+  RefreshRejects(stats);
   slots.ForEach(
       [&](const std::string& project, const std::string& group, uint32_t in_use, uint32_t limit) {
         Labels labels = {{"project", project}, {"quota", group}};
@@ -156,6 +162,26 @@ void ApiMetrics::RefreshCompaction(const storage::EngineStats& stats) {
         .Set(0);
   }
   backlog_labels_ = std::move(now);
+}
+
+void ApiMetrics::RefreshRejects(const storage::EngineStats& stats) {
+  // The engine counts since its start; a counter only grows.
+  if (stats.rows_rejected > last_rows_rejected_) {
+    rows_rejected_.Inc(stats.rows_rejected - last_rows_rejected_);
+  }
+  if (stats.reject_sets_replayed > last_reject_sets_replayed_) {
+    reject_sets_replayed_.Inc(stats.reject_sets_replayed - last_reject_sets_replayed_);
+  }
+  last_rows_rejected_ = stats.rows_rejected;
+  last_reject_sets_replayed_ = stats.reject_sets_replayed;
+  metrics_
+      .Gauge("deltatunnel_reject_quarantine_rows",
+             "Rejected rows held in reject quarantines, not replayed nor purged.")
+      .Set(static_cast<double>(stats.reject_rows_held));
+  metrics_
+      .Gauge("deltatunnel_reject_quarantine_bytes",
+             "Bytes of rejected rows held in reject quarantines (what their bound counts).")
+      .Set(static_cast<double>(stats.reject_bytes_held));
 }
 
 void ApiMetrics::RefreshConsumers(const storage::EngineStats& stats) {

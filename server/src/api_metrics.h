@@ -50,6 +50,13 @@ class ApiMetrics {
   // Consumers: their lag, by project, table and name.
   void RefreshConsumers(const storage::EngineStats& stats);
   std::set<std::tuple<std::string, std::string, std::string>> consumer_labels_;
+  // The reject quarantines: rows quarantined and sets replayed (engine counts since start, turned
+  // into counters by their increase), rows and bytes held.
+  void RefreshRejects(const storage::EngineStats& stats);
+  Counter& rows_rejected_;
+  Counter& reject_sets_replayed_;
+  uint64_t last_rows_rejected_ = 0;
+  uint64_t last_reject_sets_replayed_ = 0;
 };
 
 }  // namespace deltatunnel::server

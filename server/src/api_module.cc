@@ -22,6 +22,7 @@
 #include "native/compaction.h"
 #include "native/load.h"
 #include "native/read.h"
+#include "native/rejects.h"
 #include "native/tables.h"
 #include "odps/instance_store.h"
 #include "odps/routes.h"
@@ -69,6 +70,12 @@ class ApiModule final : public ServerModule {
     Add(router, "DELETE", table + "/consumers/{consumer}", HandleDropConsumer);
     Add(router, "GET", table + "/consumers/{consumer}/changes", HandleConsumerChanges);
     Add(router, "POST", table + "/consumers/{consumer}/ack", HandleAckConsumer);
+    Add(router, "GET", table + "/rejects", HandleListRejects);
+    Add(router, "DELETE", table + "/rejects", HandlePurgeRejects);
+    Add(router, "GET", table + "/rejects/{reject}", HandleGetRejects);
+    Add(router, "DELETE", table + "/rejects/{reject}", HandlePurgeRejectSet);
+    Add(router, "GET", table + "/rejects/{reject}/rows", HandleRejectRows);
+    Add(router, "POST", table + "/rejects/{reject}/replay", HandleReplayRejects);
     Add(router, "POST", table + "/compact", HandleCompact);
     Add(router, "GET", "/api/v1/compactions", HandleListCompactions);
     Add(router, "POST", "/api/v1/backups", HandleStartBackup);

@@ -13,7 +13,8 @@ Response JsonResponse(const nlohmann::json& body, int status) {
   Response r;
   r.status = status;
   r.headers["content-type"] = "application/json";
-  r.body = body.dump();
+  // Invalid UTF-8 (a user's bytes shown back: a rejected row's text) is replaced, never thrown.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

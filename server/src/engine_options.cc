@@ -60,6 +60,7 @@ Result<storage::EngineOptions> EngineOptionsOf(const ServerConfig& config) {
   options.file_delete_bytes_per_sec = config.storage.file_delete_rate_mb << 20;
   options.idempotency_ttl_hours = config.storage.idempotency_ttl_hours;
   options.consumer_hold_hours = config.storage.consumer_hold_hours;
+  options.reject_quarantine_bytes = config.storage.reject_quarantine_mb << 20;
   options.compaction_threads = config.compaction.threads;
   options.compaction_nice = config.compaction.nice;
   options.max_pending_deltas = config.compaction.max_pending_deltas;

@@ -48,13 +48,57 @@ Result<LoadOptions> Options(const storage::TableInfo& table, const Request& req,
   }
   if (allow_bad_rows) {
     DT_ASSIGN_OR_RETURN(options.max_bad_rows, QueryUint(req, "max_bad_rows", 0, 0, UINT64_MAX));
+    options.keep_rejected = options.max_bad_rows > 0;
   } else if (req.Query("max_bad_rows") != nullptr) {
     return InvalidArgument("'max_bad_rows' applies to one-shot loads only");
   }
   return options;
 }
 
+RequestRowsOrError Decode(const ApiContext& ctx, const storage::TableInfo& table,
+                          const Request& req, BodyFormat format, const LoadOptions& options,
+                          std::string_view data) {
+  RequestRowsOrError out;
+  RequestRows rows{format, proto::RowBatch(table.schema, table.hasher, table.bucket_num), {}, {}};
+  // The decoded rows, encoded in the batch, take about as many bytes as their text (measured:
+  // amplification_test.cc's NDJSON load), reserved before they are decoded.
+  if (Status s = ReserveMemory(ctx, data.size(), &rows.grant); !s.ok()) {
+    out.error = ErrorResponse(s, req.request_id);
+    return out;
+  }
+  rows.result = ReadBody(format, data, options, &rows.batch);
+  if (rows.result.refused) {
+    out.error = ErrorResponse(rows.result.ToStatus(), req.request_id);
+    nlohmann::json body = nlohmann::json::parse(out.error.body);
+    body["errors"] = RowErrorsJson(rows.result.errors);
+    out.error.body = body.dump();
+    return out;
+  }
+  out.rows.emplace(std::move(rows));
+  return out;
+}
+
+// The request's load options, partition and zone set; `zone` holds the zone.
+Result<LoadOptions> RequestOptions(const ApiContext& ctx, const storage::TableInfo& table,
+                                   const proto::PartitionSpec& partition, const Request& req,
+                                   bool allow_bad_rows, std::optional<TimeZone>* zone) {
+  DT_ASSIGN_OR_RETURN(LoadOptions options, Options(table, req, allow_bad_rows));
+  DT_ASSIGN_OR_RETURN(*zone, RequestTimeZone(ctx, req));
+  options.partition = &partition;
+  options.time_zone = &zone->value();
+  return options;
+}
+
 }  // namespace
+
+RequestRowsOrError ReadLoadRows(const ApiContext& ctx, const storage::TableInfo& table,
+                                const proto::PartitionSpec& partition, const Request& req,
+                                BodyFormat format, std::string_view data) {
+  std::optional<TimeZone> zone;
+  auto options = RequestOptions(ctx, table, partition, req, true, &zone);
+  if (!options.ok()) return {std::nullopt, ErrorResponse(options.status(), req.request_id)};
+  return Decode(ctx, table, req, format, *options, data);
+}
 
 RequestRowsOrError ReadRequestRows(const ApiContext& ctx, const storage::TableInfo& table,
                                    const proto::PartitionSpec& partition, const Request& req,
@@ -66,12 +110,9 @@ RequestRowsOrError ReadRequestRows(const ApiContext& ctx, const storage::TableIn
   };
   auto format = BodyFormatFromContentType(req.Header("content-type"));
   if (!format.ok()) return fail(format.status());
-  auto options = Options(table, req, allow_bad_rows);
+  std::optional<TimeZone> zone;
+  auto options = RequestOptions(ctx, table, partition, req, allow_bad_rows, &zone);
   if (!options.ok()) return fail(options.status());
-  auto zone = RequestTimeZone(ctx, req);
-  if (!zone.ok()) return fail(zone.status());
-  options->partition = &partition;
-  options->time_zone = &zone.value();
 
   // NDJSON, CSV and JSON bodies are compressed as record streams are (wire-format.md section 4).
   std::string decompressed;
@@ -92,21 +133,7 @@ RequestRowsOrError ReadRequestRows(const ApiContext& ctx, const storage::TableIn
     decompressed = std::move(inflated).value();
     data = decompressed;
   }
-
-  RequestRows rows{proto::RowBatch(table.schema, table.hasher, table.bucket_num), {}, {}};
-  // The decoded rows, encoded in the batch, take about as many bytes as their text (measured:
-  // amplification_test.cc's NDJSON load), reserved before they are decoded.
-  if (Status s = ReserveMemory(ctx, data.size(), &rows.grant); !s.ok()) return fail(s);
-  rows.result = ReadBody(*format, data, *options, &rows.batch);
-  if (rows.result.refused) {
-    out.error = ErrorResponse(rows.result.ToStatus(), req.request_id);
-    nlohmann::json body = nlohmann::json::parse(out.error.body);
-    body["errors"] = RowErrorsJson(rows.result.errors);
-    out.error.body = body.dump();
-    return out;
-  }
-  out.rows.emplace(std::move(rows));
-  return out;
+  return Decode(ctx, table, req, *format, *options, data);
 }
 
 }  // namespace deltatunnel::server

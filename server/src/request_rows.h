@@ -1,7 +1,8 @@
 // The rows of a text body (NDJSON, CSV, JSON array): one path for a session's PUT without bucketid
 // and for one-shot loads. The request's Content-Type picks the format, `timezone` the zone of
 // TIMESTAMP text without an offset, `partial_update=true` makes upserts partial (where the table
-// allows it), and `max_bad_rows` (loads only) lets bad rows be skipped.
+// allows it), and `max_bad_rows` (loads only) lets bad rows be skipped: they are kept with their
+// text (LoadResult::rejected) for the reject quarantine.
 #pragma once
 
 #include <optional>
@@ -18,6 +19,7 @@
 namespace deltatunnel::server {
 
 struct RequestRows {
+  BodyFormat format = BodyFormat::kNdjson;
   proto::RowBatch batch;
   LoadResult result;
   // The batch's share of the memory budget, held while the rows are (request_memory.h).
@@ -34,6 +36,12 @@ struct RequestRowsOrError {
 RequestRowsOrError ReadRequestRows(const ApiContext& ctx, const storage::TableInfo& table,
                                    const proto::PartitionSpec& partition, const Request& req,
                                    bool allow_bad_rows);
+
+// The rows of `data` in `format` (not compressed), as a load's: the request gives the parameters.
+// A reject set's replay reads the rows it holds so.
+RequestRowsOrError ReadLoadRows(const ApiContext& ctx, const storage::TableInfo& table,
+                                const proto::PartitionSpec& partition, const Request& req,
+                                BodyFormat format, std::string_view data);
 
 // The partition the request's `partition` parameter names: required on a partitioned table, refused
 // on another (where the answer is the empty spec).

@@ -234,7 +234,7 @@ Status EngineImpl::DropTableLocked(const std::string& project, const std::string
   wb->Delete(keys::Table(t->id));
   wb->Delete(keys::TableVersion(t->id));
   wb->Delete(name_key);
-  for (char tag : {'P', 'C', 'I', 'M', 'F', 'K', 'U'}) {
+  for (char tag : {'P', 'C', 'I', 'M', 'F', 'K', 'U', 'Q', 'X'}) {
     wb->DeleteRange(keys::TablePrefix(tag, t->id), keys::TablePrefix(tag, t->id + 1));
   }
   if (Status st = store_->Write(*wb, CommitDurability(), "dropping table"); !st.ok()) {

@@ -10,6 +10,7 @@
 //        V table_id           -> version
 //        P table_id partition -> last version, commits_since_major + 1, row/byte estimates
 //        I table_id key       -> the idempotency record, for CommitWithIdempotencyKey
+//        Q, X table_id ...    -> the load's rejects and the reject set it replays (CommitLoad)
 //   3. Publish in memory under state_mu: the partition's manifest is replaced by a copy holding the
 //      session's runs tagged with the version, and the table version advances, in one step; a
 //      reader takes (version, manifests) under the same lock, so it sees whole commits only
@@ -24,18 +25,23 @@
 namespace deltatunnel::storage {
 
 Result<SessionInfo> EngineImpl::Commit(const std::string& session_id) {
-  return CommitImpl(session_id, nullptr, nullptr);
+  return CommitImpl(session_id, nullptr);
 }
 
 Result<SessionInfo> EngineImpl::CommitWithIdempotencyKey(const std::string& session_id,
                                                          const std::string& key,
                                                          const std::string& result_json) {
-  return CommitImpl(session_id, &key, &result_json);
+  LoadCommit load;
+  load.idempotency_key = key;
+  load.result_json = result_json;
+  return CommitImpl(session_id, &load);
 }
 
-Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
-                                           const std::string* idem_key,
-                                           const std::string* result_json) {
+Result<SessionInfo> EngineImpl::CommitLoad(const std::string& session_id, const LoadCommit& load) {
+  return CommitImpl(session_id, &load);
+}
+
+Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id, const LoadCommit* load) {
   auto s = FindSession(session_id);
   if (!s) {
     DT_ASSIGN_OR_RETURN(SessionInfo info, GetSession(session_id));
@@ -123,12 +129,17 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
   wb->Put(keys::Commit(t.id, version), c.SerializeAsString());
   wb->Put(keys::TableVersion(t.id), keys::Fixed64(version));
   PutPartitionRecord(t, canonical, *next, wb.get());
-  if (idem_key != nullptr) {
-    messages::IdempotencyRecord idem;
-    idem.set_result_json(*result_json);
-    idem.set_created_at_ms(committed_at);
-    idem.set_version(version);
-    wb->Put(keys::Idempotency(t.id, *idem_key), idem.SerializeAsString());
+  RejectSetInfo added, replayed;
+  if (load != nullptr) {
+    if (!load->idempotency_key.empty()) {
+      messages::IdempotencyRecord idem;
+      idem.set_result_json(load->result_json);
+      idem.set_created_at_ms(committed_at);
+      idem.set_version(version);
+      wb->Put(keys::Idempotency(t.id, load->idempotency_key), idem.SerializeAsString());
+    }
+    DT_RETURN_IF_ERROR(PutRejects(t, load->rejects, load->replays, version, committed_at, wb.get(),
+                                  &added, &replayed));
   }
   DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "committing"));
 
@@ -139,6 +150,7 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id,
     t.version = version;
     t.commit_times.push_back(committed_at);
   }
+  if (load != nullptr) PublishRejects(t, added, replayed);
   Published(t, version);
   MaybeQueueCompaction(t, canonical, pending);
   s->status = messages::SESSION_COMMITTED;

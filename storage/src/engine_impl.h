@@ -85,6 +85,10 @@ struct TableState {
     int64_t acked_at_ms = 0;
   };
   std::map<std::string, Consumer> consumers GUARDED_BY(state_mu);
+  // Its reject quarantine (Q records), by set id; written under commit_mu and state_mu.
+  std::map<uint64_t, RejectSetInfo> reject_sets GUARDED_BY(state_mu);
+  uint64_t reject_bytes GUARDED_BY(state_mu) = 0;    // of the sets not replayed
+  uint64_t next_reject_id GUARDED_BY(state_mu) = 1;  // reserved ids are below it
   SchemaHistoryPtr Schemas() const EXCLUDES(state_mu) {
     MutexLock lock(&state_mu);
     return schemas;
@@ -189,6 +193,18 @@ class EngineImpl final : public Engine {
                                                const std::string& key,
                                                const std::string& result_json) override;
 
+  Result<uint64_t> ReserveRejectSetId(const std::string& project,
+                                      const std::string& table) override;
+  Result<SessionInfo> CommitLoad(const std::string& session_id, const LoadCommit& load) override;
+  Result<RejectSetInfo> QuarantineRejects(const RejectSet& set, uint64_t replays) override;
+  Result<std::vector<RejectSetInfo>> ListRejectSets(const std::string& project,
+                                                    const std::string& table) override;
+  Result<RejectSet> GetRejectSet(const std::string& project, const std::string& table,
+                                 uint64_t id) override;
+  Result<std::vector<uint64_t>> PurgeRejectSets(const std::string& project,
+                                                const std::string& table,
+                                                std::optional<uint64_t> id) override;
+
   Result<CompactionInfo> Compact(const std::string& project, const std::string& table,
                                  const std::optional<std::string>& partition) override;
   std::vector<CompactionInfo> Compactions() override;
@@ -292,8 +308,7 @@ class EngineImpl final : public Engine {
       EXCLUDES(s.counts_mu);
 
   // Commit (engine_commit.cc).
-  Result<SessionInfo> CommitImpl(const std::string& session_id, const std::string* idem_key,
-                                 const std::string* result_json);
+  Result<SessionInfo> CommitImpl(const std::string& session_id, const LoadCommit* load);
   // The P record of a partition (its last version, commits since its last major compaction, row
   // and byte estimates), in `wb`: the one writer of it, for commits and compactions alike.
   void PutPartitionRecord(const TableState& t, const std::string& canonical,
@@ -369,6 +384,17 @@ class EngineImpl final : public Engine {
                                   const TableState::Consumer& c, int64_t now, uint64_t oldest) const
       REQUIRES(t.state_mu);
   Status LoadConsumers(TableState& t) REQUIRES(t.state_mu);
+
+  // The reject quarantine (engine_rejects.cc). What a load's commit (or a load that committed
+  // nothing) writes for its rejects and the set it replays, in `wb`: checked against the bounds
+  // and the replayed set's state; `*added` and `*replayed` are what PublishRejects publishes once
+  // `wb` is written.
+  Status PutRejects(TableState& t, const RejectSet* rejects, uint64_t replays,
+                    uint64_t load_version, int64_t now, StoreBatch* wb, RejectSetInfo* added,
+                    RejectSetInfo* replayed) REQUIRES(t.commit_mu) EXCLUDES(t.state_mu);
+  void PublishRejects(TableState& t, const RejectSetInfo& added, const RejectSetInfo& replayed)
+      REQUIRES(t.commit_mu) EXCLUDES(t.state_mu);
+  Status LoadRejectSets(TableState& t) REQUIRES(t.state_mu);
   // The M record of a partition (manifest_record.h), in `wb`.
   void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
                      StoreBatch* wb);
@@ -422,6 +448,8 @@ class EngineImpl final : public Engine {
   std::atomic<uint64_t> rows_appended_{0};
   std::atomic<uint64_t> bytes_appended_{0};
   std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> rows_rejected_{0};  // quarantined since start
+  std::atomic<uint64_t> reject_sets_replayed_{0};
 
   // Appended bytes not yet synced. The synced commit must also sync every append of the session
   // still in the WAL; the maintenance thread syncs the WAL in the background once this passes

@@ -115,6 +115,7 @@ Status EngineImpl::LoadCatalog() {
     if (v && v->size() == 8) t->version = GetBigEndian64(*v);
     DT_RETURN_IF_ERROR(LoadCommitLog(*t));
     DT_RETURN_IF_ERROR(LoadConsumers(*t));
+    DT_RETURN_IF_ERROR(LoadRejectSets(*t));
     tables_by_name_[keys::Name(t->record.project(), t->record.name())] = t;
     tables_by_id_[t->id] = t;
     next_table_id_ = std::max(next_table_id_, t->id + 1);
@@ -295,6 +296,8 @@ EngineStats EngineImpl::Stats() {
   st.rows_appended = rows_appended_.load();
   st.bytes_appended = bytes_appended_.load();
   st.commits = commits_.load();
+  st.rows_rejected = rows_rejected_.load();
+  st.reject_sets_replayed = reject_sets_replayed_.load();
   if (compactor_) st.compaction = compactor_->Stats();
   st.compaction.flow_exceeded = flow_exceeded_.load();
   st.compaction.versions_reclaimed = versions_reclaimed_.load();
@@ -307,6 +310,10 @@ EngineStats EngineImpl::Stats() {
       for (const auto& [name, c] : t->consumers) {
         st.consumers.push_back(ConsumerInfoLocked(*t, name, c, now, oldest));
       }
+    }
+    st.reject_bytes_held += t->reject_bytes;
+    for (const auto& [set_id, set] : t->reject_sets) {
+      if (set.replayed_at_ms == 0) st.reject_rows_held += set.rows;
     }
     for (const auto& [canonical, m] : t->partitions) {
       st.compaction.pending_deltas += m->commits_since_major;

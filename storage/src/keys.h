@@ -22,6 +22,9 @@
 //   K table_id(BE8) canonical_spec         -> CompactionIntentRecord: a compaction in flight
 //   U table_id(BE8) consumer_name          -> fixed64 BE offset, created_at_ms, acked_at_ms: a
 //                                             consumer of the table's changes
+//   Q table_id(BE8)                        -> fixed64 BE: reject set ids below it were given out
+//   Q table_id(BE8) set_id(BE8)            -> RejectSetRecord: a set of the reject quarantine
+//   X table_id(BE8) set_id(BE8) chunk(BE8) -> RejectRowsRecord: its rows, in body order
 //   D first_run_id(BE8)                    -> fixed64 BE end: runs [first, end) that no manifest
 //                                             references, being freed (reclaimed_runs.h)
 //   S session_id                           -> SessionRecord, written at open and on status change
@@ -58,6 +61,16 @@ inline std::string Table(uint64_t id) { return TablePrefix('T', id); }
 inline std::string TableVersion(uint64_t id) { return TablePrefix('V', id); }
 inline std::string Consumer(uint64_t table_id, std::string_view name) {
   return TablePrefix('U', table_id) + std::string(name);
+}
+inline std::string RejectSet(uint64_t table_id, uint64_t set_id) {
+  std::string k = TablePrefix('Q', table_id);
+  PutBigEndian64(&k, set_id);
+  return k;
+}
+inline std::string RejectRowsPrefix(uint64_t table_id, uint64_t set_id) {
+  std::string k = TablePrefix('X', table_id);
+  PutBigEndian64(&k, set_id);
+  return k;
 }
 std::string Name(std::string_view project, std::string_view table);
 std::string NamePrefix(std::string_view project);

@@ -15,7 +15,8 @@
 //             types; 3 `k BIGINT, s STRING` partitioned by `ds STRING, n BIGINT, d DATE` with the
 //             request's partition ds=a,n=1,d=2024-02-29
 //   bit 2     partial_update
-//   bit 3     max_bad_rows = 2 (else 0)
+//   bit 3     max_bad_rows = 2 (else 0), and keep_rejected as the server sets it then: every row
+//             skipped is kept, its text a piece of the body
 //   bit 4     time zone America/New_York (else UTC)
 //   bit 5     max_listed_errors = max_listed_skipped = 1 (else the defaults)
 #pragma once
@@ -118,6 +119,7 @@ inline int FuzzBodyReader(server::BodyFormat format, const uint8_t* data, size_t
   options.partition = &table.partition;
   options.partial_update = (flags & 4) != 0;
   options.max_bad_rows = (flags & 8) != 0 ? 2 : 0;
+  options.keep_rejected = options.max_bad_rows > 0;
   options.time_zone = &FuzzZone((flags & 16) != 0);
   if ((flags & 32) != 0) options.max_listed_errors = options.max_listed_skipped = 1;
 
@@ -138,6 +140,15 @@ inline int FuzzBodyReader(server::BodyFormat format, const uint8_t* data, size_t
     Check(r.bad_rows <= options.max_bad_rows);
     Check(r.skipped.size() <= options.max_listed_skipped && r.skipped.size() <= r.bad_rows);
     Check(r.ToStatus().ok());
+    if (options.keep_rejected) {
+      Check(r.rejected.size() == r.bad_rows);
+      for (size_t i = 0; i < r.rejected.size(); ++i) {
+        Check(body.find(r.rejected[i].text) != std::string_view::npos);
+        Check(i >= r.skipped.size() || r.skipped[i].line == r.rejected[i].line);
+      }
+    } else {
+      Check(r.rejected.empty());
+    }
   }
   // Errors go out as JSON: dump() throws on invalid UTF-8.
   try {

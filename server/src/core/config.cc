@@ -166,6 +166,10 @@ Status ReadStorage(TableReader& r, StorageConfig& c) {
   if (c.consumer_hold_hours < 1 || c.consumer_hold_hours > 8760) {
     return InvalidArgument("storage.consumer_hold_hours must be 1 to 8760");
   }
+  DT_RETURN_IF_ERROR(r.Uint("reject_quarantine_mb", c.reject_quarantine_mb));
+  if (c.reject_quarantine_mb < 1 || c.reject_quarantine_mb > 1048576) {
+    return InvalidArgument("storage.reject_quarantine_mb must be 1 to 1048576");
+  }
   return r.Uint("min_free_bytes", c.min_free_bytes);
 }
 

@@ -37,6 +37,18 @@ Result<BodyFormat> BodyFormatFromContentType(std::string_view content_type) {
                     "' is not application/x-ndjson, text/csv or application/json");
 }
 
+std::string_view NameOf(BodyFormat format) {
+  switch (format) {
+    case BodyFormat::kNdjson:
+      return "ndjson";
+    case BodyFormat::kCsv:
+      return "csv";
+    case BodyFormat::kJson:
+      return "json";
+  }
+  return "ndjson";
+}
+
 std::string_view ContentTypeOf(BodyFormat format) {
   switch (format) {
     case BodyFormat::kNdjson:

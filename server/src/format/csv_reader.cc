@@ -105,7 +105,16 @@ LoadResult ReadCsv(std::string_view body, const LoadOptions& options, proto::Row
   std::string error, scratch;
   uint64_t line = 0;
   bool have_header = false;
+  // A record's text as sent, without its line break.
+  auto text_from = [&](size_t start) {
+    std::string_view t = body.substr(start, scanner.position() - start);
+    if (!t.empty() && t.back() == '\n') t.remove_suffix(1);
+    if (!t.empty() && t.back() == '\r') t.remove_suffix(1);
+    return t;
+  };
+  std::string header;
   while (!a.done()) {
+    const size_t start = scanner.position();
     const CsvScanner::Next next = scanner.Read(&fields, &line, &error);
     if (next == CsvScanner::Next::kEnd) break;
     if (next == CsvScanner::Next::kBadBody) {
@@ -120,10 +129,11 @@ LoadResult ReadCsv(std::string_view body, const LoadOptions& options, proto::Row
       if (IsBlankRecord(fields)) continue;
       if (!ReadHeader(fields, line, &a, &slots)) break;
       have_header = true;
+      header = text_from(start);
       continue;
     }
     if (next == CsvScanner::Next::kRecord && IsBlankRecord(fields)) continue;
-    a.BeginRow(line);
+    a.BeginRow(line, text_from(start));
     if (next == CsvScanner::Next::kBadRecord) {
       a.RejectRow("", error);
     } else {
@@ -131,7 +141,9 @@ LoadResult ReadCsv(std::string_view body, const LoadOptions& options, proto::Row
     }
     a.FinishRow();
   }
-  return a.Finish();
+  LoadResult r = a.Finish();
+  if (!r.refused) r.csv_header = std::move(header);
+  return r;
 }
 
 }  // namespace deltatunnel::server

@@ -33,6 +33,10 @@ class CsvScanner {
   // The text of `field`, unescaped into `scratch` if it needs to be.
   static std::string_view Text(const Field& field, std::string* scratch);
 
+  // Where the next Read starts: a record's text is the body between the positions before and
+  // after its Read.
+  size_t position() const { return pos_; }
+
  private:
   std::string_view body_;
   size_t pos_ = 0;

@@ -10,6 +10,30 @@ namespace deltatunnel::server {
 
 namespace od = simdjson::ondemand;
 
+namespace {
+
+std::string_view TrimEnd(std::string_view s) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// The text of an element that is not an object (an array, a string, a number, ...).
+std::string_view ElementText(od::value& v) {
+  std::string_view text;
+  od::array array;
+  if (v.get_array().get(array) == simdjson::SUCCESS) {
+    if (array.raw_json().get(text) != simdjson::SUCCESS) return {};
+  } else {
+    text = v.raw_json_token();
+  }
+  return TrimEnd(text);
+}
+
+}  // namespace
+
 LoadResult ReadJsonArray(std::string_view body, const LoadOptions& options,
                          proto::RowBatch* batch) {
   RowAssembler a(options, batch);
@@ -37,17 +61,29 @@ LoadResult ReadJsonArray(std::string_view body, const LoadOptions& options,
       a.RejectBody(index, "", JsonSyntaxError(element.error()).message());
       break;
     }
-    a.BeginRow(index);
     od::object object;
     if (auto e = element.get_object().get(object)) {
       if (e != simdjson::INCORRECT_TYPE) {
         a.RejectBody(index, "", JsonSyntaxError(e).message());
         break;
       }
+      std::string_view text;
+      if (options.keep_rejected) text = ElementText(element.value_unsafe());
+      a.BeginRow(index, text);
       a.RejectRow("", "the element is not a JSON object");
-    } else if (!ReadJsonRow(object, &a)) {
-      a.RejectBody(index, "", "malformed JSON: the body cannot be read past this element");
-      break;
+    } else {
+      // The element's text is read ahead only when a rejected row keeps it: raw_json passes over
+      // the object, reset goes back to its start.
+      std::string_view text;
+      if (options.keep_rejected && (object.raw_json().get(text) || object.reset().error())) {
+        a.RejectBody(index, "", "malformed JSON: the body cannot be read past this element");
+        break;
+      }
+      a.BeginRow(index, TrimEnd(text));
+      if (!ReadJsonRow(object, &a)) {
+        a.RejectBody(index, "", "malformed JSON: the body cannot be read past this element");
+        break;
+      }
     }
     a.FinishRow();
   }

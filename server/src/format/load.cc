@@ -34,6 +34,7 @@ nlohmann::json RowErrorsJson(const std::vector<RowError>& errors) {
     nlohmann::json j = {{"line", e.line}};
     if (!e.column.empty()) j["column"] = e.column;
     j["reason"] = e.reason;
+    if (!e.text.empty()) j["text"] = e.text;
     out.push_back(std::move(j));
   }
   return out;

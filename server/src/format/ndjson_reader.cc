@@ -39,7 +39,7 @@ LoadResult ReadNdjson(std::string_view body, const LoadOptions& options, proto::
     const std::string_view text(data + pos, end - pos);
     pos = end + 1;
     if (IsBlank(text)) continue;
-    a.BeginRow(line);
+    a.BeginRow(line, text);
     if (line_buf.size() < text.size() + simdjson::SIMDJSON_PADDING) {
       line_buf.resize(text.size() + simdjson::SIMDJSON_PADDING);
     }

@@ -89,8 +89,9 @@ std::string_view RowAssembler::NameOf(Slot slot) const {
   return "";
 }
 
-void RowAssembler::BeginRow(uint64_t line) {
+void RowAssembler::BeginRow(uint64_t line, std::string_view text) {
   line_ = line;
+  row_text_ = text;
   row_.assign(schema_->columns.size(), proto::Value());
   std::fill(given_.begin(), given_.end(), 0);
   op_ = proto::RowOp::kUpsert;
@@ -175,6 +176,9 @@ void RowAssembler::RejectRow(std::string_view column, std::string reason) {
   if (row_rejected_) return;
   row_rejected_ = true;
   ++bad_rows_;
+  if (options_.keep_rejected && !body_rejected_) {
+    rejected_.push_back({line_, std::string(column), reason, std::string(row_text_)});
+  }
   AddBadRow(line_, column, std::move(reason));
 }
 
@@ -218,6 +222,7 @@ LoadResult RowAssembler::Finish() {
   }
   bad_.resize(std::min(bad_.size(), options_.max_listed_skipped));
   r.skipped = std::move(bad_);
+  r.rejected = std::move(rejected_);
   r.rows = batch_->size();
   r.upserts = batch_->upserts();
   r.deletes = batch_->deletes();

@@ -36,7 +36,9 @@ class RowAssembler {
   // The column's name as the table spells it, "__op", or "".
   std::string_view NameOf(Slot slot) const;
 
-  void BeginRow(uint64_t line);
+  // `text`: the row as the body has it, kept if the row is rejected and options ask for it; it
+  // must stay valid until FinishRow.
+  void BeginRow(uint64_t line, std::string_view text = {});
   // Marks `slot` as given in this row. False, with the row rejected, if the key is unknown or was
   // given before in the same row.
   bool Claim(Slot slot, std::string_view key);
@@ -84,6 +86,8 @@ class RowAssembler {
   uint64_t bad_rows_ = 0;
   bool body_rejected_ = false;
   std::vector<RowError> bad_;
+  std::string_view row_text_;
+  std::vector<RowError> rejected_;  // options.keep_rejected
 };
 
 }  // namespace deltatunnel::server

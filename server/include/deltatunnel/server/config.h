@@ -31,6 +31,9 @@ struct StorageConfig {
   // The longest a table's consumer holds its unacknowledged versions past the table's retention,
   // hours; past it the consumer has lost its place (api.md "Consumers").
   uint32_t consumer_hold_hours = 168;
+  // The most a table's reject quarantine holds, MiB: a load whose rejected rows do not fit is
+  // refused whole (api.md "Reject quarantine").
+  uint64_t reject_quarantine_mb = 64;
   // Below this many free bytes on the data directory's filesystem, requests that add data answer
   // 503 ServiceUnavailable with Retry-After while reads go on; 0 turns the guard off. (A disk that
   // does fill up stops RocksDB: write_guard.h.)

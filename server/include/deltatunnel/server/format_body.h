@@ -17,6 +17,9 @@ Result<BodyFormat> ParseBodyFormat(std::string_view name);
 // case, parameters such as "; charset=utf-8" ignored. UnsupportedMediaType otherwise.
 Result<BodyFormat> BodyFormatFromContentType(std::string_view content_type);
 
+// "ndjson", "csv" or "json".
+std::string_view NameOf(BodyFormat format);
+
 // The Content-Type of an answer in `format`.
 std::string_view ContentTypeOf(BodyFormat format);
 

@@ -42,12 +42,17 @@ struct LoadOptions {
   uint64_t max_bad_rows = 0;
   size_t max_listed_errors = 20;     // bound on `errors`
   size_t max_listed_skipped = 1000;  // bound on `skipped`
+  // Keep every skipped row with its text in LoadResult::rejected, for the reject quarantine.
+  bool keep_rejected = false;
 };
 
 struct RowError {
   uint64_t line = 0;
   std::string column;  // as the table names it; "" when the error is not about one column
   std::string reason;
+  // The row as the body has it (an NDJSON line, a CSV record without its line break, a JSON
+  // array's element), only in LoadResult::rejected; it may not be UTF-8.
+  std::string text;
   friend bool operator==(const RowError&, const RowError&) = default;
 };
 
@@ -61,6 +66,9 @@ struct LoadResult {
   bool refused = false;
   std::vector<RowError> errors;   // when refused: the first errors, in body order
   std::vector<RowError> skipped;  // when not refused: the bad rows skipped, in body order
+  // With keep_rejected, when not refused: every bad row skipped, with its text, in body order.
+  std::vector<RowError> rejected;
+  std::string csv_header;  // a CSV body's header line as sent, without its line break
 
   // Ok, or InvalidArgument whose message sums up the errors ("3 bad rows (max_bad_rows is 0);
   // line 17, column 'amount': ...").
@@ -75,7 +83,8 @@ LoadResult ReadJsonArray(std::string_view body, const LoadOptions& options, prot
 LoadResult ReadBody(BodyFormat format, std::string_view body, const LoadOptions& options,
                     proto::RowBatch* batch);
 
-// [{"line": 17, "column": "amount", "reason": "..."}, ...]; "column" is left out when empty.
+// [{"line": 17, "column": "amount", "reason": "..."}, ...]; "column" is left out when empty, and
+// "text" (non-UTF-8 bytes as U+FFFD) is there when not empty.
 nlohmann::json RowErrorsJson(const std::vector<RowError>& errors);
 
 }  // namespace deltatunnel::server

@@ -159,6 +159,28 @@ class Engine {
                                                        const std::string& key,
                                                        const std::string& result_json) = 0;
 
+  // ---- The reject quarantine (RejectSetInfo)
+  // A new reject set id for the table (a reserved id never used is a gap).
+  virtual Result<uint64_t> ReserveRejectSetId(const std::string& project,
+                                              const std::string& table) = 0;
+  // Commits a one-shot load's session with what goes with it (LoadCommit) in one step. Refused
+  // (StatusConflict, nothing committed) when its rejects would take the table's quarantine past
+  // EngineOptions::reject_quarantine_bytes, or when the set it replays is gone or replayed.
+  virtual Result<SessionInfo> CommitLoad(const std::string& session_id, const LoadCommit& load) = 0;
+  // Quarantines the rejects of a load that committed nothing (`set.info` names the table), and
+  // marks `replays` (0: none) replayed with no version: alone, as durably as a commit.
+  virtual Result<RejectSetInfo> QuarantineRejects(const RejectSet& set, uint64_t replays) = 0;
+  // Every set, oldest first.
+  virtual Result<std::vector<RejectSetInfo>> ListRejectSets(const std::string& project,
+                                                            const std::string& table) = 0;
+  // A set with its rows (none once replayed); NoSuchObject for an unknown set.
+  virtual Result<RejectSet> GetRejectSet(const std::string& project, const std::string& table,
+                                         uint64_t id) = 0;
+  // Drops set `id` (NoSuchObject if unknown), or every set; answers the ids dropped.
+  virtual Result<std::vector<uint64_t>> PurgeRejectSets(const std::string& project,
+                                                        const std::string& table,
+                                                        std::optional<uint64_t> id) = 0;
+
   // ---- Major compaction
   // Queues a major compaction of one partition (a spec) or of every partition of the table, and
   // answers it queued. While one is queued or running for the same partition (or the same whole

@@ -73,6 +73,8 @@ struct EngineOptions {
       on_version;
   // The longest a consumer holds versions past the table's retention (ConsumerInfo), hours.
   uint32_t consumer_hold_hours = 168;
+  // The most a table's reject quarantine holds (RejectSetInfo::bytes summed), bytes.
+  uint64_t reject_quarantine_bytes = uint64_t{64} << 20;
 };
 
 // What a caller gives to create a table. Property values are strings as in the API; absent ones
@@ -321,6 +323,48 @@ struct ConsumerInfo {
   bool lost = false;
 };
 
+// The reject quarantine (issue 26): the rows one-shot loads skipped (max_bad_rows) are kept per
+// table in sets, one a load, until they are replayed (fixed or as they are) or purged.
+struct RejectedRow {
+  uint64_t line = 0;   // in the load's body (a JSON array's element)
+  std::string column;  // "" when the error is not about one column
+  std::string reason;
+  std::string text;  // the row as the body had it; may not be UTF-8
+  friend bool operator==(const RejectedRow&, const RejectedRow&) = default;
+};
+
+struct RejectSetInfo {
+  std::string project;
+  std::string table;
+  uint64_t id = 0;         // per table, never reused
+  std::string partition;   // canonical: where its load went, and where a replay goes
+  std::string format;      // of its rows' text: "ndjson", "csv" or "json"
+  std::string csv_header;  // CSV: the header line its rows go under
+  int64_t created_at_ms = 0;
+  uint64_t load_version = 0;  // the version its load committed; 0: the load committed nothing
+  uint64_t rows = 0;
+  uint64_t bytes = 0;  // of its rows' text, columns and reasons: what counts toward the bound
+  // Once replayed: the version that committed the replay (its rows are gone then, the set stays
+  // listed until purged), and when.
+  uint64_t replayed_version = 0;
+  int64_t replayed_at_ms = 0;
+};
+
+struct RejectSet {
+  RejectSetInfo info;
+  std::vector<RejectedRow> rows;
+};
+
+// What a one-shot load commits beside its session's rows, in the same atomic, synced step.
+struct LoadCommit {
+  std::string idempotency_key;  // "": none; else the load's result_json is stored under it
+  std::string result_json;
+  // Rows the load skipped, quarantined (info.id from ReserveRejectSetId; project, table and
+  // created_at_ms are filled in, load_version set by the commit).
+  const RejectSet* rejects = nullptr;
+  uint64_t replays = 0;  // a reject set this load replays (0: none): marked replayed, rows dropped
+};
+
 // A one-shot load committed under an idempotency key.
 struct IdempotentLoad {
   uint64_t version = 0;     // the version its commit made
@@ -389,6 +433,11 @@ struct EngineStats {
   static constexpr size_t kMaxBacklog = 100;
   std::vector<PartitionBacklog> backlog;
   std::vector<ConsumerInfo> consumers;  // every table's
+  // Reject quarantines: rows quarantined and sets replayed since start; what is held now.
+  uint64_t rows_rejected = 0;
+  uint64_t reject_sets_replayed = 0;
+  uint64_t reject_rows_held = 0;
+  uint64_t reject_bytes_held = 0;
 };
 
 }  // namespace deltatunnel::storage
