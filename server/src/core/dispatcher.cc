@@ -40,9 +40,11 @@ std::string_view SurfaceOf(std::string_view path) {
 }
 
 Dispatcher::Dispatcher(const Router& router, WorkerPool& workers, Metrics& metrics,
-                       const std::atomic<ServerState>& state, uint32_t project_limit)
+                       const std::atomic<ServerState>& state, uint32_t project_limit,
+                       WorkerPool* stream_workers)
     : router_(router),
       workers_(workers),
+      stream_workers_(stream_workers != nullptr ? *stream_workers : workers),
       gate_(workers, project_limit),
       metrics_(metrics),
       state_(state) {}
@@ -131,7 +133,9 @@ Status Dispatcher::Admit(const Request& head) const {
   return m.route->options.admit(req);
 }
 
-void Dispatcher::RunBlocking(std::function<void()> task) { workers_.Submit(std::move(task)); }
+void Dispatcher::RunBlocking(std::function<void()> task) {
+  stream_workers_.Submit(std::move(task));
+}
 
 void Dispatcher::CountCancelled(Cancellation::Reason reason) {
   metrics_

@@ -22,8 +22,10 @@ std::string_view SurfaceOf(std::string_view path);
 class Dispatcher {
  public:
   // `project_limit`: requests of one project running on workers at once (ProjectGate); 0: none.
+  // `stream_workers`: where the pieces of streamed answers are made (nullptr: on `workers`).
   Dispatcher(const Router& router, WorkerPool& workers, Metrics& metrics,
-             const std::atomic<ServerState>& state, uint32_t project_limit = 0);
+             const std::atomic<ServerState>& state, uint32_t project_limit = 0,
+             WorkerPool* stream_workers = nullptr);
 
   // Answers `req` (method, target, headers, body, request_id, remote filled in). `done` is called
   // exactly once, inline or from a worker thread.
@@ -32,7 +34,9 @@ class Dispatcher {
   // the route's RouteOptions::admit, when it has one (authentication before bodies). Anything the
   // full dispatch would refuse (bad path, no route) is left to it: Ok here.
   Status Admit(const Request& head) const;
-  // Runs `task` on the worker pool (streamed bodies are generated there).
+  // Runs `task`, a piece of a streamed answer already begun (a read, a change feed), on the stream
+  // workers: apart from the handlers, so that a feed's next records never wait behind loads that
+  // hold every worker. Each piece is bounded (a streamed answer makes one piece at a time).
   void RunBlocking(std::function<void()> task);
   // Counts one answer written: by surface and status, and its duration.
   void Record(std::string_view target, int status, double seconds);
@@ -42,6 +46,7 @@ class Dispatcher {
  private:
   const Router& router_;
   WorkerPool& workers_;
+  WorkerPool& stream_workers_;
   ProjectGate gate_;
   Metrics& metrics_;
   const std::atomic<ServerState>& state_;

@@ -21,6 +21,13 @@
 #include "worker_pool.h"
 
 namespace deltatunnel::server {
+namespace {
+
+// Threads that make the pieces of streamed answers (reads, change feeds) apart from the handlers'
+// workers: a piece is bounded work, so two keep every stream moving while loads hold the workers.
+constexpr uint32_t kStreamThreads = 2;
+
+}  // namespace
 
 namespace net = boost::asio;
 
@@ -42,6 +49,7 @@ struct Server::Impl {
   ConnectionRegistry connections;
   RequestIds ids;
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<WorkerPool> stream_workers;  // the pieces of streamed answers (Dispatcher)
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<HttpContext> http;
   net::io_context io;
@@ -128,8 +136,9 @@ Status Server::Start() {
   // default), so that one project's slow requests never stall every other project's.
   uint32_t project_limit = s.config.limits.project_requests_in_flight;
   if (project_limit == 0) project_limit = std::max<uint32_t>(1, s.config.worker_threads - 1);
-  s.dispatcher =
-      std::make_unique<Dispatcher>(s.router, *s.workers, s.metrics, s.state, project_limit);
+  s.stream_workers = std::make_unique<WorkerPool>(kStreamThreads);
+  s.dispatcher = std::make_unique<Dispatcher>(s.router, *s.workers, s.metrics, s.state,
+                                              project_limit, s.stream_workers.get());
   s.http = std::make_unique<HttpContext>(
       HttpContext{s.config, *s.dispatcher, s.connections, s.ids, &s.budget});
   s.listener = std::make_shared<HttpListener>(s.io, *s.http);
@@ -218,6 +227,7 @@ void Server::Impl::Shutdown() {
   for (std::thread& t : io_threads) t.join();
   io_threads.clear();
   if (workers) workers->Join();
+  if (stream_workers) stream_workers->Join();
   for (auto it = opened.rbegin(); it != opened.rend(); ++it) (*it)->Close();
   opened.clear();
   state = ServerState::kStopped;
