@@ -113,8 +113,9 @@ Result<SessionInfo> EngineImpl::CommitImpl(const std::string& session_id, const 
                                   session_id, r.bucket(), next->buckets.size()));
       }
       *c.add_runs() = r;
-      next->buckets[r.bucket()].push_back(
-          MakeRunRef(r.run_id(), version, r.rows(), r.bytes(), r.key_filter(), r.schema_id()));
+      next->buckets[r.bucket()].push_back(MakeRunRef(r.run_id(), version, r.rows(), r.bytes(),
+                                                     r.key_filter(), r.schema_id(), r.first_key(),
+                                                     r.last_key()));
       next->rows += r.rows();
       next->bytes += r.bytes();
       run_records.push_back(keys::SessionRun(session_id, r.run_id()));

@@ -270,6 +270,7 @@ Status EncodeGivenKey(const proto::TableSchema& schema, const TableState& t,
 
 Result<bool> FindKeyInRun(ChunkCursor& chunks, const RunRef& run, std::string_view key,
                           uint64_t hash, KeyWrite* entry) {
+  if (run.key_range && !run.key_range->MayHold(key)) return false;
   if (run.key_filter && !KeyFilterMayContain(*run.key_filter, hash)) return false;
   DT_RETURN_IF_ERROR(chunks.Seek(run.run_id, key));
   if (!chunks.Valid()) return false;

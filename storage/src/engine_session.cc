@@ -264,6 +264,10 @@ Status EngineImpl::Append(const std::string& session_id, const proto::RowBatch& 
     r.set_chunks(static_cast<uint32_t>(run.chunks.size()));
     r.set_key_filter(run.key_filter);
     r.set_schema_id(s->opened.schema_id());
+    if (!run.chunks.empty()) {
+      r.set_first_key(run.first_key);
+      r.set_last_key(run.chunks.back().last_key);
+    }
     wb->Put(keys::SessionRun(session_id, run_id), r.SerializeAsString());
     records.push_back(std::move(r));
   }

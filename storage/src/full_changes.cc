@@ -19,6 +19,7 @@
 #include "engine_impl.h"
 #include "key_filter.h"
 #include "run_format.h"
+#include "run_range_index.h"
 
 namespace deltatunnel::storage {
 namespace {
@@ -149,6 +150,7 @@ class FullChangesIterator final : public ChangeIterator {
     heap_.clear();
     const PartitionManifest& m = manifest();
     older_ = VisibleRuns(m, bucket_, s.lo);
+    older_index_ = RunRangeIndex(older_);
     if (bucket_ >= m.buckets.size()) return Status::Ok();
     const auto& all = m.buckets[bucket_];
     for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first
@@ -230,7 +232,9 @@ class FullChangesIterator final : public ChangeIterator {
   // The key's writes before the segment, newest first, until one decides it whole.
   Status FindOlderWrites() {
     const uint64_t hash = KeyHash(key_);
-    for (const RunRef& run : older_) {
+    older_index_.Candidates(key_, &candidates_);
+    for (uint32_t i : candidates_) {
+      const RunRef& run = older_[i];
       KeyWrite e;
       DT_ASSIGN_OR_RETURN(const bool holds, FindKeyInRun(*chunks_, run, key_, hash, &e));
       if (!holds) continue;
@@ -315,6 +319,8 @@ class FullChangesIterator final : public ChangeIterator {
   std::vector<std::unique_ptr<RunCursor>> cursors_;
   std::vector<size_t> heap_;
   std::vector<RunRef> older_;  // the runs visible at the segment's start, newest first
+  RunRangeIndex older_index_;  // over older_
+  std::vector<uint32_t> candidates_;
 
   std::unique_ptr<BucketMerge> snapshot_;  // while deleting what a truncation removed
   uint64_t truncated_at_ = 0;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "deltatunnel/proto/partition_spec.h"
@@ -23,12 +24,20 @@ namespace deltatunnel::storage {
 
 inline constexpr uint64_t kForever = ~uint64_t{0};
 
+struct KeyRange {
+  std::string first;
+  std::string last;
+  bool MayHold(std::string_view key) const { return first <= key && key <= last; }
+};
+
 struct RunRef {
   uint64_t run_id = 0;
   uint64_t version = 0;  // the table version that published it (a base: the version it folds)
   uint64_t rows = 0;
   uint64_t bytes = 0;
   std::shared_ptr<const std::string> key_filter;  // key_filter.h; null: none
+  // Its lowest and highest encoded keys; null: not recorded (bases, older runs).
+  std::shared_ptr<const KeyRange> key_range;
   bool base = false;
   uint64_t hidden_from = kForever;
   // Listed with its filter inline in the M record, as every run at or below a compaction was
@@ -59,10 +68,14 @@ struct PartitionManifest {
 using ManifestPtr = std::shared_ptr<const PartitionManifest>;
 
 inline RunRef MakeRunRef(uint64_t run_id, uint64_t version, uint64_t rows, uint64_t bytes,
-                         const std::string& key_filter, uint32_t schema_id) {
+                         const std::string& key_filter, uint32_t schema_id,
+                         const std::string& first_key = {}, const std::string& last_key = {}) {
   RunRef r{run_id, version, rows, bytes, nullptr};
   r.schema_id = schema_id;
   if (!key_filter.empty()) r.key_filter = std::make_shared<const std::string>(key_filter);
+  if (!first_key.empty() && !last_key.empty()) {
+    r.key_range = std::make_shared<const KeyRange>(KeyRange{first_key, last_key});
+  }
   return r;
 }
 

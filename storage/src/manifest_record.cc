@@ -91,8 +91,8 @@ Status ManifestLoader::AddCommit(const messages::CommitRecord& c) {
     if (r.bucket() >= m_->buckets.size()) {
       return Corruption("corrupt commit record: run of an unknown bucket");
     }
-    RunRef ref =
-        MakeRunRef(r.run_id(), c.version(), r.rows(), r.bytes(), r.key_filter(), r.schema_id());
+    RunRef ref = MakeRunRef(r.run_id(), c.version(), r.rows(), r.bytes(), r.key_filter(),
+                            r.schema_id(), r.first_key(), r.last_key());
     ref.hidden_from = hidden_from;
     m_->buckets[r.bucket()].push_back(std::move(ref));
   }

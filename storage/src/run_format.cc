@@ -49,6 +49,7 @@ class RunBuilder {
       current_.value.reserve(std::min(kChunkTargetBytes + kChunkTargetBytes / 8, left));
     }
     AppendEntry(&current_.value, e);
+    if (run_.rows == 0) run_.first_key.assign(e.key);
     last_key_ = e.key;
     hashes_.push_back(KeyHash(e.key));
     ++run_.rows;

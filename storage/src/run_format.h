@@ -42,6 +42,7 @@ struct PendingRun {
   uint64_t bytes = 0;  // encoded chunk bytes
   std::vector<PendingChunk> chunks;
   std::string key_filter;  // key_filter.h
+  std::string first_key;   // its lowest key (the last is its last chunk's)
 };
 
 // The indices of `rows` in (bucket, key, arrival) order: each run's rows, duplicates by arrival.
