@@ -26,6 +26,7 @@ namespace {
 // Threads that make the pieces of streamed answers (reads, change feeds) apart from the handlers'
 // workers: a piece is bounded work, so two keep every stream moving while loads hold the workers.
 constexpr uint32_t kStreamThreads = 2;
+constexpr uint32_t kWorkerNice = 3;
 
 }  // namespace
 
@@ -122,7 +123,7 @@ Status Server::Start() {
   DT_ASSIGN_OR_RETURN(HostPort address, ParseHostPort(s.config.listen));
   PrepareRoutes();
 
-  s.workers = std::make_unique<WorkerPool>(s.config.worker_threads);
+  s.workers = std::make_unique<WorkerPool>(s.config.worker_threads, kWorkerNice);
   s.readiness.Add("workers", [workers = s.workers.get()]() -> std::optional<std::string> {
     if (workers->Saturated()) return "every worker thread is busy and requests wait";
     return std::nullopt;

@@ -1,9 +1,25 @@
 #include "worker_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+
 namespace deltatunnel::server {
 
-WorkerPool::WorkerPool(uint32_t threads) {
-  for (uint32_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+WorkerPool::WorkerPool(uint32_t threads, uint32_t nice) {
+  for (uint32_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, nice] {
+      // Linux keeps a nice value per thread: this lowers the pool's threads alone (no privilege
+      // is needed to lower one's own priority).
+      if (nice > 0) {
+        const auto tid = static_cast<id_t>(gettid());
+        (void)setpriority(PRIO_PROCESS, tid,
+                          std::min(getpriority(PRIO_PROCESS, tid) + static_cast<int>(nice), 19));
+      }
+      Run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() { Join(); }

@@ -15,7 +15,8 @@ namespace deltatunnel::server {
 
 class WorkerPool {
  public:
-  explicit WorkerPool(uint32_t threads);
+  // `nice`: how much lower than the process the threads run (0: as the process).
+  explicit WorkerPool(uint32_t threads, uint32_t nice = 0);
   ~WorkerPool();  // Join()
 
   void Submit(std::function<void()> task);
