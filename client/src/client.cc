@@ -71,11 +71,20 @@ Result<HttpResponse> Client::Call(const std::string& method, const std::string& 
                                   const Query& query, std::string_view body,
                                   std::vector<std::pair<std::string, std::string>> headers,
                                   Retry retry) {
+  return CallWith(method, path, query, body, headers, retry,
+                  [this](const HttpRequest& req) { return transport_->Send(req); }, {});
+}
+
+Result<HttpResponse> Client::CallWith(
+    const std::string& method, const std::string& path, const Query& query, std::string_view body,
+    const std::vector<std::pair<std::string, std::string>>& headers, Retry retry,
+    const std::function<Result<HttpResponse>(const HttpRequest&)>& send,
+    const std::function<bool()>& may_retry) {
   const int max_retries = retry == Retry::kYes ? backoff_.max_retries() : 0;
   for (int attempt = 0;; ++attempt) {
     // Signed afresh each time: the Date header ages.
     HttpRequest req = Prepare(method, path, query, headers, body);
-    Result<HttpResponse> res = transport_->Send(req);
+    Result<HttpResponse> res = send(req);
     std::optional<std::chrono::milliseconds> retry_after;
     Status failure;
     if (!res.ok()) {
@@ -87,7 +96,7 @@ Result<HttpResponse> Client::Call(const std::string& method, const std::string& 
       if (!IsRetryableHttpStatus(res->status)) return failure;
       retry_after = ParseRetryAfter(res->Header("retry-after"));
     }
-    if (attempt >= max_retries) return failure;
+    if (attempt >= max_retries || (may_retry && !may_retry())) return failure;
     backoff_.Sleep(backoff_.Delay(attempt, retry_after));
   }
 }
@@ -282,6 +291,60 @@ Result<nlohmann::json> Client::Load(const std::string& project, const std::strin
   auto json = nlohmann::json::parse(res.body, nullptr, false);
   if (json.is_discarded()) return Internal("load: the answer is not JSON");
   return json;
+}
+
+namespace {
+std::string RejectsPath(const std::string& project, const std::string& table) {
+  return TablePath(project, table) + "/rejects";
+}
+std::string RejectSetPath(const std::string& project, const std::string& table, uint64_t id) {
+  return RejectsPath(project, table) + "/" + std::to_string(id);
+}
+}  // namespace
+
+Result<nlohmann::json> Client::ListRejects(const std::string& project, const std::string& table) {
+  return CallJson("GET", RejectsPath(project, table));
+}
+
+Result<nlohmann::json> Client::GetRejects(const std::string& project, const std::string& table,
+                                          uint64_t id) {
+  return CallJson("GET", RejectSetPath(project, table, id));
+}
+
+Result<RejectRowsAnswer> Client::RejectRows(const std::string& project, const std::string& table,
+                                            uint64_t id) {
+  DT_ASSIGN_OR_RETURN(HttpResponse res, Call("GET", RejectSetPath(project, table, id) + "/rows"));
+  RejectRowsAnswer a;
+  a.content_type = res.Header("content-type");
+  a.body = std::move(res.body);
+  return a;
+}
+
+Result<nlohmann::json> Client::ReplayRejects(const std::string& project, const std::string& table,
+                                             uint64_t id, std::string_view body,
+                                             const std::string& content_type,
+                                             const ReplayOptions& o) {
+  Query q;
+  if (o.max_bad_rows) q.emplace_back("max_bad_rows", std::to_string(*o.max_bad_rows));
+  if (o.partial_update) q.emplace_back("partial_update", "true");
+  if (!o.timezone.empty()) q.emplace_back("timezone", o.timezone);
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!body.empty()) headers.emplace_back("Content-Type", content_type);
+  // Retried: the server replays a set at most once, so a retry after a lost answer applies
+  // nothing and answers StatusConflict ("replayed already").
+  DT_ASSIGN_OR_RETURN(HttpResponse res,
+                      Call("POST", RejectSetPath(project, table, id) + "/replay", q, body,
+                           std::move(headers), Retry::kYes));
+  auto json = nlohmann::json::parse(res.body, nullptr, false);
+  if (json.is_discarded()) return Internal("replay: the answer is not JSON");
+  return json;
+}
+
+Result<nlohmann::json> Client::PurgeRejects(const std::string& project, const std::string& table,
+                                            std::optional<uint64_t> id) {
+  if (!id) return CallJson("DELETE", RejectsPath(project, table));
+  DT_RETURN_IF_ERROR(Call("DELETE", RejectSetPath(project, table, *id)).status());
+  return nlohmann::json{{"purged", nlohmann::json::array({*id})}};
 }
 
 Result<nlohmann::json> Client::Compact(const std::string& project, const std::string& table,

@@ -13,6 +13,17 @@ std::string HttpResponse::Header(std::string_view lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
+Result<HttpResponse> HttpTransport::SendStreaming(const HttpRequest& request,
+                                                  std::chrono::milliseconds /*idle_timeout*/,
+                                                  const BodySink& sink) {
+  DT_ASSIGN_OR_RETURN(HttpResponse res, Send(request));
+  if (res.status >= 200 && res.status < 300) {
+    if (!res.body.empty()) sink(res.body);
+    res.body.clear();
+  }
+  return res;
+}
+
 Status ConnectionError(std::string detail) {
   return Status(ErrorCode::kConnectionFailed, "connection error: " + detail);
 }

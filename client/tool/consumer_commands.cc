@@ -1,7 +1,7 @@
 // deltatunnel consumer create|list|changes|ack|drop: a table's consumers, whose offsets the server
 // keeps (api.md "Consumers"). A consumer's loop from the shell: `consumer changes` prints what
 // follows its offset, ending with {"checkpoint": V}; once that is processed, `consumer ack
-// --version V`.
+// --version V`. `consumer changes --follow` goes on as the table is committed (follow_command.cc).
 #include <iostream>
 #include <optional>
 
@@ -15,6 +15,7 @@ struct ConsumerArgs {
   std::optional<int64_t> from_version;
   int64_t version = 0;
   bool include_before = false;
+  FollowFlags follow;
 };
 
 CLI::App* Command(CLI::App* parent, const char* name, const char* what, ConsumerArgs* a,
@@ -58,9 +59,15 @@ void AddConsumerCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code
       consumer, "changes",
       "Print the changes after the consumer's offset (NDJSON, then a checkpoint)", a.get(), true);
   changes->add_flag("--include-before", a->include_before, "Each record with the row before it");
+  AddFollowFlags(changes, &a->follow, false);
   changes->callback([&flags, a, exit_code] {
     auto c = OpenClient(flags);
     if (!c) return void(*exit_code = kExitUsage);
+    if (a->follow.follow) {
+      *exit_code =
+          FollowConsumerChanges(*c, a->project, a->table, a->name, a->include_before, a->follow);
+      return;
+    }
     auto r = c->ConsumerChanges(a->project, a->table, a->name, a->include_before);
     if (!r.ok()) return void(*exit_code = Fail("consumer changes", r.status()));
     std::cout << r->body;

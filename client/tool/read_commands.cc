@@ -1,6 +1,6 @@
 // deltatunnel get|lookup|history|changes|versions: reads, answers to standard output. `changes
-// --full` is the full form (every version that changed a key); a feed that follows a table is the
-// HTTP API's (changes?follow=true), not the tool's yet.
+// --full` is the full form (every version that changed a key); `changes --follow` goes on as the
+// table is committed (changes?follow=true; follow_command.cc).
 #include <iostream>
 #include <optional>
 
@@ -11,9 +11,9 @@ namespace {
 
 struct ReadArgs {
   std::string project, table, partition, format = "ndjson", timestamp, columns, keys, key;
-  std::optional<int64_t> version, limit, to_version;
-  int64_t from_version = 0;
+  std::optional<int64_t> version, limit, to_version, from_version;
   bool full = false, include_before = false;
+  FollowFlags follow;
 };
 
 void AddTarget(CLI::App* cmd, ReadArgs* a) {
@@ -88,21 +88,39 @@ void AddReadCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
     std::cout << r->dump(2) << "\n";
   });
 
-  auto* changes = app.add_subcommand("changes", "Print the keys changed between two versions");
+  auto* changes = app.add_subcommand(
+      "changes", "Print the keys changed between two versions, or follow them (--follow)");
   AddTarget(changes, a.get());
-  changes->add_option("--from-version", a->from_version, "Changes after this version")->required();
+  changes->add_option(
+      "--from-version", a->from_version,
+      "Changes after this version (required, but with --follow and a --resume-file that exists)");
   changes->add_option("--to-version", a->to_version, "Up to this version (default: latest)");
   changes->add_flag("--full", a->full,
                     "Every version that changed a key (insert, update, delete), not each key once");
   changes->add_flag("--include-before", a->include_before,
-                    "With --full: each record with the row before it");
+                    "With --full or --follow: each record with the row before it");
+  AddFollowFlags(changes, &a->follow, true);
   changes->callback([&flags, a, exit_code] {
+    const bool follow = a->follow.follow;
+    const char* wrong = follow && a->to_version                     ? "--follow has no --to-version"
+                        : !follow && !a->follow.resume_file.empty() ? "--resume-file needs --follow"
+                        : !follow && !a->from_version               ? "--from-version is required"
+                                                                    : nullptr;
+    if (wrong != nullptr) {
+      std::cerr << "deltatunnel: changes: " << wrong << "\n";
+      return void(*exit_code = kExitUsage);
+    }
     auto c = OpenClient(flags);
     if (!c) return void(*exit_code = kExitUsage);
+    if (follow) {
+      *exit_code = FollowTableChanges(*c, a->project, a->table, a->partition, a->include_before,
+                                      a->from_version, a->follow);
+      return;
+    }
     auto r = a->full || a->include_before
-                 ? c->FullChanges(a->project, a->table, a->from_version, a->to_version,
+                 ? c->FullChanges(a->project, a->table, *a->from_version, a->to_version,
                                   a->include_before, a->partition)
-                 : c->Changes(a->project, a->table, a->from_version, a->to_version, a->partition);
+                 : c->Changes(a->project, a->table, *a->from_version, a->to_version, a->partition);
     if (!r.ok()) return void(*exit_code = Fail("changes", r.status()));
     std::cout << r->body;
   });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -32,6 +33,21 @@ std::unique_ptr<client::Client> OpenClient(const GlobalFlags& flags);
 
 // Prints "deltatunnel: <what>: <status>" to stderr and answers the exit code for it.
 int Fail(const std::string& what, const Status& status);
+
+// `changes --follow`, `consumer changes --follow` (follow_command.cc).
+struct FollowFlags {
+  bool follow = false;
+  int heartbeat_s = 15;
+  std::string resume_file;
+};
+// --follow, --heartbeat and, when `resumable`, --resume-file.
+void AddFollowFlags(CLI::App* cmd, FollowFlags* flags, bool resumable);
+// Print a feed as it comes until it ends or a signal stops it; answer the exit code.
+int FollowTableChanges(client::Client& c, const std::string& project, const std::string& table,
+                       const std::string& partition, bool include_before,
+                       std::optional<int64_t> from_version, const FollowFlags& flags);
+int FollowConsumerChanges(client::Client& c, const std::string& project, const std::string& table,
+                          const std::string& name, bool include_before, const FollowFlags& flags);
 
 // Each registers its subcommand; the callback stores its exit code in *exit_code.
 void AddTableCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);

@@ -1,7 +1,13 @@
 // Every Client and UpsertSession call against the real server.
+#include <signal.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "client_fixture.h"
 #include "deltatunnel/client/upsert_session.h"
@@ -263,4 +269,120 @@ TEST_CASE("compaction: trigger and list", "[client]") {
   bool seen = false;
   for (auto& x : (*list)["compactions"]) seen |= x["id"] == (*started)["id"];
   CHECK(seen);
+}
+
+namespace {
+
+// A FollowChanges on a thread of its own, its lines kept.
+struct Follower {
+  Follower(Client& c, FollowOptions o) {
+    o.stop = [this] { return stop.load(); };
+    thread = std::thread([this, &c, o] {
+      Status s = c.FollowChanges("p", "t", o, [this](const FeedLine& l) {
+        std::lock_guard lock(mu);
+        lines.emplace_back(l.json);
+        if (l.checkpoint) checkpoints.push_back(*l.checkpoint);
+        changed.notify_all();
+        return true;
+      });
+      std::lock_guard lock(mu);
+      result = s;
+      ended = true;
+      changed.notify_all();
+    });
+  }
+  ~Follower() {
+    stop = true;
+    thread.join();
+  }
+  // Waits up to 10 s for `done()`, called under the lock.
+  bool WaitFor(const std::function<bool()>& done) {
+    std::unique_lock lock(mu);
+    return changed.wait_for(lock, std::chrono::seconds(10), done);
+  }
+  bool Saw(int64_t checkpoint) {
+    return WaitFor([&] {
+      return std::find(checkpoints.begin(), checkpoints.end(), checkpoint) != checkpoints.end();
+    });
+  }
+
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<std::string> lines;
+  std::vector<int64_t> checkpoints;
+  Status result;
+  bool ended = false;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "FollowChanges: each commit as it comes, heartbeats, stop, a silent server, the error "
+    "record",
+    "[client]") {
+  ClientFixture f;
+  auto& c = *f.client;
+  REQUIRE(c.CreateTable("p", KvTable("t", false, 2)).ok());
+  REQUIRE(c.Load("p", "t", "{\"id\": 1, \"v\": \"a\"}\n", {}).ok());
+
+  // The handler ends it: at the first checkpoint, at once.
+  FollowOptions o;
+  o.heartbeat_s = 1;
+  int seen = 0;
+  CHECK(c.FollowChanges("p", "t", o, [&](const FeedLine& l) {
+           ++seen;
+           return !l.checkpoint;
+         }).ok());
+  CHECK(seen == 2);  // version 1's record and checkpoint
+
+  {
+    Follower follower(c, o);
+    REQUIRE(follower.Saw(1));
+    REQUIRE(c.Load("p", "t", "{\"id\": 1, \"v\": \"b\"}\n", {}).ok());
+    REQUIRE(follower.Saw(2));
+    // Idle: the last checkpoint again, every second.
+    REQUIRE(follower.WaitFor([&] { return follower.checkpoints.size() >= 3; }));
+    {
+      std::lock_guard lock(follower.mu);
+      CHECK(follower.checkpoints.back() == 2);
+      REQUIRE(follower.lines.size() >= 4);
+      auto update = nlohmann::json::parse(follower.lines[2]);
+      CHECK(update["op"] == "update");
+      CHECK(update["row"]["v"] == "b");
+    }
+    // Stopped while it waits: within a fraction of a second, Ok.
+    const auto start = std::chrono::steady_clock::now();
+    follower.stop = true;
+    REQUIRE(follower.WaitFor([&] { return follower.ended; }));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+    CHECK(follower.result.ok());
+  }
+
+  {  // A server that stops answering (SIGSTOP) is noticed after the idle timeout.
+    o.idle_timeout = std::chrono::milliseconds(1500);
+    Follower follower(c, o);
+    REQUIRE(follower.Saw(2));
+    REQUIRE(kill(f.server.pid(), SIGSTOP) == 0);
+    const bool ended = follower.WaitFor([&] { return follower.ended; });
+    kill(f.server.pid(), SIGCONT);
+    REQUIRE(ended);
+    CHECK(IsConnectionError(follower.result));
+    o.idle_timeout.reset();
+  }
+
+  {  // The table dropped: the feed's error record is the Status.
+    Follower follower(c, o);
+    REQUIRE(follower.Saw(2));
+    REQUIRE(c.DropTable("p", "t").ok());
+    REQUIRE(follower.WaitFor([&] { return follower.ended; }));
+    CHECK(follower.result.code() == ErrorCode::kNoSuchTable);
+    std::lock_guard lock(follower.mu);
+    for (const auto& l : follower.lines) CHECK(l.find("error") == std::string::npos);
+  }
+  FollowOptions none;
+  Status gone = c.FollowChanges("p", "t", none, [](const FeedLine&) { return true; });
+  INFO(gone.ToString());
+  CHECK(gone.code() == ErrorCode::kNoSuchTable);
 }

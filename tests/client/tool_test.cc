@@ -1,12 +1,17 @@
 // The `deltatunnel` tool end to end: the built binary run as a subprocess against the server.
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -49,6 +54,126 @@ std::string WriteFile(const std::string& name, const std::string& text) {
       std::filesystem::temp_directory_path().string() + "/" + std::to_string(getpid()) + "-" + name;
   std::ofstream(path) << text;
   return path;
+}
+
+// The tool running in the background (`changes --follow`), its stdout read through a pipe as it
+// comes, its stderr kept in a file.
+class Background {
+ public:
+  explicit Background(const std::string& args) {
+    static int serial = 0;
+    err_path_ = std::filesystem::temp_directory_path().string() + "/dt-tool-bg-err-" +
+                std::to_string(getpid()) + "-" + std::to_string(++serial);
+    int fds[2];
+    REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&files, fds[1], 1);
+    posix_spawn_file_actions_addopen(&files, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    // exec: the signals sent to pid_ reach the tool itself.
+    const std::string cmd = std::string("exec ") + DT_TOOL_BINARY + " " + args;
+    const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+    const int spawned =
+        posix_spawn(&pid_, "/bin/sh", &files, &attr, const_cast<char**>(argv), environ);
+    posix_spawn_file_actions_destroy(&files);
+    posix_spawnattr_destroy(&attr);
+    close(fds[1]);
+    out_ = fds[0];
+    REQUIRE(spawned == 0);
+  }
+  ~Background() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    close(out_);
+    std::remove(err_path_.c_str());
+  }
+
+  // Reads stdout until `done(lines)`, the end of the output, or `timeout_ms`; answers done(lines).
+  bool ReadUntil(const std::function<bool(const std::vector<nlohmann::json>&)>& done,
+                 int timeout_ms = 10000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!done(lines_) && !ended_) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{out_, POLLIN, 0};
+      if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[65536];
+      const ssize_t n = read(out_, buf, sizeof buf);
+      if (n <= 0) {
+        ended_ = true;
+        break;
+      }
+      text_.append(buf, static_cast<size_t>(n));
+      size_t end;
+      while ((end = text_.find('\n', parsed_)) != std::string::npos) {
+        lines_.push_back(nlohmann::json::parse(text_.substr(parsed_, end - parsed_)));
+        parsed_ = end + 1;
+      }
+    }
+    return done(lines_);
+  }
+  // Until a checkpoint of version `v` was printed (a failure shows what was).
+  void RequireCheckpoint(int64_t v) {
+    const bool printed = ReadUntil([v](const std::vector<nlohmann::json>& lines) {
+      return !lines.empty() && lines.back() == nlohmann::json({{"checkpoint", v}});
+    });
+    INFO("waiting for checkpoint " << v << "; stdout:\n" << text_ << "stderr:\n" << err());
+    REQUIRE(printed);
+  }
+  bool running() { return !Exited(); }
+  // Sends `signal` (none: 0) and waits up to 10 s for the exit: its code, 128 + signal when killed
+  // by one, -1 when it did not exit.
+  int End(int signal = 0) {
+    if (signal != 0 && pid_ > 0) kill(pid_, signal);
+    for (int i = 0; i < 1000 && !Exited(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!Exited()) return -1;
+    ReadUntil([](const auto&) { return false; }, 1000);  // what is left in the pipe
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+  }
+  const std::vector<nlohmann::json>& lines() const { return lines_; }
+  const std::string& text() const { return text_; }
+  std::string err() const { return Slurp(err_path_); }
+
+ private:
+  bool Exited() {
+    if (pid_ > 0 && waitpid(pid_, &status_, WNOHANG) == pid_) pid_ = -1;
+    return pid_ <= 0;
+  }
+
+  pid_t pid_ = -1;
+  int status_ = 0;
+  int out_ = -1;
+  std::string err_path_, text_;
+  size_t parsed_ = 0;
+  bool ended_ = false;
+  std::vector<nlohmann::json> lines_;
+};
+
+// The records among a feed's lines (not its checkpoints), each as its JSON text.
+std::vector<std::string> Records(const std::vector<nlohmann::json>& lines) {
+  std::vector<std::string> out;
+  for (const auto& l : lines) {
+    if (!l.contains("checkpoint")) out.push_back(l.dump());
+  }
+  return out;
+}
+
+void LoadRow(deltatunnel::client::Client& c, const std::string& row) {
+  auto r = c.Load("p", "t", row + "\n", {});
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
 }
 
 }  // namespace
@@ -373,4 +498,150 @@ TEST_CASE("tool: backup create, list, verify, delete", "[tool]") {
     CHECK(refused.err.find("backup.dir") != std::string::npos);
   }
   std::filesystem::remove_all(std::filesystem::path(backups).parent_path());
+}
+
+TEST_CASE("tool: changes --follow prints each commit as it comes, until a signal or the end",
+          "[tool]") {
+  ClientFixture f;
+  auto& c = *f.client;
+  const std::string ep = "--endpoint " + f.endpoint() + " ";
+  REQUIRE(c.CreateTable("p", KvTable("t", false, 2)).ok());
+  LoadRow(c, R"({"id": 1, "v": "a"})");  // v1, before the follow
+
+  Background follower(ep + "changes --project p --table t --follow --from-version 0 --heartbeat 1");
+  follower.RequireCheckpoint(1);
+  // Each commit is printed while the tool keeps running: v2 updates key 1, v3 inserts key 2, v4
+  // deletes key 1.
+  const std::vector<std::string> rows = {R"({"id": 1, "v": "b"})", R"({"id": 2, "v": "c"})",
+                                         R"({"id": 1, "__op": "delete"})"};
+  for (int v = 2; v <= 4; ++v) {
+    LoadRow(c, rows[v - 2]);
+    follower.RequireCheckpoint(v);
+    CHECK(follower.running());
+  }
+  std::vector<std::string> seen;
+  for (const auto& l : follower.lines()) {
+    seen.push_back(l.contains("checkpoint")
+                       ? "cp" + l["checkpoint"].dump()
+                       : l["version"].dump() + l["op"].get<std::string>() + l["row"]["id"].dump());
+  }
+  CHECK(seen == std::vector<std::string>{"1insert1", "cp1", "2update1", "cp2", "3insert2", "cp3",
+                                         "4delete1", "cp4"});
+  // Idle: the server's heartbeats (every second) are not printed.
+  const size_t printed = follower.lines().size();
+  follower.ReadUntil([](const auto&) { return false; }, 2500);
+  CHECK(follower.lines().size() == printed);
+  CHECK(follower.running());
+  // SIGINT ends it cleanly, after whole lines.
+  CHECK(follower.End(SIGINT) == 0);
+  CHECK(follower.lines().size() == printed);
+  CHECK(follower.text().back() == '\n');
+
+  // A consumer's feed, from its offset (2), with the rows before; the server's shutdown ends it
+  // cleanly (exit 0).
+  REQUIRE(c.CreateConsumer("p", "t", "etl", 2).ok());
+  Background consumer(
+      ep + "consumer changes --project p --table t --name etl --follow --include-before");
+  consumer.RequireCheckpoint(4);
+  auto records = Records(consumer.lines());
+  REQUIRE(records.size() == 2);
+  CHECK(nlohmann::json::parse(records[0])["version"] == 3);
+  CHECK(nlohmann::json::parse(records[1])["before"]["v"] == "b");
+  CHECK(f.server.Stop() == 0);
+  CHECK(consumer.End() == 0);
+}
+
+TEST_CASE(
+    "tool: changes --follow --resume-file resumes after a stop or a kill, nothing missed or "
+    "repeated",
+    "[tool]") {
+  ClientFixture f;
+  auto& c = *f.client;
+  const std::string ep = "--endpoint " + f.endpoint() + " ";
+  REQUIRE(c.CreateTable("p", KvTable("t", false, 4)).ok());
+  const std::string resume = WriteFile("follow.checkpoint", "");
+  std::remove(resume.c_str());
+  const std::string args = ep +
+                           "changes --project p --table t --follow --include-before "
+                           "--from-version 0 --resume-file " +
+                           resume;
+  auto resume_file_says = [&](int64_t v) {
+    for (int i = 0; i < 500 && Slurp(resume) != std::to_string(v) + "\n"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return Slurp(resume) == std::to_string(v) + "\n";
+  };
+  int id = 0;
+  auto commit = [&] {
+    std::string body;
+    for (int i = 0; i < 5; ++i, ++id) {
+      body += R"({"id": )" + std::to_string(id % 7) + R"(, "v": "x)" + std::to_string(id) + "\"}\n";
+    }
+    REQUIRE(c.Load("p", "t", body, {}).ok());
+  };
+  commit();
+  commit();  // v2
+  std::vector<std::string> kept;
+
+  {  // From --from-version 0; stopped by SIGTERM.
+    Background run(args);
+    run.RequireCheckpoint(2);
+    REQUIRE(resume_file_says(2));
+    CHECK(run.End(SIGTERM) == 0);
+    for (auto& r : Records(run.lines())) kept.push_back(r);
+  }
+  commit();  // v3, while nothing follows
+  {          // From the file's 2; killed once the file says 4.
+    Background run(args);
+    run.RequireCheckpoint(3);
+    CHECK(run.lines().front().contains("version"));  // nothing of version 2 again
+    CHECK(run.lines().front()["version"] == 3);
+    commit();  // v4
+    run.RequireCheckpoint(4);
+    REQUIRE(resume_file_says(4));
+    CHECK(run.End(SIGKILL) == 128 + SIGKILL);
+    for (auto& r : Records(run.lines())) kept.push_back(r);
+  }
+  commit();  // v5
+  {
+    Background run(args);
+    run.RequireCheckpoint(5);
+    CHECK(run.End(SIGTERM) == 0);
+    for (auto& r : Records(run.lines())) kept.push_back(r);
+  }
+  auto whole = c.FullChanges("p", "t", 0, 5, true, "");
+  REQUIRE(whole.ok());
+  auto expected = Records(ParseNdjson(whole->body));
+  CHECK(expected.size() == 25);
+  std::sort(expected.begin(), expected.end());
+  std::sort(kept.begin(), kept.end());
+  CHECK(kept == expected);
+  std::remove(resume.c_str());
+}
+
+TEST_CASE("tool: changes --follow ends with the server's error, and refuses what cannot follow",
+          "[tool]") {
+  ClientFixture f;
+  auto& c = *f.client;
+  const std::string ep = "--endpoint " + f.endpoint() + " ";
+  REQUIRE(c.CreateTable("p", KvTable("t", false, 2)).ok());
+  LoadRow(c, R"({"id": 1, "v": "a"})");
+  CHECK(Tool(ep + "changes --project p --table t --follow --from-version 0 --to-version 1")
+            .exit_code == 2);
+  CHECK(Tool(ep + "changes --project p --table t --from-version 0 --resume-file x").exit_code == 2);
+  CHECK(Tool(ep + "changes --project p --table t --follow").exit_code == 2);
+  CHECK(Tool(ep + "changes --project p --table t --follow --from-version 0 --heartbeat 0")
+            .exit_code == 2);
+  Run missing = Tool(ep + "changes --project p --table nope --follow --from-version 0");
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("NoSuchTable"));
+  CHECK_THAT(Tool("changes --help").out, Catch::Contains("--resume-file"));
+
+  // The table dropped under a follower: the feed's error record, exit 1 with its message.
+  Background follower(ep + "changes --project p --table t --follow --from-version 0");
+  follower.RequireCheckpoint(1);
+  REQUIRE(c.DropTable("p", "t").ok());
+  CHECK(follower.End() == 1);
+  CHECK_THAT(follower.err(), Catch::Contains("NoSuchTable"));
+  CHECK(follower.lines().size() == 2);  // nothing more was printed
 }

@@ -4,7 +4,9 @@
 // connection failure that outlived the retries is IsConnectionError().
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +47,43 @@ struct LoadOptions {
   std::optional<int64_t> max_bad_rows;
   bool partial_update = false;
   std::string timezone;
+};
+
+// A reject set's rows as the server keeps them (Client::RejectRows): the body as it was sent, in
+// the set's format, and that format's Content-Type (application/x-ndjson, text/csv or
+// application/json), ready to be fixed and replayed.
+struct RejectRowsAnswer {
+  std::string body;
+  std::string content_type;
+};
+
+// A replay's parameters (Client::ReplayRejects); its partition is the set's.
+struct ReplayOptions {
+  std::optional<int64_t> max_bad_rows;
+  bool partial_update = false;
+  std::string timezone;
+};
+
+// One line of a change feed (Client::FollowChanges): a record or a checkpoint, as the server sent
+// it, without its newline. Valid during the handler's call only.
+struct FeedLine {
+  std::string_view json;
+  std::optional<int64_t> checkpoint;  // {"checkpoint": V}: every change up to V has been sent
+};
+// Answers whether to go on.
+using FeedHandler = std::function<bool(const FeedLine& line)>;
+
+struct FollowOptions {
+  int64_t from_version = 0;  // the feed starts after it (not for a consumer: its offset)
+  std::string partition;     // one partition ("" all; not for a consumer)
+  bool include_before = false;
+  int heartbeat_s = 15;  // the server repeats its last checkpoint this often while idle (1..300)
+  // Silence longer than this is a dead server or connection (a connection error); default three
+  // heartbeats, at least 10 s.
+  std::optional<std::chrono::milliseconds> idle_timeout;
+  // Asked before each line and every 200 ms while waiting (at once when a signal interrupts the
+  // wait): true ends the follow, Ok. A signal handler that sets a flag it reads stops a follow.
+  std::function<bool()> stop;
 };
 
 class Client {
@@ -106,6 +145,19 @@ class Client {
   // The full form of changes from the consumer's offset to the latest version.
   Result<ReadAnswer> ConsumerChanges(const std::string& project, const std::string& table,
                                      const std::string& name, bool include_before);
+  // Following changes as they are committed (changes?follow=true, the full form): every line to
+  // `on_line` as it arrives; heartbeats too (the last checkpoint again). Blocks until the feed
+  // ends: Ok at its clean end (the server shut down) or when stopped (by `on_line` or
+  // `options.stop`); the server's Status for an error answer or for the error record that ends a
+  // feed (its table dropped); a connection error when the connection is lost or silent past the
+  // idle timeout. Retried like any request until the answer begins, never after: to go on, follow
+  // again from the last checkpoint handled, which misses and repeats nothing.
+  Status FollowChanges(const std::string& project, const std::string& table,
+                       const FollowOptions& options, const FeedHandler& on_line);
+  // The same from a consumer's offset (consumers/{name}/changes?follow=true).
+  Status FollowConsumerChanges(const std::string& project, const std::string& table,
+                               const std::string& name, const FollowOptions& options,
+                               const FeedHandler& on_line);
   Result<nlohmann::json> AckConsumer(const std::string& project, const std::string& table,
                                      const std::string& name, int64_t version);
   Status DropConsumer(const std::string& project, const std::string& table,
@@ -115,6 +167,29 @@ class Client {
   // (a retry without one could apply the body twice).
   Result<nlohmann::json> Load(const std::string& project, const std::string& table,
                               std::string body, const LoadOptions& options);
+
+  // The reject quarantine (api.md "Reject quarantine"): the rows loads skipped with max_bad_rows,
+  // one set a load. {"rejects": [set, ...], "rows", "bytes"}, oldest first.
+  Result<nlohmann::json> ListRejects(const std::string& project, const std::string& table);
+  // One set with its rows' reasons: the set's fields and "rejected": [{"line", "column"?,
+  // "reason", "text"}, ...].
+  Result<nlohmann::json> GetRejects(const std::string& project, const std::string& table,
+                                    uint64_t id);
+  // The set's rows as they were sent (StatusConflict once the set was replayed).
+  Result<RejectRowsAnswer> RejectRows(const std::string& project, const std::string& table,
+                                      uint64_t id);
+  // Loads `body` (the corrected rows, in the format `content_type` names) into the set's
+  // partition and marks the set replayed in the same commit; an empty body replays the set's rows
+  // as they are. Answers the load's JSON with "replayed": id (and "rejects": {"id", "rows"} when
+  // the replay skipped rows in turn). A set is replayed at most once (a second replay is
+  // StatusConflict), so a retry after a lost answer never applies the rows twice.
+  Result<nlohmann::json> ReplayRejects(const std::string& project, const std::string& table,
+                                       uint64_t id, std::string_view body,
+                                       const std::string& content_type,
+                                       const ReplayOptions& options = {});
+  // Purges one set (`id`) or every set of the table: {"purged": [id, ...]} either way.
+  Result<nlohmann::json> PurgeRejects(const std::string& project, const std::string& table,
+                                      std::optional<uint64_t> id = std::nullopt);
 
   // Compaction (section 5).
   Result<nlohmann::json> Compact(const std::string& project, const std::string& table,
@@ -136,9 +211,28 @@ class Client {
                             std::vector<std::pair<std::string, std::string>> headers = {},
                             Retry retry = Retry::kYes);
 
+  // A GET whose answer is read as it arrives, line by line (NDJSON): each line of a 2xx answer,
+  // without its newline, to `on_line`, which answers whether to go on; `stop`, when given, is
+  // asked before each line and every 200 ms of waiting. Each wait may last `idle_timeout` (not the
+  // request timeout). Retried per the policy until the answer begins. Ok at the answer's end, or
+  // once stopped; a non-2xx answer is its Status.
+  using LineHandler = std::function<bool(std::string_view line)>;
+  Status StreamLines(const std::string& path, const Query& query,
+                     std::chrono::milliseconds idle_timeout, const LineHandler& on_line,
+                     const std::function<bool()>& stop = {});
+
   const ClientOptions& options() const { return options_; }
 
  private:
+  // Call's loop over one way of sending an attempt; no retry once `may_retry` says no.
+  Result<HttpResponse> CallWith(const std::string& method, const std::string& path,
+                                const Query& query, std::string_view body,
+                                const std::vector<std::pair<std::string, std::string>>& headers,
+                                Retry retry,
+                                const std::function<Result<HttpResponse>(const HttpRequest&)>& send,
+                                const std::function<bool()>& may_retry);
+  Status Follow(const std::string& path, Query query, const FollowOptions& options,
+                const FeedHandler& on_line);
   HttpRequest Prepare(const std::string& method, const std::string& path, const Query& query,
                       std::vector<std::pair<std::string, std::string>> headers,
                       std::string_view body) const;

@@ -2,6 +2,8 @@
 // connection pool; tests may put anything behind it.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,12 +32,24 @@ struct HttpResponse {
   std::string Header(std::string_view lower_name) const;
 };
 
+// Takes a streamed answer's body piece by piece as it arrives, and an empty piece while nothing
+// arrives (every 200 ms of waiting, and when a signal interrupts the wait). False stops reading.
+using BodySink = std::function<bool(std::string_view piece)>;
+
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   // Any answer, whatever its status. A connection that cannot be opened, or that fails before a
   // whole answer was read, is a Status that IsConnectionError() recognises.
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+  // Like Send, but a 2xx answer's body goes to `sink` as it arrives instead of into the answer
+  // (other answers are read whole), and the answer may be silent for `idle_timeout` at a time
+  // instead of the request timeout. Once the sink says stop, the connection is closed and the
+  // result tells nothing. The default, for transports that cannot stream, reads the answer whole
+  // with Send and hands its body over in one piece.
+  virtual Result<HttpResponse> SendStreaming(const HttpRequest& request,
+                                             std::chrono::milliseconds idle_timeout,
+                                             const BodySink& sink);
 };
 
 // Keeps idle keep-alive connections to host:port; safe to call from many threads at once.
