@@ -332,9 +332,8 @@ Result<nlohmann::json> Client::ReplayRejects(const std::string& project, const s
   if (!body.empty()) headers.emplace_back("Content-Type", content_type);
   // Retried: the server replays a set at most once, so a retry after a lost answer applies
   // nothing and answers StatusConflict ("replayed already").
-  DT_ASSIGN_OR_RETURN(HttpResponse res,
-                      Call("POST", RejectSetPath(project, table, id) + "/replay", q, body,
-                           std::move(headers), Retry::kYes));
+  DT_ASSIGN_OR_RETURN(HttpResponse res, Call("POST", RejectSetPath(project, table, id) + "/replay",
+                                             q, body, std::move(headers), Retry::kYes));
   auto json = nlohmann::json::parse(res.body, nullptr, false);
   if (json.is_discarded()) return Internal("replay: the answer is not JSON");
   return json;

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <iostream>
 #include <random>
+#include <vector>
 
 #include "chunker.h"
 #include "deltatunnel/client/upsert_session.h"
@@ -146,7 +147,8 @@ void AddLoadCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
     const std::string run = RunId();
     Progress progress(chunker.file_size(), !a->quiet && isatty(STDERR_FILENO));
     std::string body;
-    uint64_t rows = 0, first_line = 0, committed = 0, chunks = 0, skipped = 0;
+    uint64_t rows = 0, first_line = 0, committed = 0, chunks = 0, skipped = 0, kept = 0;
+    std::vector<uint64_t> reject_sets;  // the sets the chunks' skipped rows are kept in
     int64_t version = -1;
     while (chunker.Next(&body, &rows, &first_line)) {
       const uint64_t bytes = body.size();
@@ -162,6 +164,11 @@ void AddLoadCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
       }
       committed += r->value("rows", uint64_t{0});
       if (r->contains("skipped")) skipped += (*r)["skipped"].size();
+      if (r->contains("rejects")) {
+        const auto& set = (*r)["rejects"];
+        reject_sets.push_back(set.value("id", uint64_t{0}));
+        kept += set.value("rows", uint64_t{0});
+      }
       version = r->value("version", version);
       ++chunks;
       progress.Add(r->value("rows", uint64_t{0}), bytes);
@@ -170,6 +177,9 @@ void AddLoadCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
     if (!a->quiet) {
       std::cout << progress.Summary(committed, chunks, version)
                 << (skipped ? ", " + std::to_string(skipped) + " bad rows skipped" : "") << "\n";
+      if (!reject_sets.empty()) {
+        std::cout << RejectsNote(a->project, a->table, reject_sets, kept) << "\n";
+      }
     }
   });
 }

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   AddLoadCommand(app, flags, &exit_code);
   AddReadCommands(app, flags, &exit_code);
   AddConsumerCommands(app, flags, &exit_code);
+  AddRejectCommands(app, flags, &exit_code);
   AddAdminCommands(app, flags, &exit_code);
   AddBackupCommands(app, flags, &exit_code);
   try {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -56,5 +57,12 @@ void AddConsumerCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code
 void AddLoadCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddAdminCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
 void AddBackupCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+void AddRejectCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code);
+
+// What a load's summary says of the reject sets it kept (reject_commands.cc): "N bad rows kept in
+// reject set K: deltatunnel rejects show ... --id K" (several sets: their ids and `rejects list`);
+// "" when none.
+std::string RejectsNote(const std::string& project, const std::string& table,
+                        const std::vector<uint64_t>& set_ids, uint64_t rows);
 
 }  // namespace deltatunnel::tool

@@ -386,3 +386,58 @@ TEST_CASE(
   INFO(gone.ToString());
   CHECK(gone.code() == ErrorCode::kNoSuchTable);
 }
+
+TEST_CASE("rejects: list, get, rows, replay, purge", "[client]") {
+  ClientFixture f;
+  auto& c = *f.client;
+  REQUIRE(c.CreateTable("p", KvTable("t", false, 2)).ok());
+  LoadOptions lo;
+  lo.content_type = "text/csv";
+  lo.max_bad_rows = 2;
+  auto loaded = c.Load("p", "t", "id,v,n\n1,a,1\nx,b,2\n3,c,y\n", lo);
+  REQUIRE(loaded.ok());
+  CHECK((*loaded)["rows"] == 1);
+  CHECK((*loaded)["rejects"] == nlohmann::json({{"id", 1}, {"rows", 2}}));
+
+  auto listed = c.ListRejects("p", "t");
+  REQUIRE(listed.ok());
+  REQUIRE((*listed)["rejects"].size() == 1);
+  CHECK((*listed)["rejects"][0]["format"] == "csv");
+  CHECK((*listed)["rows"] == 2);
+  auto set = c.GetRejects("p", "t", 1);
+  REQUIRE(set.ok());
+  REQUIRE((*set)["rejected"].size() == 2);
+  CHECK((*set)["rejected"][0]["line"] == 3);
+  CHECK((*set)["rejected"][1]["column"] == "n");
+  CHECK(c.GetRejects("p", "t", 7).status().code() == ErrorCode::kNoSuchObject);
+
+  auto rows = c.RejectRows("p", "t", 1);
+  REQUIRE(rows.ok());
+  CHECK_THAT(rows->content_type, Catch::StartsWith("text/csv"));
+  CHECK(rows->body == "id,v,n\nx,b,2\n3,c,y\n");
+
+  // The fixed rows as NDJSON (any format), one still bad: skipped into a new set.
+  ReplayOptions ro;
+  ro.max_bad_rows = 1;
+  auto replayed = c.ReplayRejects(
+      "p", "t", 1, "{\"id\": 2, \"v\": \"b\", \"n\": 2}\n{\"id\": 3, \"n\": \"y\"}\n",
+      "application/x-ndjson", ro);
+  REQUIRE(replayed.ok());
+  CHECK((*replayed)["replayed"] == 1);
+  CHECK((*replayed)["rows"] == 1);
+  CHECK((*replayed)["rejects"] == nlohmann::json({{"id", 2}, {"rows", 1}}));
+  auto again = c.ReplayRejects("p", "t", 1, "", "");
+  CHECK(again.status().code() == ErrorCode::kStatusConflict);
+  CHECK(c.RejectRows("p", "t", 1).status().code() == ErrorCode::kStatusConflict);
+  auto looked = c.Lookup("p", "t", {{"keys", {{{"id", 2}}}}});
+  REQUIRE(looked.ok());
+  CHECK((*looked)["rows"].size() == 1);
+
+  auto one = c.PurgeRejects("p", "t", 2);
+  REQUIRE(one.ok());
+  CHECK(*one == nlohmann::json({{"purged", {2}}}));
+  auto all = c.PurgeRejects("p", "t");
+  REQUIRE(all.ok());
+  CHECK((*all)["purged"] == nlohmann::json::array({1}));
+  CHECK((*c.ListRejects("p", "t"))["rejects"].empty());
+}

@@ -645,3 +645,114 @@ TEST_CASE("tool: changes --follow ends with the server's error, and refuses what
   CHECK_THAT(follower.err(), Catch::Contains("NoSuchTable"));
   CHECK(follower.lines().size() == 2);  // nothing more was printed
 }
+
+TEST_CASE("tool: rejects list, show, rows, replay, purge: bad rows kept, fixed and replayed",
+          "[tool]") {
+  ClientFixture f;
+  auto& c = *f.client;
+  const std::string ep = "--endpoint " + f.endpoint() + " ";
+  REQUIRE(c.CreateTable("p", KvTable("t", true, 2)).ok());
+  const std::string where = " --project p --table t ";
+
+  // Two bad rows among four, loaded with --max-bad-rows: two committed, two kept in set 1.
+  const std::string bad1 = R"({"id": "two", "v": "b"})";
+  const std::string bad2 = R"({"id": 4, "n": "four"})";
+  const std::string nd = R"({"id": 1, "v": "a"})"
+                         "\n" +
+                         bad1 + "\n" + R"({"id": 3, "v": "c"})" + "\n" + bad2 + "\n";
+  Run loaded = Tool(ep + "load" + where + "--partition ds=1 --max-bad-rows 5 " +
+                    WriteFile("rejects.ndjson", nd));
+  INFO(loaded.err);
+  REQUIRE(loaded.exit_code == 0);
+  CHECK_THAT(loaded.out, Catch::StartsWith("loaded 2 rows in 1 chunks") &&
+                             Catch::Contains("2 bad rows skipped") &&
+                             Catch::Contains("2 bad rows kept in reject set 1: deltatunnel "
+                                             "rejects show --project p --table t --id 1"));
+
+  Run listed = Tool(ep + "rejects list" + where);
+  REQUIRE(listed.exit_code == 0);
+  CHECK_THAT(listed.out, Catch::StartsWith("ID  PARTITION  FORMAT  CREATED"));
+  CHECK_THAT(listed.out, Catch::Contains("ds=1") && Catch::Contains("ndjson") &&
+                             Catch::Contains("1 set; held (not replayed): 2 rows"));
+  Run listed_json = Tool(ep + "rejects list" + where + "--json");
+  REQUIRE(listed_json.exit_code == 0);
+  auto sets = nlohmann::json::parse(listed_json.out);
+  REQUIRE(sets["rejects"].size() == 1);
+  CHECK(sets["rejects"][0]["id"] == 1);
+  CHECK(sets["rejects"][0]["rows"] == 2);
+  CHECK(sets["rows"] == 2);
+
+  Run shown = Tool(ep + "rejects show" + where + "--id 1");
+  REQUIRE(shown.exit_code == 0);
+  CHECK_THAT(shown.out, Catch::StartsWith("reject set 1: 2 rows, ndjson, partition ds=1"));
+  CHECK_THAT(shown.out,
+             Catch::Contains("line 2, column id: ") && Catch::Contains("line 4, column n: ") &&
+                 Catch::Contains("    " + bad1 + "\n") && Catch::Contains("    " + bad2 + "\n"));
+  Run shown_json = Tool(ep + "rejects show" + where + "--id 1 --json");
+  REQUIRE(shown_json.exit_code == 0);
+  auto rejected = nlohmann::json::parse(shown_json.out)["rejected"];
+  REQUIRE(rejected.size() == 2);
+  CHECK(rejected[0]["line"] == 2);
+  CHECK(rejected[1]["text"] == bad2);
+  CHECK(Tool(ep + "rejects show" + where + "--id 9").exit_code == 1);
+
+  // The rows exactly as sent, to stdout and to a file.
+  Run printed = Tool(ep + "rejects rows" + where + "--id 1");
+  REQUIRE(printed.exit_code == 0);
+  CHECK(printed.out == bad1 + "\n" + bad2 + "\n");
+  const std::string fix = WriteFile("fix.ndjson", "");
+  REQUIRE(Tool(ep + "rejects rows" + where + "--id 1 --output " + fix).exit_code == 0);
+  CHECK(Slurp(fix) == bad1 + "\n" + bad2 + "\n");
+
+  // Fixed and replayed: one commit into the set's partition.
+  std::ofstream(fix, std::ios::trunc) << R"({"id": 2, "v": "b"})"
+                                         "\n"
+                                         R"({"id": 4, "n": 4})"
+                                         "\n";
+  Run replayed = Tool(ep + "rejects replay" + where + "--id 1 --file " + fix);
+  INFO(replayed.err);
+  REQUIRE(replayed.exit_code == 0);
+  CHECK_THAT(replayed.out, Catch::StartsWith("replayed reject set 1: loaded 2 rows, version 2"));
+  auto looked = c.Lookup("p", "t", {{"partition", "ds=1"}, {"keys", {{{"id", 2}}, {{"id", 4}}}}});
+  REQUIRE(looked.ok());
+  REQUIRE((*looked)["rows"].size() == 2);
+  CHECK((*looked)["rows"][0]["v"] == "b");
+  CHECK((*looked)["rows"][1]["n"] == 4);
+
+  // Replayed once only: the second is refused with the server's message; nothing more committed.
+  Run again = Tool(ep + "rejects replay" + where + "--id 1 --file " + fix);
+  CHECK(again.exit_code == 1);
+  CHECK_THAT(again.err, Catch::Contains("replayed already"));
+  CHECK(Tool(ep + "rejects rows" + where + "--id 1").exit_code == 1);
+  Run after = Tool(ep + "rejects list" + where);
+  CHECK_THAT(after.out, Catch::Contains("held (not replayed): 0 rows"));
+  CHECK(nlohmann::json::parse(
+            Tool(ep + "rejects list" + where + "--json").out)["rejects"][0]["replayed_version"] ==
+        2);
+
+  // A replay that skips rows in turn keeps them in a new set; usage errors exit 2.
+  deltatunnel::client::LoadOptions lo;
+  lo.partition = "ds=1";
+  lo.max_bad_rows = 1;
+  REQUIRE(c.Load("p", "t", bad1 + "\n", lo).ok());  // every row bad: no version, set 2
+  Run skipped = Tool(ep + "rejects replay" + where + "--id 2 --max-bad-rows 1");
+  CHECK(skipped.exit_code == 0);
+  CHECK_THAT(skipped.out, Catch::StartsWith("replayed reject set 2: loaded 0 rows, 1 bad rows") &&
+                              Catch::Contains("1 bad rows kept in reject set 3"));
+  CHECK(
+      Tool(ep + "rejects replay" + where + "--id 3 --file " + WriteFile("x.txt", "{}")).exit_code ==
+      2);
+  CHECK(Tool(ep + "rejects purge" + where).exit_code == 2);
+  CHECK(Tool(ep + "rejects purge" + where + "--id 1 --all").exit_code == 2);
+
+  // Purged: one set, then every set.
+  Run one = Tool(ep + "rejects purge" + where + "--id 1");
+  REQUIRE(one.exit_code == 0);
+  CHECK(one.out == "purged 1 reject set: 1\n");
+  Run purged = Tool(ep + "rejects purge" + where + "--all");
+  REQUIRE(purged.exit_code == 0);
+  CHECK(purged.out == "purged 2 reject sets: 2, 3\n");
+  CHECK(Tool(ep + "rejects list" + where).out == "no reject sets\n");
+  CHECK(nlohmann::json::parse(Tool(ep + "rejects list" + where + "--json").out)["rejects"].empty());
+  std::remove(fix.c_str());
+}

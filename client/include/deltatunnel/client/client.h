@@ -50,8 +50,8 @@ struct LoadOptions {
 };
 
 // A reject set's rows as the server keeps them (Client::RejectRows): the body as it was sent, in
-// the set's format, and that format's Content-Type (application/x-ndjson, text/csv or
-// application/json), ready to be fixed and replayed.
+// the set's format, and the answer's Content-Type as the server sent it (application/x-ndjson,
+// text/csv or application/json, perhaps with a charset), ready to be fixed and replayed.
 struct RejectRowsAnswer {
   std::string body;
   std::string content_type;
