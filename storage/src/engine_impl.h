@@ -87,7 +87,6 @@ struct TableState {
   std::map<std::string, Consumer> consumers GUARDED_BY(state_mu);
   // Its reject quarantine (Q records), by set id; written under commit_mu and state_mu.
   std::map<uint64_t, RejectSetInfo> reject_sets GUARDED_BY(state_mu);
-  uint64_t reject_bytes GUARDED_BY(state_mu) = 0;    // of the sets not replayed
   uint64_t next_reject_id GUARDED_BY(state_mu) = 1;  // reserved ids are below it
   SchemaHistoryPtr Schemas() const EXCLUDES(state_mu) {
     MutexLock lock(&state_mu);
@@ -199,6 +198,8 @@ class EngineImpl final : public Engine {
   Result<RejectSetInfo> QuarantineRejects(const RejectSet& set, uint64_t replays) override;
   Result<std::vector<RejectSetInfo>> ListRejectSets(const std::string& project,
                                                     const std::string& table) override;
+  Result<RejectSetInfo> GetRejectSetInfo(const std::string& project, const std::string& table,
+                                         uint64_t id) override;
   Result<RejectSet> GetRejectSet(const std::string& project, const std::string& table,
                                  uint64_t id) override;
   Result<std::vector<uint64_t>> PurgeRejectSets(const std::string& project,
@@ -395,6 +396,8 @@ class EngineImpl final : public Engine {
   void PublishRejects(TableState& t, const RejectSetInfo& added, const RejectSetInfo& replayed)
       REQUIRES(t.commit_mu) EXCLUDES(t.state_mu);
   Status LoadRejectSets(TableState& t) REQUIRES(t.state_mu);
+  // The bytes its sets not replayed hold (what reject_quarantine_bytes bounds).
+  static uint64_t RejectBytesLocked(const TableState& t) REQUIRES(t.state_mu);
   // The M record of a partition (manifest_record.h), in `wb`.
   void PutRunsRecord(const TableState& t, const std::string& canonical, const PartitionManifest& m,
                      StoreBatch* wb);

@@ -311,9 +311,10 @@ EngineStats EngineImpl::Stats() {
         st.consumers.push_back(ConsumerInfoLocked(*t, name, c, now, oldest));
       }
     }
-    st.reject_bytes_held += t->reject_bytes;
     for (const auto& [set_id, set] : t->reject_sets) {
-      if (set.replayed_at_ms == 0) st.reject_rows_held += set.rows;
+      if (set.replayed_at_ms != 0) continue;
+      st.reject_rows_held += set.rows;
+      st.reject_bytes_held += set.bytes;
     }
     for (const auto& [canonical, m] : t->partitions) {
       st.compaction.pending_deltas += m->commits_since_major;

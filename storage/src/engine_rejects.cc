@@ -112,11 +112,18 @@ Status EngineImpl::LoadRejectSets(TableState& t) {
     }
     const uint64_t id = GetBigEndian64(rest);
     RejectSetInfo info = FromRecord(t, id, r);
-    if (!Replayed(info)) t.reject_bytes += info.bytes;
     t.next_reject_id = std::max(t.next_reject_id, id + 1);
     t.reject_sets[id] = std::move(info);
   }
   return it->status();
+}
+
+uint64_t EngineImpl::RejectBytesLocked(const TableState& t) {
+  uint64_t bytes = 0;
+  for (const auto& [id, info] : t.reject_sets) {
+    if (!Replayed(info)) bytes += info.bytes;
+  }
+  return bytes;
 }
 
 Result<uint64_t> EngineImpl::ReserveRejectSetId(const std::string& project,
@@ -164,7 +171,7 @@ Status EngineImpl::PutRejects(TableState& t, const RejectSet* rejects, uint64_t 
                                 "may: purge some (DELETE .../rejects) to load with max_bad_rows",
                                 table, t.reject_sets.size()));
     }
-    const uint64_t held = t.reject_bytes - freed;
+    const uint64_t held = RejectBytesLocked(t) - freed;
     if (held + added->bytes > options_.reject_quarantine_bytes) {
       return Status(
           ErrorCode::kStatusConflict,
@@ -190,12 +197,10 @@ void EngineImpl::PublishRejects(TableState& t, const RejectSetInfo& added,
                                 const RejectSetInfo& replayed) {
   MutexLock lock(&t.state_mu);
   if (replayed.id != 0) {
-    t.reject_bytes -= replayed.bytes;
     t.reject_sets[replayed.id] = replayed;
     ++reject_sets_replayed_;
   }
   if (added.id != 0) {
-    t.reject_bytes += added.bytes;
     t.reject_sets[added.id] = added;
     rows_rejected_ += added.rows;
   }
@@ -228,17 +233,21 @@ Result<std::vector<RejectSetInfo>> EngineImpl::ListRejectSets(const std::string&
   return out;
 }
 
+Result<RejectSetInfo> EngineImpl::GetRejectSetInfo(const std::string& project,
+                                                   const std::string& table, uint64_t id) {
+  DT_ASSIGN_OR_RETURN(auto tp, GetTable(project, table));
+  MutexLock lock(&tp->state_mu);
+  auto it = tp->reject_sets.find(id);
+  if (it == tp->reject_sets.end()) return NoSuchSet(table, id);
+  return it->second;
+}
+
 Result<RejectSet> EngineImpl::GetRejectSet(const std::string& project, const std::string& table,
                                            uint64_t id) {
   DT_ASSIGN_OR_RETURN(auto tp, GetTable(project, table));
   const TableState& t = *tp;
   RejectSet set;
-  {
-    MutexLock lock(&t.state_mu);
-    auto it = t.reject_sets.find(id);
-    if (it == t.reject_sets.end()) return NoSuchSet(table, id);
-    set.info = it->second;
-  }
+  DT_ASSIGN_OR_RETURN(set.info, GetRejectSetInfo(project, table, id));
   if (Replayed(set.info)) return set;
   // A purge or replay between the header and the rows leaves fewer rows than the header says:
   // the caller sees the set as it is now, or its rows gone.
@@ -279,9 +288,7 @@ Result<std::vector<uint64_t>> EngineImpl::PurgeRejectSets(const std::string& pro
   DT_RETURN_IF_ERROR(store_->Write(*wb, CommitDurability(), "purging reject sets"));
   MutexLock lock(&t.state_mu);
   for (uint64_t set_id : ids) {
-    auto it = t.reject_sets.find(set_id);
-    if (!Replayed(it->second)) t.reject_bytes -= it->second.bytes;
-    t.reject_sets.erase(it);
+    t.reject_sets.erase(set_id);
   }
   return ids;
 }

@@ -149,8 +149,6 @@ class FullChangesIterator final : public ChangeIterator {
     runs_.clear();
     heap_.clear();
     const PartitionManifest& m = manifest();
-    older_ = VisibleRuns(m, bucket_, s.lo);
-    older_index_ = RunRangeIndex(older_);
     if (bucket_ >= m.buckets.size()) return Status::Ok();
     const auto& all = m.buckets[bucket_];
     for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first
@@ -165,7 +163,14 @@ class FullChangesIterator final : public ChangeIterator {
       DT_RETURN_IF_ERROR(cursors_[i]->SeekToFirst());
       if (cursors_[i]->Valid()) Push(i);
     }
-    if (heap_.empty()) cursors_.clear();
+    if (heap_.empty()) {
+      cursors_.clear();
+      return Status::Ok();
+    }
+    // The runs the segment's keys' states before it are looked up in: only a segment that wrote
+    // something needs them.
+    older_ = VisibleRuns(m, bucket_, s.lo);
+    older_index_ = RunRangeIndex(older_);
     return Status::Ok();
   }
 

@@ -68,6 +68,8 @@ TEST_CASE("rejects: kept with their load's commit, read back whole, kept across 
   CHECK(list[0].replayed_at_ms == 0);
   CHECK(Must(f.e->GetRejectSet("p", "t", set.info.id)).rows == set.rows);
   CHECK(f.e->Stats().reject_rows_held == 3000);
+  CHECK(Must(f.e->GetRejectSetInfo("p", "t", set.info.id)).rows == 3000);
+  CHECK(f.e->GetRejectSetInfo("p", "t", 999).status().code() == ErrorCode::kNoSuchObject);
 
   f.Open();
   auto back = Must(f.e->GetRejectSet("p", "t", set.info.id));

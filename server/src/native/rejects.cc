@@ -106,23 +106,26 @@ Result<Response> Replay(ApiContext& ctx, Request& req) {
   DT_ASSIGN_OR_RETURN(const uint64_t id, SetId(req));
   DT_ASSIGN_OR_RETURN(storage::TableInfo table,
                       ctx.engine->DescribeTable(Project(req), Table(req)));
-  DT_ASSIGN_OR_RETURN(storage::RejectSet set,
-                      ctx.engine->GetRejectSet(table.project, table.name, id));
-  if (set.info.replayed_at_ms != 0) {
+  // The header only: the rows are read when they are what is replayed.
+  DT_ASSIGN_OR_RETURN(storage::RejectSetInfo info,
+                      ctx.engine->GetRejectSetInfo(table.project, table.name, id));
+  if (info.replayed_at_ms != 0) {
     return Status(ErrorCode::kStatusConflict,
                   fmt::format("reject set {} of table '{}' was replayed already (version {})", id,
-                              table.name, set.info.replayed_version));
+                              table.name, info.replayed_version));
   }
   if (req.Query("partition") != nullptr) {
     return InvalidArgument("a replay loads into its set's partition: no 'partition' parameter");
   }
   DT_ASSIGN_OR_RETURN(proto::PartitionSpec partition,
-                      proto::ParsePartitionSpec(table.schema, set.info.partition));
+                      proto::ParsePartitionSpec(table.schema, info.partition));
   DT_RETURN_IF_ERROR(CheckWritable(ctx));
   // Without a body, the rows as they are (after an ALTER that makes them fit, say); with one, the
   // corrected rows, in the format its Content-Type names.
   RequestRowsOrError body;
   if (req.body.empty()) {
+    DT_ASSIGN_OR_RETURN(storage::RejectSet set,
+                        ctx.engine->GetRejectSet(table.project, table.name, id));
     DT_ASSIGN_OR_RETURN(BodyFormat format, ParseBodyFormat(set.info.format));
     const std::string text = RowsText(set);
     body = ReadLoadRows(ctx, table, partition, req, format, text);

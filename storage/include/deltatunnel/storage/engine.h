@@ -173,6 +173,9 @@ class Engine {
   // Every set, oldest first.
   virtual Result<std::vector<RejectSetInfo>> ListRejectSets(const std::string& project,
                                                             const std::string& table) = 0;
+  // A set's header, without reading its rows; NoSuchObject for an unknown set.
+  virtual Result<RejectSetInfo> GetRejectSetInfo(const std::string& project,
+                                                 const std::string& table, uint64_t id) = 0;
   // A set with its rows (none once replayed); NoSuchObject for an unknown set.
   virtual Result<RejectSet> GetRejectSet(const std::string& project, const std::string& table,
                                          uint64_t id) = 0;
