@@ -276,13 +276,23 @@ Result<nlohmann::json> Client::Versions(const std::string& project, const std::s
   return CallJson("GET", TablePath(project, table) + "/versions", q);
 }
 
+namespace {
+
+// The parameters a load and a reject set's replay share.
+void AddLoadParams(const std::optional<int64_t>& max_bad_rows, bool partial_update,
+                   const std::string& timezone, Query* q) {
+  if (max_bad_rows) q->emplace_back("max_bad_rows", std::to_string(*max_bad_rows));
+  if (partial_update) q->emplace_back("partial_update", "true");
+  if (!timezone.empty()) q->emplace_back("timezone", timezone);
+}
+
+}  // namespace
+
 Result<nlohmann::json> Client::Load(const std::string& project, const std::string& table,
                                     std::string body, const LoadOptions& o) {
   Query q;
   if (!o.partition.empty()) q.emplace_back("partition", o.partition);
-  if (o.max_bad_rows) q.emplace_back("max_bad_rows", std::to_string(*o.max_bad_rows));
-  if (o.partial_update) q.emplace_back("partial_update", "true");
-  if (!o.timezone.empty()) q.emplace_back("timezone", o.timezone);
+  AddLoadParams(o.max_bad_rows, o.partial_update, o.timezone, &q);
   std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", o.content_type}};
   if (!o.idempotency_key.empty()) headers.emplace_back("Idempotency-Key", o.idempotency_key);
   const Retry retry = o.idempotency_key.empty() ? Retry::kNo : Retry::kYes;
@@ -325,9 +335,7 @@ Result<nlohmann::json> Client::ReplayRejects(const std::string& project, const s
                                              const std::string& content_type,
                                              const ReplayOptions& o) {
   Query q;
-  if (o.max_bad_rows) q.emplace_back("max_bad_rows", std::to_string(*o.max_bad_rows));
-  if (o.partial_update) q.emplace_back("partial_update", "true");
-  if (!o.timezone.empty()) q.emplace_back("timezone", o.timezone);
+  AddLoadParams(o.max_bad_rows, o.partial_update, o.timezone, &q);
   std::vector<std::pair<std::string, std::string>> headers;
   if (!body.empty()) headers.emplace_back("Content-Type", content_type);
   // Retried: the server replays a set at most once, so a retry after a lost answer applies

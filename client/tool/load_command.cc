@@ -52,7 +52,7 @@ int LoadInOneSession(client::Client& c, const LoadArgs& a, const std::string& fo
   so.partition = a.partition;
   auto session = client::UpsertSession::Create(c, a.project, a.table, so);
   if (!session.ok()) return Fail("load", session.status());
-  const std::string content_type = format == "csv" ? "text/csv" : "application/x-ndjson";
+  const std::string content_type = ContentTypeOfFormat(format);
   std::string body;
   uint64_t rows = 0, first_line = 0, chunks = 0, written = 0;
   while (chunker.Next(&body, &rows, &first_line)) {
@@ -111,10 +111,8 @@ void AddLoadCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
   load->callback([&flags, a, exit_code] {
     std::string format = a->format;
     if (format.empty()) {
-      const auto dot = a->file.rfind('.');
-      const std::string ext = dot == std::string::npos ? "" : a->file.substr(dot + 1);
-      if (ext == "csv") format = "csv";
-      if (ext == "ndjson" || ext == "jsonl" || ext == "json") format = "ndjson";
+      format = FormatByExtension(a->file);
+      if (format == "json") format = "ndjson";  // loads read a .json file as NDJSON
     }
     if (format.empty()) {
       std::cerr << "deltatunnel: cannot tell the format of " << a->file << "; give --format\n";
@@ -140,7 +138,7 @@ void AddLoadCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
 
     client::LoadOptions o;
     o.partition = a->partition;
-    o.content_type = format == "csv" ? "text/csv" : "application/x-ndjson";
+    o.content_type = ContentTypeOfFormat(format);
     o.max_bad_rows = a->max_bad_rows;
     o.partial_update = a->partial_update;
     o.timezone = a->timezone;

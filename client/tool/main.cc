@@ -28,6 +28,20 @@ int Fail(const std::string& what, const Status& status) {
   return kExitServerError;
 }
 
+std::string FormatByExtension(const std::string& path) {
+  const auto dot = path.rfind('.');
+  const std::string ext = dot == std::string::npos ? "" : path.substr(dot + 1);
+  if (ext == "ndjson" || ext == "jsonl") return "ndjson";
+  if (ext == "csv" || ext == "json") return ext;
+  return "";
+}
+
+std::string ContentTypeOfFormat(const std::string& format) {
+  if (format == "csv") return "text/csv";
+  if (format == "json") return "application/json";
+  return "application/x-ndjson";
+}
+
 }  // namespace deltatunnel::tool
 
 int main(int argc, char** argv) {

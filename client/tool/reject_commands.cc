@@ -128,23 +128,6 @@ void PrintSet(const nlohmann::json& set) {
   }
 }
 
-// The replay's format: --format, else the file's extension; "" when neither tells.
-std::string FormatOf(const RejectArgs& a) {
-  if (!a.format.empty()) return a.format;
-  const auto dot = a.file.rfind('.');
-  const std::string ext = dot == std::string::npos ? "" : a.file.substr(dot + 1);
-  if (ext == "ndjson" || ext == "jsonl") return "ndjson";
-  if (ext == "csv") return "csv";
-  if (ext == "json") return "json";
-  return "";
-}
-
-std::string ContentTypeOf(const std::string& format) {
-  if (format == "csv") return "text/csv";
-  if (format == "json") return "application/json";
-  return "application/x-ndjson";
-}
-
 }  // namespace
 
 void AddRejectCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
@@ -227,7 +210,7 @@ void AddRejectCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) 
   replay->callback([&flags, a, exit_code] {
     std::string body, content_type;
     if (!a->file.empty()) {
-      const std::string format = FormatOf(*a);
+      const std::string format = a->format.empty() ? FormatByExtension(a->file) : a->format;
       if (format.empty()) {
         std::cerr << "deltatunnel: cannot tell the format of " << a->file << "; give --format\n";
         return void(*exit_code = kExitUsage);
@@ -247,7 +230,7 @@ void AddRejectCommands(CLI::App& app, const GlobalFlags& flags, int* exit_code) 
                   << ")\n";
         return void(*exit_code = kExitUsage);
       }
-      content_type = ContentTypeOf(format);
+      content_type = ContentTypeOfFormat(format);
     } else if (!a->format.empty()) {
       std::cerr << "deltatunnel: --format goes with --file\n";
       return void(*exit_code = kExitUsage);

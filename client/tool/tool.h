@@ -35,6 +35,11 @@ std::unique_ptr<client::Client> OpenClient(const GlobalFlags& flags);
 // Prints "deltatunnel: <what>: <status>" to stderr and answers the exit code for it.
 int Fail(const std::string& what, const Status& status);
 
+// A body file's format by its extension: "ndjson" (.ndjson, .jsonl), "csv", "json"; "" otherwise.
+std::string FormatByExtension(const std::string& path);
+// The Content-Type of a body in `format` ("csv", "json", else NDJSON).
+std::string ContentTypeOfFormat(const std::string& format);
+
 // `changes --follow`, `consumer changes --follow` (follow_command.cc).
 struct FollowFlags {
   bool follow = false;
