@@ -8,6 +8,8 @@
 //      commit log is the manifest journal); P records restore the partition figures.
 //   4. S records of open sessions and their R records: resumable sessions, counts summed from
 //      their runs. Finished sessions stay on disk only.
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <chrono>
@@ -226,6 +228,7 @@ Status EngineImpl::LoadSessions() {
 }
 
 void EngineImpl::MaintenanceLoop() {
+  (void)pthread_setname_np(pthread_self(), "dt-maintenance");
   using Clock = std::chrono::steady_clock;
   auto next_expiry = Clock::now() + std::chrono::seconds(30);
   const auto resume_interval = std::chrono::milliseconds(options_.resume_interval_ms);

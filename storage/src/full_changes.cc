@@ -151,8 +151,11 @@ class FullChangesIterator final : public ChangeIterator {
     const PartitionManifest& m = manifest();
     if (bucket_ >= m.buckets.size()) return Status::Ok();
     const auto& all = m.buckets[bucket_];
-    for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first
-      if (it->base || it->version <= s.lo || it->version > s.hi) continue;
+    // Newest first; a bucket's runs are in version order (manifest.h), so the segment's are the
+    // last ones and the scan stops at the first before it: a follower one version behind reads
+    // that version's runs, not the bucket's whole history.
+    for (auto it = all.rbegin(); it != all.rend() && it->version > s.lo; ++it) {
+      if (it->base || it->version > s.hi) continue;
       runs_.push_back(*it);
     }
     for (size_t i = 0; i < runs_.size(); ++i) {
@@ -168,10 +171,35 @@ class FullChangesIterator final : public ChangeIterator {
       return Status::Ok();
     }
     // The runs the segment's keys' states before it are looked up in: only a segment that wrote
-    // something needs them.
-    older_ = VisibleRuns(m, bucket_, s.lo);
+    // something needs them, and only those whose key range meets the segment's.
+    older_.clear();
+    const std::optional<KeyRange> span = SegmentSpan();
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first, as VisibleRuns
+      if (!it->VisibleAt(s.lo)) continue;
+      if (!span || !it->key_range || RangesMeet(*it->key_range, *span)) older_.push_back(*it);
+      if (OlderRunsHiddenAt(*it, s.lo)) break;
+    }
     older_index_ = RunRangeIndex(older_);
     return Status::Ok();
+  }
+
+  static bool RangesMeet(const KeyRange& a, const KeyRange& b) {
+    return !(a.last < b.first || b.last < a.first);
+  }
+
+  // The keys the segment's runs hold lie in it; none when a run did not record its range.
+  std::optional<KeyRange> SegmentSpan() const {
+    std::optional<KeyRange> span;
+    for (const RunRef& r : runs_) {
+      if (!r.key_range) return std::nullopt;
+      if (!span) {
+        span = *r.key_range;
+        continue;
+      }
+      if (r.key_range->first < span->first) span->first = r.key_range->first;
+      if (span->last < r.key_range->last) span->last = r.key_range->last;
+    }
+    return span;
   }
 
   // Cursor i is newer than j when i < j (runs_ is newest first); the heap's front is the smallest

@@ -79,6 +79,14 @@ inline RunRef MakeRunRef(uint64_t run_id, uint64_t version, uint64_t rows, uint6
   return r;
 }
 
+// Whether the runs before `run` in its bucket (older ones) are all hidden at `version`: `run` is
+// a base visible at it. A base comes right after the runs its compaction folded, each hidden from
+// the version it folds (MergeBases), so nothing older is visible where it is. Newest-first scans
+// stop there instead of passing over the hidden history that retention still keeps.
+inline bool OlderRunsHiddenAt(const RunRef& run, uint64_t version) {
+  return run.base && run.VisibleAt(version);
+}
+
 // The runs of `bucket` visible at `version`, newest first (the order merges and lookups want).
 inline std::vector<RunRef> VisibleRuns(const PartitionManifest& m, uint32_t bucket,
                                        uint64_t version) {
@@ -87,6 +95,7 @@ inline std::vector<RunRef> VisibleRuns(const PartitionManifest& m, uint32_t buck
   const auto& runs = m.buckets[bucket];
   for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
     if (it->VisibleAt(version)) out.push_back(*it);
+    if (OlderRunsHiddenAt(*it, version)) break;
   }
   return out;
 }

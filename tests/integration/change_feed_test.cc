@@ -211,6 +211,38 @@ TEST_CASE("a follower receives each commit as it is made, and heartbeats between
   CHECK(Metric(c, "deltatunnel_change_feeds") == 0);
 }
 
+TEST_CASE("a follower close behind gets a checkpoint after each version, one far behind in batches",
+          "[feed]") {
+  ServerProcess server;
+  auto c = server.Client();
+  CreateTable(c, "p", KvTableJson("t", false));
+  // 40 versions: more than a follower used to take one by one (16), fewer than it now does (256).
+  for (int v = 1; v <= 40; ++v) {
+    REQUIRE(Load(c, fmt::format(R"({{"k": {}, "s": "v{}"}})", v, v)).status == 200);
+  }
+  RawConnection conn(server.port());
+  REQUIRE(conn.Send(Get(std::string(kChanges) + "?from_version=0&follow=true")));
+  StreamReader feed(conn);
+  REQUIRE(feed.ReadUntil(
+      [](const std::string& b) { return b.find(R"({"checkpoint":40})") != b.npos; }, 10000));
+  // Each version's record, then its checkpoint: a consumer that stops anywhere resumes at the
+  // version it last saw whole, and no version waits for the ones after it.
+  std::vector<json> lines = feed.Lines();
+  REQUIRE(lines.size() == 80);
+  for (int v = 1; v <= 40; ++v) {
+    INFO("version " << v);
+    CHECK(lines[2 * (v - 1)]["version"] == v);
+    CHECK(lines[2 * (v - 1) + 1] == json({{"checkpoint", v}}));
+  }
+
+  // The full form without follow is one batch: its records, then one checkpoint.
+  const std::vector<json> full =
+      NdjsonLines(c.Get(std::string(kChanges) + "?from_version=0&form=full").body);
+  REQUIRE(full.size() == 41);
+  CHECK(CountRecords(full) == 40);
+  CHECK(full.back() == json({{"checkpoint", 40}}));
+}
+
 TEST_CASE("a feed as Server-Sent Events resumes from Last-Event-ID", "[feed]") {
   ServerProcess server;
   auto c = server.Client();

@@ -41,10 +41,11 @@ std::string_view SurfaceOf(std::string_view path) {
 
 Dispatcher::Dispatcher(const Router& router, WorkerPool& workers, Metrics& metrics,
                        const std::atomic<ServerState>& state, uint32_t project_limit,
-                       WorkerPool* stream_workers)
+                       WorkerPool* stream_workers, WorkerPool* live_workers)
     : router_(router),
       workers_(workers),
       stream_workers_(stream_workers != nullptr ? *stream_workers : workers),
+      live_workers_(live_workers != nullptr ? *live_workers : stream_workers_),
       gate_(workers, project_limit),
       metrics_(metrics),
       state_(state) {}
@@ -133,8 +134,8 @@ Status Dispatcher::Admit(const Request& head) const {
   return m.route->options.admit(req);
 }
 
-void Dispatcher::RunBlocking(std::function<void()> task) {
-  stream_workers_.Submit(std::move(task));
+void Dispatcher::RunBlocking(std::function<void()> task, Lane lane) {
+  (lane == Lane::kLive ? live_workers_ : stream_workers_).Submit(std::move(task));
 }
 
 void Dispatcher::CountCancelled(Cancellation::Reason reason) {

@@ -348,7 +348,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
     auto gen = std::make_shared<Generator>(std::move(res.stream));
     if (res.stream_wait) {
-      follow_ = std::make_shared<Follow>(Follow{std::move(res.stream_wait), res.stream_idle});
+      follow_ = std::make_shared<Follow>(
+          Follow{std::move(res.stream_wait), res.stream_idle, std::move(res.stream_live)});
     }
     stream_.expires_after(ReadTimeout());
     http::async_write_header(
@@ -361,29 +362,33 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
 
   // Backpressure: the next piece is generated only after the previous one was written.
   void NextPiece(std::shared_ptr<Generator> gen, bool close) {
-    ctx_.dispatcher.RunBlocking([self = shared_from_this(), gen, close, cancel = cancel_] {
-      auto piece = std::make_shared<std::string>();
-      bool more = false;
-      bool failed = false;
-      const bool gone = cancel && cancel->reason() == Cancellation::Reason::kClientGone;
-      try {
-        if (gone) {
-          failed = true;  // nobody reads the rest: not generated
-        } else {
-          more = (*gen)(*piece);
-        }
-      } catch (const std::exception& e) {
-        if (cancel && cancel->reason() == Cancellation::Reason::kClientGone) {
-          spdlog::debug("request {}: streamed answer stopped: {}", self->request_id_, e.what());
-        } else {
-          spdlog::error("request {}: streamed answer failed: {}", self->request_id_, e.what());
-        }
-        failed = true;
-      }
-      net::dispatch(self->stream_.get_executor(), [self, gen, piece, more, failed, close] {
-        self->WritePiece(gen, piece, more, failed, close);
-      });
-    });
+    const auto lane = follow_ && follow_->live && follow_->live() ? Dispatcher::Lane::kLive
+                                                                  : Dispatcher::Lane::kStream;
+    ctx_.dispatcher.RunBlocking(
+        [self = shared_from_this(), gen, close, cancel = cancel_] {
+          auto piece = std::make_shared<std::string>();
+          bool more = false;
+          bool failed = false;
+          const bool gone = cancel && cancel->reason() == Cancellation::Reason::kClientGone;
+          try {
+            if (gone) {
+              failed = true;  // nobody reads the rest: not generated
+            } else {
+              more = (*gen)(*piece);
+            }
+          } catch (const std::exception& e) {
+            if (cancel && cancel->reason() == Cancellation::Reason::kClientGone) {
+              spdlog::debug("request {}: streamed answer stopped: {}", self->request_id_, e.what());
+            } else {
+              spdlog::error("request {}: streamed answer failed: {}", self->request_id_, e.what());
+            }
+            failed = true;
+          }
+          net::dispatch(self->stream_.get_executor(), [self, gen, piece, more, failed, close] {
+            self->WritePiece(gen, piece, more, failed, close);
+          });
+        },
+        lane);
   }
 
   void WritePiece(std::shared_ptr<Generator> gen, std::shared_ptr<std::string> piece, bool more,
@@ -514,6 +519,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session> 
   struct Follow {
     std::function<void(std::function<void()>)> wait;
     std::chrono::milliseconds idle;
+    std::function<bool()> live;  // Response::stream_live
   };
   std::shared_ptr<Follow> follow_;
   std::optional<net::steady_timer> await_timer_;

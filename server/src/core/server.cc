@@ -1,5 +1,7 @@
 #include "deltatunnel/server/server.h"
 
+#include <pthread.h>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -25,8 +27,15 @@ namespace {
 
 // Threads that make the pieces of streamed answers (reads, change feeds) apart from the handlers'
 // workers: a piece is bounded work, so two keep every stream moving while loads hold the workers.
+// They run at the handlers' priority: a big read shares the CPU with loads as any request does.
 constexpr uint32_t kStreamThreads = 2;
-constexpr uint32_t kWorkerNice = 3;
+// Threads for the pieces of feeds that have caught up (Dispatcher::Lane::kLive), at the process's
+// priority: their work is bounded by what is committed, and a consumer waits for each piece, so
+// they take the CPU first even while loads and compactions keep both cores busy.
+constexpr uint32_t kLiveThreads = 2;
+// How much lower than the process the handlers' and the stream threads run (below the I/O and
+// live threads; the compaction threads run lower still, storage's compaction_nice).
+constexpr uint32_t kWorkerNice = 8;
 
 }  // namespace
 
@@ -51,6 +60,7 @@ struct Server::Impl {
   RequestIds ids;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<WorkerPool> stream_workers;  // the pieces of streamed answers (Dispatcher)
+  std::unique_ptr<WorkerPool> live_workers;    // those of feeds that have caught up
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<HttpContext> http;
   net::io_context io;
@@ -123,7 +133,7 @@ Status Server::Start() {
   DT_ASSIGN_OR_RETURN(HostPort address, ParseHostPort(s.config.listen));
   PrepareRoutes();
 
-  s.workers = std::make_unique<WorkerPool>(s.config.worker_threads, kWorkerNice);
+  s.workers = std::make_unique<WorkerPool>(s.config.worker_threads, kWorkerNice, "dt-worker");
   s.readiness.Add("workers", [workers = s.workers.get()]() -> std::optional<std::string> {
     if (workers->Saturated()) return "every worker thread is busy and requests wait";
     return std::nullopt;
@@ -137,9 +147,11 @@ Status Server::Start() {
   // default), so that one project's slow requests never stall every other project's.
   uint32_t project_limit = s.config.limits.project_requests_in_flight;
   if (project_limit == 0) project_limit = std::max<uint32_t>(1, s.config.worker_threads - 1);
-  s.stream_workers = std::make_unique<WorkerPool>(kStreamThreads);
-  s.dispatcher = std::make_unique<Dispatcher>(s.router, *s.workers, s.metrics, s.state,
-                                              project_limit, s.stream_workers.get());
+  s.stream_workers = std::make_unique<WorkerPool>(kStreamThreads, kWorkerNice, "dt-stream");
+  s.live_workers = std::make_unique<WorkerPool>(kLiveThreads, 0, "dt-live");
+  s.dispatcher =
+      std::make_unique<Dispatcher>(s.router, *s.workers, s.metrics, s.state, project_limit,
+                                   s.stream_workers.get(), s.live_workers.get());
   s.http = std::make_unique<HttpContext>(
       HttpContext{s.config, *s.dispatcher, s.connections, s.ids, &s.budget});
   s.listener = std::make_shared<HttpListener>(s.io, *s.http);
@@ -156,7 +168,10 @@ Status Server::Start() {
   s.work.emplace(s.io.get_executor());
   s.listener->Start();
   for (uint32_t i = 0; i < s.config.io_threads; ++i) {
-    s.io_threads.emplace_back([&s] { s.io.run(); });
+    s.io_threads.emplace_back([&s] {
+      (void)pthread_setname_np(pthread_self(), "dt-io");
+      s.io.run();
+    });
   }
   spdlog::info("listening on {}:{} ({} I/O threads, {} workers)", address.host, port(),
                s.config.io_threads, s.config.worker_threads);
@@ -229,6 +244,7 @@ void Server::Impl::Shutdown() {
   io_threads.clear();
   if (workers) workers->Join();
   if (stream_workers) stream_workers->Join();
+  if (live_workers) live_workers->Join();
   for (auto it = opened.rbegin(); it != opened.rend(); ++it) (*it)->Close();
   opened.clear();
   state = ServerState::kStopped;

@@ -1,5 +1,6 @@
 #include "worker_pool.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -7,9 +8,10 @@
 
 namespace deltatunnel::server {
 
-WorkerPool::WorkerPool(uint32_t threads, uint32_t nice) {
+WorkerPool::WorkerPool(uint32_t threads, uint32_t nice, std::string name) {
   for (uint32_t i = 0; i < threads; ++i) {
-    threads_.emplace_back([this, nice] {
+    threads_.emplace_back([this, nice, name] {
+      if (!name.empty()) (void)pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
       // Linux keeps a nice value per thread: this lowers the pool's threads alone (no privilege
       // is needed to lower one's own priority).
       if (nice > 0) {

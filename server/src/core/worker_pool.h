@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -15,8 +16,9 @@ namespace deltatunnel::server {
 
 class WorkerPool {
  public:
-  // `nice`: how much lower than the process the threads run (0: as the process).
-  explicit WorkerPool(uint32_t threads, uint32_t nice = 0);
+  // `nice`: how much lower than the process the threads run (0: as the process). `name`: the
+  // threads' name as `top -H` and perf show it (at most 15 bytes; "" keeps the process's).
+  explicit WorkerPool(uint32_t threads, uint32_t nice = 0, std::string name = "");
   ~WorkerPool();  // Join()
 
   void Submit(std::function<void()> task);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -19,10 +20,17 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kPieceBytes = 64 << 10;
+// A follower's pieces end at each checkpoint, so that it goes out at once rather than behind the
+// next version's records: a version of up to this many bytes is one piece.
+constexpr size_t kFollowPieceBytes = 256 << 10;
 // A follower behind by more versions than this catches up in batches of it, each ending in a
 // checkpoint.
 constexpr uint64_t kMaxBatchVersions = 1024;
-constexpr uint64_t kCloseBehindVersions = 16;
+// A follower at most this far behind takes each version as a batch of its own (its checkpoint
+// sent as soon as the version is), and its pieces are made on the live lane. Far enough that a
+// burst of commits while it waited for the CPU does not throw it into a large batch, whose one
+// checkpoint at its end would hold back every version in it (and let the next burst pile up).
+constexpr uint64_t kCloseBehindVersions = 256;
 
 struct FeedState {
   ApiContext* ctx = nullptr;
@@ -40,6 +48,9 @@ struct FeedState {
   proto::TableSchema schema;                    // the batch's (outlives writer)
   std::optional<RowWriter> writer;
   Clock::time_point last_sent = Clock::now();
+  // Caught up, or close behind (kCloseBehindVersions): its next piece is one version's at most.
+  // Written by the piece being made, read before the next is asked for (Response::stream_live).
+  std::atomic<bool> live{false};
   std::unique_ptr<CommitWatch::Waiter> waiter;
   bool ended = false;
   std::string line;  // scratch
@@ -60,6 +71,7 @@ Status OpenBatch(FeedState& s, uint64_t latest) {
   // A follower close behind takes each version as a batch of its own, so that each gets its
   // checkpoint as soon as it is sent; one further behind catches up in large batches.
   const bool close_behind = s.follow && latest - s.cursor <= kCloseBehindVersions;
+  s.live = close_behind;
   o.to_version = std::min(latest, s.cursor + (close_behind ? 1 : kMaxBatchVersions));
   o.every_version = true;
   o.interrupt = [c = s.cancellation] { return c ? c->Check() : Status::Ok(); };
@@ -140,7 +152,8 @@ Result<bool> NextPiece(FeedState& s, std::string& out) {
   if (s.cancellation) DT_RETURN_IF_ERROR(s.cancellation->Check());
   for (;;) {
     if (s.it) {
-      while (out.size() < kPieceBytes && s.it->Valid()) {
+      const size_t piece_bytes = s.follow ? kFollowPieceBytes : kPieceBytes;
+      while (out.size() < piece_bytes && s.it->Valid()) {
         AppendRecord(s, out);
         s.it->Next();
       }
@@ -153,7 +166,7 @@ Result<bool> NextPiece(FeedState& s, std::string& out) {
         s.ended = true;
         return false;
       }
-      if (out.size() >= kPieceBytes) return true;
+      if (s.follow || out.size() >= kPieceBytes) return true;
     }
     uint64_t latest = 0;
     if (s.follow) {
@@ -165,6 +178,7 @@ Result<bool> NextPiece(FeedState& s, std::string& out) {
       DT_RETURN_IF_ERROR(OpenBatch(s, latest));
       continue;
     }
+    s.live = s.follow;  // all sent: the next piece is the next commit's
     if (out.empty() && Clock::now() - s.last_sent >= s.heartbeat) {
       AppendCheckpoint(s, s.cursor, out);  // the heartbeat: nothing new up to it
     }
@@ -290,6 +304,7 @@ Result<Response> FullChanges(ApiContext& ctx, Request& req, std::optional<uint64
       if (!wake) return s->waiter->Disarm();
       s->waiter->Arm(s->cursor, std::move(wake));
     };
+    r.stream_live = [s] { return s->live.load(); };
   }
   return r;
 }

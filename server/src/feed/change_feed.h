@@ -3,7 +3,8 @@
 //   GET .../tables/{table}/changes?from_version=V&form=full[&to_version=B][&include=before]
 //   GET .../tables/{table}/changes?from_version=V&follow=true[&include=before][&heartbeat_s=S]
 // with [&partition][&timezone]. One record per key per version that changed it, each key's in
-// version order:
+// version order (a follower within 256 versions of the head reads one version at a time, its
+// pieces made on the live lane, Dispatcher::Lane::kLive):
 //   {"version":V,"committed_at":T,"op":"insert"|"update"|"delete","row":{...}[,"before":{...}]}
 // a delete's row holding its key columns only. After each batch of versions, and every
 // heartbeat_s while nothing is committed, a checkpoint {"checkpoint":V}: every change up to V has

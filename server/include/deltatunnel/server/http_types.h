@@ -93,6 +93,10 @@ struct Response {
   // (the connection no longer waits, or has gone).
   std::function<void(std::function<void()> wake)> stream_wait;
   std::chrono::milliseconds stream_idle{15000};
+  // A followed answer that has caught up: its next piece is small, paced by what is committed, and
+  // its client waits for it now. Asked before each piece: true has it made on the live lane
+  // (Dispatcher::Lane::kLive), apart from big reads and catching up. Unset: never.
+  std::function<bool()> stream_live;
 };
 
 // The one place where a Status becomes HTTP: the code's HTTP status and the JSON error body
