@@ -19,39 +19,17 @@
 #include <vector>
 
 #include "deltatunnel/proto/partition_spec.h"
+#include "run_list.h"
+#include "run_ref.h"
 
 namespace deltatunnel::storage {
-
-inline constexpr uint64_t kForever = ~uint64_t{0};
-
-struct KeyRange {
-  std::string first;
-  std::string last;
-  bool MayHold(std::string_view key) const { return first <= key && key <= last; }
-};
-
-struct RunRef {
-  uint64_t run_id = 0;
-  uint64_t version = 0;  // the table version that published it (a base: the version it folds)
-  uint64_t rows = 0;
-  uint64_t bytes = 0;
-  std::shared_ptr<const std::string> key_filter;  // key_filter.h; null: none
-  // Its lowest and highest encoded keys; null: not recorded (bases, older runs).
-  std::shared_ptr<const KeyRange> key_range;
-  bool base = false;
-  uint64_t hidden_from = kForever;
-  // Listed with its filter inline in the M record, as every run at or below a compaction was
-  // before deltas stayed in their C records and bases' filters got F records (manifest_record.h).
-  bool in_runs_record = false;
-  uint32_t schema_id = 0;  // the table schema its rows are encoded in (schema_history.h)
-  bool VisibleAt(uint64_t v) const { return version <= v && v < hidden_from; }
-};
 
 struct PartitionManifest {
   proto::PartitionSpec spec;
   // Per bucket, the runs oldest first: by version, a base after the deltas it folds, deltas of one
-  // version in run_id order. A commit appends; merges read the visible runs newest first.
-  std::vector<std::vector<RunRef>> buckets;
+  // version in run_id order. A commit appends; merges read the visible runs newest first. Shared
+  // in chunks with the manifests before (run_list.h): a commit copies chunk pointers, not runs.
+  std::vector<RunList> buckets;
   uint64_t version = 0;  // of the last commit
   uint64_t commits_since_major = 0;
   uint64_t base_version = 0;  // of the last major compaction (0: none)
@@ -108,7 +86,9 @@ inline std::shared_ptr<PartitionManifest> Truncated(const PartitionManifest& m, 
                                                     bool drop) {
   auto next = std::make_shared<PartitionManifest>(m);
   for (auto& bucket : next->buckets) {
-    for (RunRef& r : bucket) r.hidden_from = std::min(r.hidden_from, version);
+    std::vector<RunRef> runs = bucket.ToVector();
+    for (RunRef& r : runs) r.hidden_from = std::min(r.hidden_from, version);
+    bucket = RunList(std::move(runs));
   }
   next->version = version;
   next->base_version = version;
@@ -131,11 +111,16 @@ inline std::vector<uint64_t> TruncationsIn(const PartitionManifest& m, uint64_t 
 inline std::vector<RunRef> DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable) {
   std::vector<RunRef> dropped;
   for (auto& bucket : m->buckets) {
-    auto keep = std::stable_partition(bucket.begin(), bucket.end(), [&](const RunRef& r) {
-      return r.hidden_from > oldest_readable;
-    });
-    dropped.insert(dropped.end(), keep, bucket.end());
-    bucket.erase(keep, bucket.end());
+    if (std::none_of(bucket.begin(), bucket.end(),
+                     [&](const RunRef& r) { return r.hidden_from <= oldest_readable; })) {
+      continue;  // nothing to drop: the list stays shared
+    }
+    std::vector<RunRef> runs = bucket.ToVector();
+    auto keep = std::stable_partition(
+        runs.begin(), runs.end(), [&](const RunRef& r) { return r.hidden_from > oldest_readable; });
+    dropped.insert(dropped.end(), keep, runs.end());
+    runs.erase(keep, runs.end());
+    bucket = RunList(std::move(runs));
   }
   for (const RunRef& r : dropped) {
     if (!r.base) m->deltas_dropped_through = std::max(m->deltas_dropped_through, r.version);

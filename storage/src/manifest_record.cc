@@ -101,9 +101,11 @@ Status ManifestLoader::AddCommit(const messages::CommitRecord& c) {
 
 void ManifestLoader::Finish() {
   for (auto& bucket : m_->buckets) {
-    std::stable_sort(bucket.begin(), bucket.end(), [](const RunRef& a, const RunRef& b) {
+    std::vector<RunRef> runs = bucket.ToVector();
+    std::stable_sort(runs.begin(), runs.end(), [](const RunRef& a, const RunRef& b) {
       return std::tie(a.version, a.base) < std::tie(b.version, b.base);
     });
+    bucket = RunList(std::move(runs));
   }
 }
 

@@ -43,7 +43,9 @@ struct History {
   void Compact() {
     const uint64_t vc = m.version;
     for (uint32_t b = 0; b < 2; ++b) {
-      for (RunRef& r : m.buckets[b]) r.hidden_from = std::min(r.hidden_from, vc);
+      std::vector<RunRef> runs = m.buckets[b].ToVector();
+      for (RunRef& r : runs) r.hidden_from = std::min(r.hidden_from, vc);
+      m.buckets[b] = RunList(std::move(runs));
       const uint64_t id = kBaseRunBit | next_run++;
       RunRef base = MakeRunRef(id, vc, 7, 70, Filter(id), 0);
       base.base = true;
@@ -178,7 +180,9 @@ TEST_CASE("manifest record: records of the older layout load, and are kept as th
   }
   h.filters.clear();
   for (auto& bucket : h.m.buckets) {
-    for (RunRef& r : bucket) r.in_runs_record = r.version <= 3;
+    std::vector<RunRef> runs = bucket.ToVector();
+    for (RunRef& r : runs) r.in_runs_record = r.version <= 3;
+    bucket = RunList(std::move(runs));
   }
   CheckSame(Load(old, h.commits, h.filters), h.m);
 
