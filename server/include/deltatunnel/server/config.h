@@ -102,8 +102,9 @@ struct QuotaConfig {
 struct CompactionConfig {
   // Background major-compaction threads.
   uint32_t threads = 1;
-  // Nice increment of the compaction threads (0..19): ingest and reads get the CPU first.
-  uint32_t nice = 10;
+  // Nice increment of the compaction threads (0..19): ingest and reads get the CPU first (the
+  // request workers run 8 steps down, server.cc).
+  uint32_t nice = 15;
   // Commits a partition may gather past its last major compaction before writes to it are refused
   // with 429 FlowExceeded (the compaction backlog bound).
   uint32_t max_pending_deltas = 200;
