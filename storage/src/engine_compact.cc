@@ -121,7 +121,18 @@ std::shared_ptr<PartitionManifest> WithBases(const PartitionManifest& current,
   for (size_t b = 0; b < bases.size(); ++b) {
     auto& out = next->buckets[b];
     const auto& in = current.buckets[b];
+    // The runs before the last base visible at Vc are hidden at Vc already (OlderRunsHiddenAt):
+    // they stay as they are, shared with `current`, however long the history retention keeps.
+    size_t folded_end = in.size();  // past the runs at or below Vc
+    while (folded_end > 0 && in[folded_end - 1].version > vc) --folded_end;
     size_t i = 0;
+    for (size_t j = folded_end; j-- > 0;) {
+      if (OlderRunsHiddenAt(in[j], vc)) {
+        i = j;
+        break;
+      }
+    }
+    out = in.Prefix(i);
     for (; i < in.size() && in[i].version <= vc; ++i) {
       RunRef r = in[i];
       r.hidden_from = std::min(r.hidden_from, vc);

@@ -108,19 +108,19 @@ inline std::vector<uint64_t> TruncationsIn(const PartitionManifest& m, uint64_t 
 // Takes out of `m` the runs no version from `oldest_readable` on can see (retention), raising its
 // deltas_dropped_through; answers them. Deltas are hidden from the compaction that folded them,
 // which grows with their version, so the deltas dropped are always every one up to some version.
+// Along a bucket hidden_from never decreases (a compaction hides the runs before its base from
+// its version, a truncate every run not hidden yet from its own, later runs stay visible), so the
+// runs dropped are the bucket's first ones, and the rest stay shared with the manifests before.
+// (Were a run out of that order, it would stay until the runs before it go: never one too many.)
 inline std::vector<RunRef> DropExpiredRuns(PartitionManifest* m, uint64_t oldest_readable) {
   std::vector<RunRef> dropped;
   for (auto& bucket : m->buckets) {
-    if (std::none_of(bucket.begin(), bucket.end(),
-                     [&](const RunRef& r) { return r.hidden_from <= oldest_readable; })) {
-      continue;  // nothing to drop: the list stays shared
+    size_t n = 0;
+    while (n < bucket.size() && bucket[n].hidden_from <= oldest_readable) {
+      dropped.push_back(bucket[n]);
+      ++n;
     }
-    std::vector<RunRef> runs = bucket.ToVector();
-    auto keep = std::stable_partition(
-        runs.begin(), runs.end(), [&](const RunRef& r) { return r.hidden_from > oldest_readable; });
-    dropped.insert(dropped.end(), keep, runs.end());
-    runs.erase(keep, runs.end());
-    bucket = RunList(std::move(runs));
+    bucket.DropFront(n);
   }
   for (const RunRef& r : dropped) {
     if (!r.base) m->deltas_dropped_through = std::max(m->deltas_dropped_through, r.version);

@@ -6,10 +6,12 @@
 // it lived. Copying a RunList copies its chunk pointers; appending copies at most the last chunk
 // (when an older manifest shares it). A chunk is never changed once another list shares it.
 //
-// Reads as a const sequence (size, [], begin/end, rbegin/rend); changes other than an append
-// (retention's drop, a truncate's hiding, recovery's sort) rebuild the list from a vector.
+// Reads as a const sequence (size, [], begin/end, rbegin/rend). A compaction keeps the runs hidden
+// before it as they are (Prefix), retention drops the oldest (DropFront); other changes (a
+// truncate's hiding, recovery's sort) rebuild the list from a vector.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <iterator>
 #include <memory>
@@ -91,7 +93,10 @@ class RunList {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  const RunRef& operator[](size_t i) const { return (*chunks_[i / kChunkRuns])[i % kChunkRuns]; }
+  const RunRef& operator[](size_t i) const {
+    const size_t at = offset_ + i;
+    return (*chunks_[at / kChunkRuns])[at % kChunkRuns];
+  }
   const RunRef& front() const { return (*this)[0]; }
   const RunRef& back() const { return (*this)[size_ - 1]; }
 
@@ -100,9 +105,10 @@ class RunList {
   const_reverse_iterator rbegin() const { return const_reverse_iterator(end()); }
   const_reverse_iterator rend() const { return const_reverse_iterator(begin()); }
 
-  RunList(const RunList& o) : chunks_(o.chunks_), size_(o.size_) {}
+  RunList(const RunList& o) : chunks_(o.chunks_), offset_(o.offset_), size_(o.size_) {}
   RunList& operator=(const RunList& o) {
     chunks_ = o.chunks_;
+    offset_ = o.offset_;
     size_ = o.size_;
     last_owned_ = false;
     return *this;
@@ -111,13 +117,15 @@ class RunList {
   RunList& operator=(RunList&&) = default;
 
   void push_back(RunRef run) {
-    if (size_ % kChunkRuns == 0) {
+    if ((offset_ + size_) % kChunkRuns == 0) {
       chunks_.push_back(NewChunk());
       last_owned_ = true;
     } else if (!last_owned_) {
       // Shared with the list this one was copied from, which must not see the append.
+      // Its runs up to this list's end only: a prefix (Prefix) ends inside the chunk.
+      const auto used = static_cast<std::ptrdiff_t>((offset_ + size_ - 1) % kChunkRuns + 1);
       auto own = NewChunk();
-      own->assign(chunks_.back()->begin(), chunks_.back()->end());
+      own->assign(chunks_.back()->begin(), chunks_.back()->begin() + used);
       chunks_.back() = std::move(own);
       last_owned_ = true;
     }
@@ -127,6 +135,33 @@ class RunList {
 
   std::vector<RunRef> ToVector() const { return {begin(), end()}; }
 
+  // The first `n` runs, sharing this list's chunks (the last one partly: it is copied on the
+  // first append).
+  RunList Prefix(size_t n) const {
+    RunList out;
+    if (n == 0) return out;
+    const size_t end = offset_ + std::min(n, size_);
+    out.chunks_.assign(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(
+                                                              (end + kChunkRuns - 1) / kChunkRuns));
+    out.offset_ = offset_;
+    out.size_ = end - offset_;
+    return out;
+  }
+
+  // Takes off the first `n` runs (retention drops the oldest); the chunks they alone filled go.
+  void DropFront(size_t n) {
+    n = std::min(n, size_);
+    if (n == size_) {
+      *this = RunList();
+      return;
+    }
+    offset_ += n;
+    size_ -= n;
+    const size_t whole = offset_ / kChunkRuns;
+    chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(whole));
+    offset_ -= whole * kChunkRuns;
+  }
+
  private:
   static std::shared_ptr<std::vector<RunRef>> NewChunk() {
     auto c = std::make_shared<std::vector<RunRef>>();
@@ -134,10 +169,12 @@ class RunList {
     return c;
   }
 
-  // Every chunk but the last holds kChunkRuns runs. Only the last is ever appended to, and only
-  // when this list made it (last_owned_): a copy shares it until its first append. A list is not
-  // appended to once copied (a manifest is built, then published, then only read and copied).
+  // Every chunk but the last holds kChunkRuns runs; the list's runs start `offset_` into the first
+  // (DropFront). Only the last chunk is ever appended to, and only when this list made it
+  // (last_owned_): a copy shares it until its first append. A list is not appended to once copied
+  // (a manifest is built, then published, then only read and copied).
   std::vector<std::shared_ptr<std::vector<RunRef>>> chunks_;
+  size_t offset_ = 0;
   size_t size_ = 0;
   bool last_owned_ = false;
 };

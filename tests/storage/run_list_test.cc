@@ -89,3 +89,39 @@ TEST_CASE("a copy of a run list keeps what it held, whatever is appended after",
     CHECK(c.back().run_id == 3000 + 2 * RunList::kChunkRuns - 1);
   }
 }
+
+TEST_CASE("a run list's prefix and its front dropped share chunks and read right", "[run_list]") {
+  const uint64_t n = 3 * RunList::kChunkRuns + 10;
+  RunList list;
+  for (uint64_t i = 0; i < n; ++i) list.push_back(Run(i));
+  for (const uint64_t k : {uint64_t{0}, uint64_t{1}, uint64_t{RunList::kChunkRuns - 1},
+                           uint64_t{RunList::kChunkRuns}, uint64_t{RunList::kChunkRuns + 3}, n}) {
+    INFO("prefix of " << k);
+    RunList prefix = list.Prefix(k);
+    CHECK(Ids(prefix) == Range(0, k));
+    prefix.push_back(Run(9000));  // a compaction's base after the runs it keeps
+    CHECK(prefix.size() == k + 1);
+    CHECK(prefix.back().run_id == 9000);
+    CHECK(Ids(list) == Range(0, n));  // the source sees nothing of it
+  }
+  for (const uint64_t k :
+       {uint64_t{0}, uint64_t{1}, uint64_t{RunList::kChunkRuns - 1}, uint64_t{RunList::kChunkRuns},
+        uint64_t{2 * RunList::kChunkRuns + 1}, n}) {
+    INFO("front of " << k << " dropped");
+    RunList copy = list;
+    copy.DropFront(k);
+    CHECK(Ids(copy) == Range(k, n));
+    std::vector<uint64_t> backwards;
+    for (auto it = copy.rbegin(); it != copy.rend(); ++it) backwards.push_back(it->run_id);
+    CHECK(backwards.size() == n - k);
+    // Appends after a drop, across the chunk end; dropping again, a prefix of what is left.
+    for (uint64_t i = 0; i < RunList::kChunkRuns + 2; ++i) copy.push_back(Run(n + i));
+    CHECK(Ids(copy) == Range(k, n + RunList::kChunkRuns + 2));
+    copy.DropFront(5);
+    CHECK(Ids(copy) ==
+          Range(std::min(k + 5, n + RunList::kChunkRuns + 2), n + RunList::kChunkRuns + 2));
+    CHECK(Ids(copy.Prefix(3)) == Range(std::min(k + 5, n + RunList::kChunkRuns + 2),
+                                       std::min(k + 8, n + RunList::kChunkRuns + 2)));
+    CHECK(Ids(list) == Range(0, n));
+  }
+}
