@@ -154,8 +154,10 @@ std::shared_ptr<PartitionManifest> WithBases(const PartitionManifest& current,
 bool HasOlderSchemaRuns(const PartitionManifest& m, const SchemaHistory& schemas) {
   const uint32_t current = schemas.Current().id;
   for (const auto& bucket : m.buckets) {
-    for (const RunRef& r : bucket) {
-      if (r.hidden_from == kForever && r.schema_id != current) return true;
+    // Newest first: the runs readable at the latest version are the last ones (hidden_from never
+    // decreases along a bucket, manifest.h), not the history retention keeps before them.
+    for (auto it = bucket.rbegin(); it != bucket.rend() && it->hidden_from == kForever; ++it) {
+      if (it->schema_id != current) return true;
     }
   }
   return false;

@@ -13,10 +13,14 @@ messages::PartitionRunsRecord RunsRecordOf(const PartitionManifest& m) {
   rec.set_deltas_dropped_through(m.deltas_dropped_through);
   std::set<uint64_t> hidden_froms;
   for (uint32_t b = 0; b < m.buckets.size(); ++b) {
+    uint64_t last_hidden_from = 0;  // hidden_from never decreases along a bucket (manifest.h)
     for (const RunRef& r : m.buckets[b]) {
       if (r.version > m.base_version) break;
       if (!r.base && !r.in_runs_record) {
-        hidden_froms.insert(r.hidden_from);  // a delta in its C record
+        // A delta in its C record. Runs folded by one compaction share its hidden_from: one set
+        // insertion for each, not for each run a long retention keeps.
+        if (r.hidden_from != last_hidden_from) hidden_froms.insert(r.hidden_from);
+        last_hidden_from = r.hidden_from;
         continue;
       }
       auto* out = rec.add_runs();
