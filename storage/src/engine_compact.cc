@@ -104,52 +104,6 @@ class BaseWriter {
   std::vector<uint64_t> hashes_;
 };
 
-// The partition's manifest with the bases in: the runs at or below Vc hidden from Vc, each base
-// after the deltas it folds, the deltas committed since as they are.
-std::shared_ptr<PartitionManifest> WithBases(const PartitionManifest& current,
-                                             const PartitionManifest& pinned, uint64_t vc,
-                                             const std::vector<RunRef>& bases) {
-  auto next = std::make_shared<PartitionManifest>();
-  next->spec = current.spec;
-  next->buckets.resize(bases.size());
-  next->version = current.version;
-  next->base_version = vc;
-  next->commits_since_major = current.commits_since_major - pinned.commits_since_major;
-  next->deltas_dropped_through = current.deltas_dropped_through;
-  next->truncations = current.truncations;
-  next->dropped = current.dropped;
-  for (size_t b = 0; b < bases.size(); ++b) {
-    auto& out = next->buckets[b];
-    const auto& in = current.buckets[b];
-    // The runs before the last base visible at Vc are hidden at Vc already (OlderRunsHiddenAt):
-    // they stay as they are, shared with `current`, however long the history retention keeps.
-    size_t folded_end = in.size();  // past the runs at or below Vc
-    while (folded_end > 0 && in[folded_end - 1].version > vc) --folded_end;
-    size_t i = 0;
-    for (size_t j = folded_end; j-- > 0;) {
-      if (OlderRunsHiddenAt(in[j], vc)) {
-        i = j;
-        break;
-      }
-    }
-    out = in.Prefix(i);
-    for (; i < in.size() && in[i].version <= vc; ++i) {
-      RunRef r = in[i];
-      r.hidden_from = std::min(r.hidden_from, vc);
-      out.push_back(std::move(r));
-    }
-    if (bases[b].rows > 0) out.push_back(bases[b]);
-    next->rows += bases[b].rows;
-    next->bytes += bases[b].bytes;
-    for (; i < in.size(); ++i) {
-      out.push_back(in[i]);
-      next->rows += in[i].rows;
-      next->bytes += in[i].bytes;
-    }
-  }
-  return next;
-}
-
 // Whether a run readable at the latest version is encoded in an older schema than the table's.
 bool HasOlderSchemaRuns(const PartitionManifest& m, const SchemaHistory& schemas) {
   const uint32_t current = schemas.Current().id;

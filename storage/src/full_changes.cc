@@ -174,11 +174,9 @@ class FullChangesIterator final : public ChangeIterator {
     // something needs them, and only those whose key range meets the segment's.
     older_.clear();
     const std::optional<KeyRange> span = SegmentSpan();
-    for (auto it = all.rbegin(); it != all.rend(); ++it) {  // newest first, as VisibleRuns
-      if (!it->VisibleAt(s.lo)) continue;
-      if (!span || !it->key_range || RangesMeet(*it->key_range, *span)) older_.push_back(*it);
-      if (OlderRunsHiddenAt(*it, s.lo)) break;
-    }
+    ForEachVisibleRun(m, bucket_, s.lo, [&](const RunRef& r) {
+      if (!span || !r.key_range || RangesMeet(*r.key_range, *span)) older_.push_back(r);
+    });
     older_index_ = RunRangeIndex(older_);
     return Status::Ok();
   }

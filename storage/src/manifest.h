@@ -65,17 +65,71 @@ inline bool OlderRunsHiddenAt(const RunRef& run, uint64_t version) {
   return run.base && run.VisibleAt(version);
 }
 
-// The runs of `bucket` visible at `version`, newest first (the order merges and lookups want).
+// Calls `fn` with each run of `bucket` visible at `version`, newest first (the order merges and
+// lookups want), stopping at the visible base.
+template <typename Fn>
+void ForEachVisibleRun(const PartitionManifest& m, uint32_t bucket, uint64_t version, Fn&& fn) {
+  if (bucket >= m.buckets.size()) return;
+  const auto& runs = m.buckets[bucket];
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    if (it->VisibleAt(version)) fn(*it);
+    if (OlderRunsHiddenAt(*it, version)) break;
+  }
+}
+
+// The runs of `bucket` visible at `version`, newest first.
 inline std::vector<RunRef> VisibleRuns(const PartitionManifest& m, uint32_t bucket,
                                        uint64_t version) {
   std::vector<RunRef> out;
-  if (bucket >= m.buckets.size()) return out;
-  const auto& runs = m.buckets[bucket];
-  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
-    if (it->VisibleAt(version)) out.push_back(*it);
-    if (OlderRunsHiddenAt(*it, version)) break;
-  }
+  ForEachVisibleRun(m, bucket, version, [&](const RunRef& r) { out.push_back(r); });
   return out;
+}
+
+// A major compaction at Vc published (engine_compact.cc): `current` with `bases` in (one a bucket,
+// none for a bucket whose base has no rows), the runs at or below Vc hidden from Vc, each base
+// after the deltas it folds, the deltas committed since as they are. `pinned`: the partition at Vc.
+inline std::shared_ptr<PartitionManifest> WithBases(const PartitionManifest& current,
+                                                    const PartitionManifest& pinned, uint64_t vc,
+                                                    const std::vector<RunRef>& bases) {
+  auto next = std::make_shared<PartitionManifest>();
+  next->spec = current.spec;
+  next->buckets.resize(bases.size());
+  next->version = current.version;
+  next->base_version = vc;
+  next->commits_since_major = current.commits_since_major - pinned.commits_since_major;
+  next->deltas_dropped_through = current.deltas_dropped_through;
+  next->truncations = current.truncations;
+  next->dropped = current.dropped;
+  for (size_t b = 0; b < bases.size(); ++b) {
+    auto& out = next->buckets[b];
+    const auto& in = current.buckets[b];
+    // The runs before the last base visible at Vc are hidden at Vc already (OlderRunsHiddenAt):
+    // they stay as they are, shared with `current`, however long the history retention keeps.
+    size_t folded_end = in.size();  // past the runs at or below Vc
+    while (folded_end > 0 && in[folded_end - 1].version > vc) --folded_end;
+    size_t i = 0;
+    for (size_t j = folded_end; j-- > 0;) {
+      if (OlderRunsHiddenAt(in[j], vc)) {
+        i = j;
+        break;
+      }
+    }
+    out = in.Prefix(i);
+    for (; i < in.size() && in[i].version <= vc; ++i) {
+      RunRef r = in[i];
+      r.hidden_from = std::min(r.hidden_from, vc);
+      out.push_back(std::move(r));
+    }
+    if (bases[b].rows > 0) out.push_back(bases[b]);
+    next->rows += bases[b].rows;
+    next->bytes += bases[b].bytes;
+    for (; i < in.size(); ++i) {
+      out.push_back(in[i]);
+      next->rows += in[i].rows;
+      next->bytes += in[i].bytes;
+    }
+  }
+  return next;
 }
 
 // The partition truncated (or dropped: `drop`) at `version`: every run hidden from it on, as a
@@ -139,6 +193,7 @@ inline std::vector<RunRef> ChangeRuns(const PartitionManifest& m, uint32_t bucke
   for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
     const bool delta_in_range = !it->base && from < it->version && it->version <= to;
     if (delta_in_range || it->VisibleAt(from)) out.push_back(*it);
+    if (OlderRunsHiddenAt(*it, from)) break;  // older ones: hidden at `from`, at or below it
   }
   return out;
 }

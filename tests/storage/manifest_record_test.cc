@@ -1,5 +1,6 @@
 // A partition's manifest kept in M, C and F records and rebuilt from them (manifest_record.h).
 #include <map>
+#include <random>
 
 #include "../../storage/src/keys.h"
 #include "../../storage/src/manifest_record.h"
@@ -39,20 +40,18 @@ struct History {
     }
   }
 
-  // What a major compaction at the last version does to the manifest (engine_compact.cc).
+  // A major compaction at the last version, published as the engine does (WithBases).
   void Compact() {
     const uint64_t vc = m.version;
+    std::vector<RunRef> bases;
     for (uint32_t b = 0; b < 2; ++b) {
-      std::vector<RunRef> runs = m.buckets[b].ToVector();
-      for (RunRef& r : runs) r.hidden_from = std::min(r.hidden_from, vc);
-      m.buckets[b] = RunList(std::move(runs));
       const uint64_t id = kBaseRunBit | next_run++;
       RunRef base = MakeRunRef(id, vc, 7, 70, Filter(id), 0);
       base.base = true;
       filters[base.run_id] = *base.key_filter;
-      m.buckets[b].push_back(std::move(base));
+      bases.push_back(std::move(base));
     }
-    m.base_version = vc;
+    m = *WithBases(m, m, vc, bases);
   }
 
   // Retention, as the engine does it.
@@ -198,4 +197,84 @@ TEST_CASE("manifest record: records of the older layout load, and are kept as th
   CheckSame(Load(rec, h.commits, h.filters), h.m);
   CHECK(FilterBytes(rec) == 0);
   for (const auto& r : rec.runs()) CHECK(r.filter_in_record());
+}
+
+namespace {
+
+// The order every newest-first scan relies on (manifest.h): versions never decrease along a
+// bucket (a base after the deltas of its own version), nor does hidden_from.
+void CheckRunOrder(const PartitionManifest& m) {
+  for (size_t b = 0; b < m.buckets.size(); ++b) {
+    const RunList& runs = m.buckets[b];
+    for (size_t j = 1; j < runs.size(); ++j) {
+      INFO("bucket " << b << ", run " << j);
+      CHECK(std::tie(runs[j - 1].version, runs[j - 1].base) <=
+            std::tie(runs[j].version, runs[j].base));
+      CHECK(runs[j - 1].hidden_from <= runs[j].hidden_from);
+    }
+  }
+}
+
+// VisibleRuns and ChangeRuns stop at the visible base: they must answer what a scan of every run
+// answers.
+void CheckScansStopRight(const PartitionManifest& m) {
+  for (uint32_t b = 0; b < m.buckets.size(); ++b) {
+    for (uint64_t v = 0; v <= m.version; ++v) {
+      std::vector<uint64_t> all, stopped;
+      for (auto it = m.buckets[b].rbegin(); it != m.buckets[b].rend(); ++it) {
+        if (it->VisibleAt(v)) all.push_back(it->run_id);
+      }
+      for (const RunRef& r : VisibleRuns(m, b, v)) stopped.push_back(r.run_id);
+      INFO("bucket " << b << ", visible at " << v);
+      CHECK(stopped == all);
+      for (uint64_t to = v; to <= m.version; ++to) {
+        std::vector<uint64_t> every, changes;
+        for (auto it = m.buckets[b].rbegin(); it != m.buckets[b].rend(); ++it) {
+          const bool in_range = !it->base && v < it->version && it->version <= to;
+          if (in_range || it->VisibleAt(v)) every.push_back(it->run_id);
+        }
+        for (const RunRef& r : ChangeRuns(m, b, v, to)) changes.push_back(r.run_id);
+        INFO("changes to " << to);
+        CHECK(changes == every);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("manifest: runs stay in order through commits, compactions, truncates, drops and loads",
+          "[manifest]") {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20; ++round) {
+    History h;
+    uint64_t oldest = 0;
+    for (int step = 0; step < 40; ++step) {
+      const int what = std::uniform_int_distribution<int>(0, 9)(rng);
+      if (what < 6 || h.m.version == 0) {
+        h.Commit();
+      } else if (what < 8) {
+        h.Compact();
+      } else if (what < 9) {
+        h.Commit();
+        auto truncated = Truncated(h.m, ++h.m.version, /*drop=*/false);
+        // A truncate is a commit without runs (its C record), and a compaction without bases.
+        h.commits[h.m.version].set_version(h.m.version);
+        h.commits[h.m.version].set_kind(messages::COMMIT_TRUNCATE);
+        h.m = *truncated;
+      } else {
+        oldest = std::uniform_int_distribution<uint64_t>(oldest, h.m.version)(rng);
+        h.Drop(oldest);
+        // The runs dropped are a prefix of each bucket, and it is every run expired.
+        for (const RunList& runs : h.m.buckets) {
+          for (const RunRef& r : runs) CHECK(r.hidden_from > oldest);
+        }
+      }
+      INFO("round " << round << ", step " << step);
+      CheckRunOrder(h.m);
+      CheckScansStopRight(h.m);
+    }
+    // After a restart: rebuilt from the records, the same order.
+    CheckRunOrder(Load(RunsRecordOf(h.m), h.commits, h.filters));
+  }
 }
